@@ -1,0 +1,68 @@
+# sfnic - build with `make` (binaries in build/), `make SAN=1` for an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (in build-san/),
+# `make fuzz` for the libFuzzer targets (clang, in build-fuzz/).
+
+CC ?= cc
+O ?= build
+CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation \
+	-Iinclude -g -O2 $(shell pkg-config --cflags jansson sqlite3)
+LIBS := $(shell pkg-config --libs jansson sqlite3)
+TEST_LIBS := $(shell pkg-config --libs cmocka)
+
+ifeq ($(SAN),1)
+O := build-san
+CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
+
+CORE_SRC := src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
+	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
+	src/api/api_dispatch.c src/api/api_server.c
+LIB_SRC := src/lib/client.c src/util/util.c
+CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c
+
+obj = $(patsubst src/%.c,$(O)/obj/%.o,$(1))
+CORE_OBJ := $(call obj,$(CORE_SRC))
+LIB_OBJ := $(call obj,$(LIB_SRC))
+CLI_OBJ := $(call obj,$(CLI_SRC))
+
+UNIT_TESTS := test_dev test_aux test_names test_store test_dl test_api
+
+all: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(addprefix $(O)/,$(UNIT_TESTS))
+
+$(O)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/sfnic/sfnic.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/libsfnic.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(O)/sfnicd: $(O)/obj/sfnicd/main.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/sfnic: $(CLI_OBJ) $(O)/libsfnic.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/test_%: $(O)/obj/tests/test_%.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(shell pkg-config --cflags jansson sqlite3)
+FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_cli_batch
+
+fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(LIBS)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all fuzz clean

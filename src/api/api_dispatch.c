@@ -1,0 +1,146 @@
+/*
+ * api_dispatch.c - one JSON request to one devlink-layer call.
+ */
+#include "api.h"
+#include "../dl/dl.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct req {
+	json_t *obj;
+	const char *bad;   /* first field with the wrong type */
+};
+
+static const char *str(struct req *r, const char *key)
+{
+	json_t *v = json_object_get(r->obj, key);
+
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		if (!r->bad)
+			r->bad = key;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static int64_t num(struct req *r, const char *key)
+{
+	json_t *v = json_object_get(r->obj, key);
+
+	if (!v || json_is_null(v))
+		return -1;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		if (!r->bad)
+			r->bad = key;
+		return -1;
+	}
+	return json_integer_value(v);
+}
+
+static json_t *error_reply(int errnum, const char *msg)
+{
+	return json_pack("{s:b,s:i,s:s}", "ok", 0, "errno", errnum, "msg", msg ? msg : "");
+}
+
+json_t *api_dispatch(struct dl *dl, const char *line, size_t len, bool *monitor)
+{
+	struct dl_err err = { { 0 } };
+	struct req r = { 0 };
+	json_error_t jerr;
+	json_t *result = NULL, *reply;
+	const char *cmd, *h;
+	int ret;
+
+	*monitor = false;
+	r.obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!r.obj || !json_is_object(r.obj)) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "malformed request: %s",
+			 r.obj ? "not a JSON object" : jerr.text);
+		json_decref(r.obj);
+		return error_reply(EINVAL, msg);
+	}
+	cmd = str(&r, "cmd");
+	h = str(&r, "handle");
+	if (!cmd || r.bad) {
+		json_decref(r.obj);
+		return error_reply(EINVAL, r.bad ? "malformed request: \"cmd\" and \"handle\" must be strings"
+					       : "malformed request: no \"cmd\"");
+	}
+#define IS(c) (!strcmp(cmd, c))
+	if (IS("dev.show")) {
+		ret = dl_dev_show(dl, h, &result, &err);
+	} else if (IS("dev.info")) {
+		ret = dl_dev_info(dl, h, &result, &err);
+	} else if (IS("dev.eswitch.show")) {
+		ret = dl_eswitch_show(dl, h, &result, &err);
+	} else if (IS("dev.eswitch.set")) {
+		struct dl_eswitch_req e = { str(&r, "mode"), str(&r, "inline-mode"),
+					    str(&r, "encap-mode") };
+		ret = r.bad ? -EINVAL : dl_eswitch_set(dl, h, &e, &err);
+	} else if (IS("dev.param.show")) {
+		const char *name = str(&r, "name");
+		ret = r.bad ? -EINVAL : dl_param_show(dl, h, name, &result, &err);
+	} else if (IS("dev.param.set")) {
+		const char *name = str(&r, "name"), *value = str(&r, "value"),
+			   *cm = str(&r, "cmode");
+		ret = r.bad ? -EINVAL : dl_param_set(dl, h, name, value, cm, &err);
+	} else if (IS("dev.reload")) {
+		const char *ns = str(&r, "netns");
+		ret = r.bad ? -EINVAL : dl_reload(dl, h, ns, &err);
+	} else if (IS("port.show")) {
+		ret = dl_port_show(dl, h, &result, &err);
+	} else if (IS("port.add")) {
+		struct dl_port_add_req a = {
+			.flavour = str(&r, "flavour"), .pfnum = num(&r, "pfnum"),
+			.sfnum = num(&r, "sfnum"), .controller = num(&r, "controller"),
+			.netdev = str(&r, "netdev"), .rep_netdev = str(&r, "rep_netdev") };
+		ret = r.bad ? -EINVAL : dl_port_add(dl, h, &a, &result, &err);
+	} else if (IS("port.del")) {
+		ret = dl_port_del(dl, h, &err);
+	} else if (IS("port.function.set")) {
+		struct dl_fn_set_req f = { str(&r, "hw_addr"), str(&r, "state") };
+		ret = r.bad ? -EINVAL : dl_port_fn_set(dl, h, &f, &err);
+	} else if (IS("resource.show")) {
+		ret = dl_resource_show(dl, h, &result, &err);
+	} else if (IS("resource.set")) {
+		const char *path = str(&r, "path");
+		int64_t size = num(&r, "size");
+		ret = r.bad ? -EINVAL : size < 0 ? -EINVAL
+			    : dl_resource_set(dl, h, path, size, &err);
+		if (!r.bad && size < 0 && !err.msg[0])
+			snprintf(err.msg, sizeof(err.msg), "Resource size is not specified");
+	} else if (IS("aux.show")) {
+		const char *name = str(&r, "name");
+		ret = r.bad ? -EINVAL : dl_aux_show(dl, name, &result, &err);
+	} else if (IS("aux.bind")) {
+		const char *name = str(&r, "name"), *drv = str(&r, "driver");
+		ret = r.bad ? -EINVAL : dl_aux_bind(dl, name, drv, &err);
+	} else if (IS("aux.unbind")) {
+		const char *name = str(&r, "name");
+		ret = r.bad ? -EINVAL : dl_aux_unbind(dl, name, &err);
+	} else if (IS("monitor")) {
+		*monitor = true;
+		ret = 0;
+	} else {
+		snprintf(err.msg, sizeof(err.msg), "unknown command \"%.100s\"", cmd);
+		ret = -EOPNOTSUPP;
+	}
+#undef IS
+	if (r.bad && !err.msg[0])
+		snprintf(err.msg, sizeof(err.msg), "malformed request: field \"%s\" has the wrong type",
+			 r.bad);
+	json_decref(r.obj);
+	if (ret) {
+		json_decref(result);
+		return error_reply(-ret, err.msg);
+	}
+	reply = json_pack("{s:b}", "ok", 1);
+	if (result)
+		json_object_set_new(reply, "result", result);
+	return reply;
+}

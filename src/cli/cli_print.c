@@ -1,0 +1,197 @@
+/*
+ * cli_print.c - devlink's text layouts, produced from the daemon's JSON.
+ *
+ * The daemon answers in devlink's JSON shapes; -j prints them as they are and
+ * text mode lays them out the way iproute2's devlink does: a handle, then
+ * "key value" pairs, nested objects on indented lines.
+ */
+#include "cli.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_scalar(const char *sep, const char *key, json_t *v)
+{
+	if (json_is_string(v))
+		printf("%s%s %s", sep, key, json_string_value(v));
+	else if (json_is_integer(v))
+		printf("%s%s %lld", sep, key, (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		printf("%s%s %s", sep, key, json_is_true(v) ? "true" : "false");
+}
+
+/* "key value" pairs of obj on the current line (each after a space, or the
+ * first one bare when lead is false); objects below it, indented. */
+static void print_obj(json_t *obj, int indent, bool lead)
+{
+	const char *key, *k2;
+	json_t *v, *v2;
+
+	json_object_foreach(obj, key, v) {
+		if (json_is_object(v) || json_is_array(v))
+			continue;
+		print_scalar(lead ? " " : "", key, v);
+		lead = true;
+	}
+	json_object_foreach(obj, key, v) {
+		if (!json_is_object(v))
+			continue;
+		printf("\n%*s%s:", indent, "", key);
+		if (strcmp(key, "nested_devlink")) {
+			printf("\n%*s", indent + 2, "");
+			print_obj(v, indent + 2, false);
+			continue;
+		}
+		json_object_foreach(v, k2, v2) {
+			printf("\n%*s%s", indent + 2, "", k2);
+			if (json_object_size(v2)) {
+				printf(":");
+				print_obj(v2, indent + 4, true);
+			}
+		}
+	}
+}
+
+static void print_handles(json_t *top, const char *sep_after_handle)
+{
+	const char *h;
+	json_t *v;
+
+	json_object_foreach(top, h, v) {
+		printf("%s%s", h, sep_after_handle);
+		print_obj(v, 2, true);
+		printf("\n");
+	}
+}
+
+static void print_info(json_t *top)
+{
+	const char *h, *k, *k2, *k3;
+	json_t *v, *x, *y, *z;
+
+	json_object_foreach(top, h, v) {
+		printf("%s:\n", h);
+		json_object_foreach(v, k, x) {
+			if (!json_is_object(x)) {
+				printf("  %s %s\n", k, json_string_value(x) ? json_string_value(x) : "");
+				continue;
+			}
+			printf("  %s:\n", k);
+			json_object_foreach(x, k2, y) {
+				if (!json_object_size(y))
+					continue;
+				printf("      %s:\n", k2);
+				json_object_foreach(y, k3, z) {
+					print_scalar("        ", k3, z);
+					printf("\n");
+				}
+			}
+		}
+	}
+}
+
+static void print_params(json_t *top)
+{
+	const char *h;
+	json_t *list, *p, *val;
+	size_t i, j;
+
+	json_object_foreach(top, h, list) {
+		printf("%s:\n", h);
+		json_array_foreach(list, i, p) {
+			printf("  name %s type %s\n",
+			       json_string_value(json_object_get(p, "name")),
+			       json_string_value(json_object_get(p, "type")));
+			printf("    values:\n");
+			json_array_foreach(json_object_get(p, "values"), j, val) {
+				printf("      cmode %s", json_string_value(json_object_get(val, "cmode")));
+				print_scalar(" ", "value", json_object_get(val, "value"));
+				printf("\n");
+			}
+		}
+	}
+}
+
+static void print_resources(json_t *top)
+{
+	const char *h;
+	json_t *list, *r;
+	size_t i;
+
+	json_object_foreach(top, h, list) {
+		printf("%s:\n", h);
+		json_array_foreach(list, i, r) {
+			const char *k;
+			json_t *v;
+			bool first = true;
+
+			printf("  ");
+			json_object_foreach(r, k, v) {
+				if (first) {
+					printf("%s %s", k, json_string_value(v));
+					first = false;
+				} else {
+					print_scalar(" ", k, v);
+				}
+			}
+			printf("\n");
+		}
+	}
+}
+
+static void print_json(const struct cli_opts *o, json_t *j)
+{
+	char *s = json_dumps(j, o->pretty ? JSON_INDENT(4) : JSON_COMPACT);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+}
+
+void cli_print_result(const struct cli_opts *o, const char *cmd, json_t *result)
+{
+	json_t *top;
+
+	if (!result)
+		return;
+	if (o->json) {
+		print_json(o, result);
+		return;
+	}
+	if ((top = json_object_get(result, "port")))
+		print_handles(top, ":");
+	else if ((top = json_object_get(result, "info")))
+		print_info(top);
+	else if ((top = json_object_get(result, "param")))
+		print_params(top);
+	else if ((top = json_object_get(result, "resources")))
+		print_resources(top);
+	else if ((top = json_object_get(result, "aux")))
+		print_handles(top, ":");
+	else if ((top = json_object_get(result, "dev")))
+		print_handles(top, strcmp(cmd, "dev.eswitch.show") ? "" : ":");
+}
+
+void cli_print_event(const struct cli_opts *o, json_t *ev)
+{
+	const char *obj = json_string_value(json_object_get(ev, "obj"));
+	const char *cmd = json_string_value(json_object_get(ev, "cmd"));
+	json_t *msg = json_object_get(ev, "msg");
+
+	if (!obj || !cmd || !msg)
+		return;
+	if (o->json) {
+		json_t *j = json_pack("{s:s,s:O}", "command", cmd, obj,
+				      json_object_get(msg, obj));
+
+		print_json(o, j);
+		json_decref(j);
+	} else {
+		printf("[%s,%s] ", obj, cmd);
+		cli_print_result(o, "event", msg);
+	}
+	fflush(stdout);
+}

@@ -1,0 +1,582 @@
+/*
+ * dev.c - the device's state and the command interpreter.
+ *
+ * The SF table is one array of slots per controller.  A slot's index plus the
+ * controller's base is the function id, vport number and devlink port index,
+ * so those never change while the SF exists and can be recreated exactly
+ * after a restart (ALLOC_SF op_mod AT).  A per-controller tree maps sfnum to
+ * slot because sfnum, not the slot, is the user's key.
+ */
+#include "dev.h"
+
+#include <search.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sf_slot {
+	uint8_t state;          /* enum dev_vhca_state; INVALID = free */
+	uint16_t pfnum;
+	uint32_t sfnum;
+	struct dev_vport_ctx ctx;
+};
+
+struct sf_table {
+	struct sf_slot *slots;  /* max entries */
+	uint32_t max;
+	uint32_t used;
+	uint32_t free_hint;      /* no free slot below this one */
+	uint32_t base;
+	void *by_sfnum;         /* tsearch tree of struct sfnum_key */
+};
+
+struct sfnum_key {
+	uint32_t pfnum_sfnum_hi; /* pfnum */
+	uint32_t sfnum;
+	uint32_t slot;
+};
+
+struct dev {
+	struct sf_table sf[DEV_NUM_CONTROLLERS];
+	struct dev_esw_mode esw;
+	struct dev_vport_ctx pf_ctx;
+	struct dev_eqe *eq;      /* ring; grows instead of overrunning */
+	size_t eq_cap, eq_head, eq_len;
+};
+
+#define DEV_MAX_MTU 9216
+#define DEV_DEFAULT_MTU 1500
+
+static int sfnum_cmp(const void *a, const void *b)
+{
+	const struct sfnum_key *x = a, *y = b;
+
+	if (x->pfnum_sfnum_hi != y->pfnum_sfnum_hi)
+		return x->pfnum_sfnum_hi < y->pfnum_sfnum_hi ? -1 : 1;
+	if (x->sfnum != y->sfnum)
+		return x->sfnum < y->sfnum ? -1 : 1;
+	return 0;
+}
+
+static int table_resize(struct sf_table *t, uint32_t max)
+{
+	struct sf_slot *s;
+
+	if (max == t->max)
+		return 0;
+	if (max == 0) {
+		free(t->slots);
+		t->slots = NULL;
+		t->max = 0;
+		return 0;
+	}
+	s = realloc(t->slots, (size_t)max * sizeof(*s));
+	if (!s)
+		return -1;
+	if (max > t->max)
+		memset(s + t->max, 0, (size_t)(max - t->max) * sizeof(*s));
+	t->slots = s;
+	t->max = max;
+	return 0;
+}
+
+struct dev *dev_create(uint32_t max_local_sfs, uint32_t max_external_sfs)
+{
+	struct dev *d;
+
+	if (max_local_sfs > DEV_SF_HARD_MAX || max_external_sfs > DEV_SF_HARD_MAX)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->sf[0].base = DEV_SF_BASE_LOCAL;
+	d->sf[1].base = DEV_SF_BASE_EXTERNAL;
+	d->pf_ctx.mtu = DEV_DEFAULT_MTU;
+	if (table_resize(&d->sf[0], max_local_sfs) ||
+	    table_resize(&d->sf[1], max_external_sfs)) {
+		dev_destroy(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void free_key(void *k) { free(k); }
+
+void dev_destroy(struct dev *d)
+{
+	if (!d)
+		return;
+	for (unsigned c = 0; c < DEV_NUM_CONTROLLERS; c++) {
+		tdestroy(d->sf[c].by_sfnum, free_key);
+		free(d->sf[c].slots);
+	}
+	free(d->eq);
+	free(d);
+}
+
+static int eq_push(struct dev *d, uint8_t type, uint32_t fn_id, uint8_t state)
+{
+	if (d->eq_len == d->eq_cap) {
+		size_t cap = d->eq_cap ? d->eq_cap * 2 : 64;
+		struct dev_eqe *n = malloc(cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		for (size_t i = 0; i < d->eq_len; i++)
+			n[i] = d->eq[(d->eq_head + i) % d->eq_cap];
+		free(d->eq);
+		d->eq = n;
+		d->eq_cap = cap;
+		d->eq_head = 0;
+	}
+	d->eq[(d->eq_head + d->eq_len) % d->eq_cap] = (struct dev_eqe){
+		.type = type, .state = state, .fn_id = fn_id };
+	d->eq_len++;
+	return 0;
+}
+
+int dev_eq_poll(struct dev *d, struct dev_eqe *eqe)
+{
+	if (!d->eq_len)
+		return 0;
+	*eqe = d->eq[d->eq_head];
+	d->eq_head = (d->eq_head + 1) % d->eq_cap;
+	d->eq_len--;
+	/* An idle device should not keep a burst's worth of queue around. */
+	if (!d->eq_len && d->eq_cap > 4096) {
+		free(d->eq);
+		d->eq = NULL;
+		d->eq_cap = d->eq_head = 0;
+	}
+	return 1;
+}
+
+size_t dev_eq_depth(const struct dev *d) { return d->eq_len; }
+
+/* Resolves an SF function id to its table and slot; NULL if none is there. */
+static struct sf_slot *sf_lookup(struct dev *d, uint32_t fn_id,
+				 struct sf_table **tp)
+{
+	for (unsigned c = 0; c < DEV_NUM_CONTROLLERS; c++) {
+		struct sf_table *t = &d->sf[c];
+
+		if (fn_id >= t->base && fn_id - t->base < t->max &&
+		    t->slots[fn_id - t->base].state != DEV_VHCA_INVALID) {
+			if (tp)
+				*tp = t;
+			return &t->slots[fn_id - t->base];
+		}
+	}
+	return NULL;
+}
+
+static void set_state(struct dev *d, struct sf_slot *s, uint32_t fn_id,
+		      uint8_t state)
+{
+	if (s->state == state)
+		return;
+	s->state = state;
+	/* An allocation failure here loses only the notification; the
+	 * consumer can always re-read the state with QUERY_VHCA_STATE. */
+	(void)eq_push(d, DEV_EVENT_VHCA_STATE, fn_id, state);
+}
+
+struct ctx {
+	struct dev *d;
+	const void *in;
+	size_t inlen;
+	void *out;
+	size_t outlen;
+	uint32_t syndrome;
+};
+
+static uint8_t fail(struct ctx *c, uint8_t status, uint32_t syndrome)
+{
+	c->syndrome = syndrome;
+	return status;
+}
+
+#define NEED_IO(c, in_t, out_t)                                              \
+	do {                                                                  \
+		if ((c)->inlen < sizeof(in_t))                                \
+			return fail((c), DEV_STAT_BAD_INPUT_LEN,              \
+				    DEV_SYND_SHORT_INPUT);                     \
+		if ((c)->outlen < sizeof(out_t))                              \
+			return fail((c), DEV_STAT_BAD_OUTPUT_LEN,             \
+				    DEV_SYND_SHORT_OUTPUT);                    \
+	} while (0)
+
+static uint8_t cmd_query_hca_cap(struct ctx *c, uint16_t op_mod)
+{
+	struct dev_query_hca_cap_out *o = c->out;
+
+	NEED_IO(c, struct dev_query_hca_cap_in, *o);
+	if (op_mod != DEV_CAP_GENERAL)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
+	o->cap = (struct dev_hca_cap){
+		.if_version = DEV_CMD_IF_VERSION,
+		.num_pfs = DEV_NUM_PFS,
+		.num_controllers = DEV_NUM_CONTROLLERS,
+		.sf_hard_max = DEV_SF_HARD_MAX,
+		.max_mtu = DEV_MAX_MTU,
+	};
+	for (unsigned i = 0; i < DEV_NUM_CONTROLLERS; i++) {
+		o->cap.max_sfs[i] = c->d->sf[i].max;
+		o->cap.used_sfs[i] = c->d->sf[i].used;
+		o->cap.sf_base[i] = c->d->sf[i].base;
+	}
+	return DEV_STAT_OK;
+}
+
+static uint8_t cmd_set_hca_cap(struct ctx *c, uint16_t op_mod)
+{
+	const struct dev_set_hca_cap_in *in = c->in;
+
+	NEED_IO(c, *in, struct dev_set_hca_cap_out);
+	if (op_mod != DEV_CAP_GENERAL)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
+	for (unsigned i = 0; i < DEV_NUM_CONTROLLERS; i++) {
+		const struct sf_table *t = &c->d->sf[i];
+		uint32_t want = in->cap.max_sfs[i];
+
+		if (want > DEV_SF_HARD_MAX)
+			return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_CAP_ABOVE_MAX);
+		/* Shrinking must not cut off an allocated slot. */
+		for (uint32_t s = want; s < t->max; s++)
+			if (t->slots[s].state != DEV_VHCA_INVALID)
+				return fail(c, DEV_STAT_RESOURCE_BUSY,
+					    DEV_SYND_CAP_BELOW_USE);
+	}
+	for (unsigned i = 0; i < DEV_NUM_CONTROLLERS; i++)
+		if (table_resize(&c->d->sf[i], in->cap.max_sfs[i]))
+			return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+	return DEV_STAT_OK;
+}
+
+static uint8_t cmd_alloc_sf(struct ctx *c, uint16_t op_mod)
+{
+	const struct dev_alloc_sf_in *in = c->in;
+	struct dev_alloc_sf_out *o = c->out;
+	struct sfnum_key probe, *key;
+	struct sf_table *t;
+	uint32_t slot;
+
+	NEED_IO(c, *in, *o);
+	if (op_mod != DEV_ALLOC_SF_AUTO && op_mod != DEV_ALLOC_SF_AT)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
+	if (in->rsvd)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+	if (c->d->esw.mode == DEV_ESW_LEGACY)
+		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_SF_NOT_SWITCHDEV);
+	if (in->controller >= DEV_NUM_CONTROLLERS)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_BAD_CONTROLLER);
+	if (in->pfnum >= DEV_NUM_PFS)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_BAD_PFNUM);
+	t = &c->d->sf[in->controller];
+	probe = (struct sfnum_key){ .pfnum_sfnum_hi = in->pfnum, .sfnum = in->sfnum };
+	if (tfind(&probe, &t->by_sfnum, sfnum_cmp))
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_SFNUM_IN_USE);
+	if (op_mod == DEV_ALLOC_SF_AT) {
+		if (in->fn_id < t->base || in->fn_id - t->base >= t->max)
+			return fail(c, DEV_STAT_BAD_INDEX,
+				    DEV_SYND_SF_SLOT_OUT_OF_RANGE);
+		slot = in->fn_id - t->base;
+		if (t->slots[slot].state != DEV_VHCA_INVALID)
+			return fail(c, DEV_STAT_BAD_INDEX, DEV_SYND_SF_SLOT_IN_USE);
+	} else {
+		if (t->used == t->max)
+			return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_SF_TABLE_FULL);
+		for (slot = t->free_hint; t->slots[slot].state != DEV_VHCA_INVALID; slot++)
+			;
+		t->free_hint = slot + 1;
+	}
+	key = malloc(sizeof(*key));
+	if (!key)
+		return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+	*key = probe;
+	key->slot = slot;
+	if (!tsearch(key, &t->by_sfnum, sfnum_cmp)) {
+		free(key);
+		return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+	}
+	t->slots[slot] = (struct sf_slot){
+		.pfnum = in->pfnum, .sfnum = in->sfnum,
+		.ctx = { .mtu = DEV_DEFAULT_MTU } };
+	t->used++;
+	o->fn_id = t->base + slot;
+	set_state(c->d, &t->slots[slot], o->fn_id, DEV_VHCA_ALLOCATED);
+	return DEV_STAT_OK;
+}
+
+static uint8_t cmd_fn(struct ctx *c, uint16_t opcode)
+{
+	const struct dev_fn_in *in = c->in;
+	struct sf_table *t;
+	struct sf_slot *s;
+
+	NEED_IO(c, *in, struct dev_fn_out);
+	if (in->rsvd)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+	s = sf_lookup(c->d, in->fn_id, &t);
+	if (!s) {
+		uint32_t synd = DEV_SYND_UNKNOWN_FUNCTION;
+
+		if (in->fn_id == DEV_FN_PF && opcode == DEV_CMD_ENABLE_HCA)
+			synd = DEV_SYND_ENABLE_NOT_SF;
+		else if (in->fn_id == DEV_FN_PF && opcode == DEV_CMD_DISABLE_HCA)
+			synd = DEV_SYND_DISABLE_NOT_SF;
+		return fail(c, DEV_STAT_BAD_PARAM, synd);
+	}
+	switch (opcode) {
+	case DEV_CMD_DEALLOC_SF: {
+		struct sfnum_key probe = { .pfnum_sfnum_hi = s->pfnum, .sfnum = s->sfnum };
+		void *found;
+
+		if (s->state != DEV_VHCA_ALLOCATED)
+			return fail(c, DEV_STAT_RESOURCE_BUSY,
+				    DEV_SYND_DEALLOC_NOT_DISABLED);
+		found = tfind(&probe, &t->by_sfnum, sfnum_cmp);
+		if (found) {
+			void *key = *(void **)found;
+
+			tdelete(&probe, &t->by_sfnum, sfnum_cmp);
+			free(key);
+		}
+		set_state(c->d, s, in->fn_id, DEV_VHCA_INVALID);
+		memset(s, 0, sizeof(*s));
+		t->used--;
+		if (in->fn_id - t->base < t->free_hint)
+			t->free_hint = in->fn_id - t->base;
+		return DEV_STAT_OK;
+	}
+	case DEV_CMD_ENABLE_HCA:
+		if (s->state == DEV_VHCA_TEARDOWN_REQUEST)
+			return fail(c, DEV_STAT_BAD_RES_STATE,
+				    DEV_SYND_ENABLE_TEARDOWN_PENDING);
+		if (s->state == DEV_VHCA_ALLOCATED)
+			set_state(c->d, s, in->fn_id, DEV_VHCA_ACTIVE);
+		return DEV_STAT_OK;
+	case DEV_CMD_DISABLE_HCA:
+		if (s->state == DEV_VHCA_ACTIVE)
+			set_state(c->d, s, in->fn_id, DEV_VHCA_ALLOCATED);
+		else if (s->state == DEV_VHCA_IN_USE)
+			set_state(c->d, s, in->fn_id, DEV_VHCA_TEARDOWN_REQUEST);
+		return DEV_STAT_OK;
+	case DEV_CMD_INIT_HCA:
+		if (s->state != DEV_VHCA_ACTIVE)
+			return fail(c, DEV_STAT_BAD_RES_STATE,
+				    DEV_SYND_INIT_NOT_ENABLED);
+		set_state(c->d, s, in->fn_id, DEV_VHCA_IN_USE);
+		return DEV_STAT_OK;
+	case DEV_CMD_TEARDOWN_HCA:
+		if (s->state == DEV_VHCA_IN_USE)
+			set_state(c->d, s, in->fn_id, DEV_VHCA_ACTIVE);
+		else if (s->state == DEV_VHCA_TEARDOWN_REQUEST)
+			set_state(c->d, s, in->fn_id, DEV_VHCA_ALLOCATED);
+		else
+			return fail(c, DEV_STAT_BAD_RES_STATE,
+				    DEV_SYND_TEARDOWN_NOT_IN_USE);
+		return DEV_STAT_OK;
+	}
+	return fail(c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE);
+}
+
+static uint8_t cmd_query_vhca_state(struct ctx *c)
+{
+	const struct dev_fn_in *in = c->in;
+	struct dev_query_vhca_state_out *o = c->out;
+	struct sf_table *t;
+	struct sf_slot *s;
+
+	NEED_IO(c, *in, *o);
+	s = sf_lookup(c->d, in->fn_id, &t);
+	if (!s)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
+	o->state = s->state;
+	o->controller = t == &c->d->sf[0] ? 0 : 1;
+	o->sfnum = s->sfnum;
+	o->pfnum = s->pfnum;
+	return DEV_STAT_OK;
+}
+
+static struct dev_vport_ctx *vport_ctx(struct dev *d, uint32_t fn_id)
+{
+	struct sf_slot *s;
+
+	if (fn_id == DEV_FN_PF)
+		return &d->pf_ctx;
+	s = sf_lookup(d, fn_id, NULL);
+	return s ? &s->ctx : NULL;
+}
+
+static uint8_t cmd_query_vport_ctx(struct ctx *c)
+{
+	const struct dev_fn_in *in = c->in;
+	struct dev_query_vport_ctx_out *o = c->out;
+	struct dev_vport_ctx *v;
+
+	NEED_IO(c, *in, *o);
+	v = vport_ctx(c->d, in->fn_id);
+	if (!v)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
+	o->ctx = *v;
+	return DEV_STAT_OK;
+}
+
+static uint8_t cmd_modify_vport_ctx(struct ctx *c)
+{
+	const struct dev_modify_vport_ctx_in *in = c->in;
+	struct dev_vport_ctx *v;
+
+	NEED_IO(c, *in, struct dev_modify_vport_ctx_out);
+	v = vport_ctx(c->d, in->fn_id);
+	if (!v)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
+	if (!in->field_select ||
+	    (in->field_select & ~(uint32_t)(DEV_VPORT_FIELD_HW_ADDR | DEV_VPORT_FIELD_MTU)))
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_NO_FIELDS);
+	if ((in->field_select & DEV_VPORT_FIELD_HW_ADDR) && (in->ctx.hw_addr[0] & 1))
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_MULTICAST_ADDR);
+	if ((in->field_select & DEV_VPORT_FIELD_MTU) &&
+	    (in->ctx.mtu < 68 || in->ctx.mtu > DEV_MAX_MTU))
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_BAD_MTU);
+	if (in->field_select & DEV_VPORT_FIELD_HW_ADDR)
+		memcpy(v->hw_addr, in->ctx.hw_addr, sizeof(v->hw_addr));
+	if (in->field_select & DEV_VPORT_FIELD_MTU)
+		v->mtu = in->ctx.mtu;
+	return DEV_STAT_OK;
+}
+
+static uint8_t cmd_query_esw_mode(struct ctx *c)
+{
+	struct dev_query_esw_mode_out *o = c->out;
+
+	NEED_IO(c, struct dev_cmd_in_hdr, *o);
+	o->esw = c->d->esw;
+	return DEV_STAT_OK;
+}
+
+static uint8_t cmd_set_esw_mode(struct ctx *c)
+{
+	const struct dev_set_esw_mode_in *in = c->in;
+
+	NEED_IO(c, *in, struct dev_set_esw_mode_out);
+	if (in->esw.rsvd || in->rsvd)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+	if (in->esw.mode > DEV_ESW_SWITCHDEV_INACTIVE)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_MODE);
+	if (in->esw.inline_mode > DEV_INLINE_TRANSPORT)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_INLINE);
+	if (in->esw.encap_mode > DEV_ENCAP_BASIC)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_ENCAP);
+	/* SF vports exist only in switchdev mode; the driver removes its SFs
+	 * before it leaves it. */
+	if (in->esw.mode == DEV_ESW_LEGACY && c->d->esw.mode != DEV_ESW_LEGACY &&
+	    (c->d->sf[0].used || c->d->sf[1].used))
+		return fail(c, DEV_STAT_RESOURCE_BUSY, DEV_SYND_ESW_SFS_EXIST);
+	if (c->d->esw.mode != in->esw.mode)
+		(void)eq_push(c->d, DEV_EVENT_ESW_MODE, DEV_FN_PF, in->esw.mode);
+	c->d->esw = in->esw;
+	return DEV_STAT_OK;
+}
+
+uint8_t dev_cmd_exec(struct dev *d, const void *in, size_t inlen, void *out,
+		     size_t outlen)
+{
+	struct ctx c = { .d = d, .in = in, .inlen = inlen, .out = out, .outlen = outlen };
+	struct dev_cmd_out_hdr *oh = out;
+	const struct dev_cmd_in_hdr *ih = in;
+	uint8_t st;
+
+	if (outlen < sizeof(*oh))
+		return DEV_STAT_BAD_OUTPUT_LEN;
+	memset(out, 0, outlen);
+	if (inlen < sizeof(*ih)) {
+		oh->status = DEV_STAT_BAD_INPUT_LEN;
+		oh->syndrome = DEV_SYND_SHORT_INPUT;
+		return oh->status;
+	}
+	if (ih->rsvd) {
+		st = fail(&c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+		goto out;
+	}
+	/* Only the PF driver (uid 0) may change state; other user contexts
+	 * get the read-only queries (the ctl channel scopes them further). */
+	if (ih->uid != 0) {
+		switch (ih->opcode) {
+		case DEV_CMD_QUERY_HCA_CAP:
+		case DEV_CMD_QUERY_VHCA_STATE:
+		case DEV_CMD_QUERY_VPORT_CTX:
+		case DEV_CMD_QUERY_ESW_MODE:
+			break;
+		default:
+			st = fail(&c, DEV_STAT_BAD_PARAM, DEV_SYND_NOT_PRIVILEGED);
+			goto out;
+		}
+	}
+	switch (ih->opcode) {
+	case DEV_CMD_QUERY_HCA_CAP: st = cmd_query_hca_cap(&c, ih->op_mod); break;
+	case DEV_CMD_SET_HCA_CAP: st = cmd_set_hca_cap(&c, ih->op_mod); break;
+	case DEV_CMD_ALLOC_SF: st = cmd_alloc_sf(&c, ih->op_mod); break;
+	case DEV_CMD_DEALLOC_SF:
+	case DEV_CMD_ENABLE_HCA:
+	case DEV_CMD_DISABLE_HCA:
+	case DEV_CMD_INIT_HCA:
+	case DEV_CMD_TEARDOWN_HCA:
+		st = ih->op_mod ? fail(&c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD)
+				: cmd_fn(&c, ih->opcode);
+		break;
+	case DEV_CMD_QUERY_VHCA_STATE: st = cmd_query_vhca_state(&c); break;
+	case DEV_CMD_QUERY_VPORT_CTX: st = cmd_query_vport_ctx(&c); break;
+	case DEV_CMD_MODIFY_VPORT_CTX: st = cmd_modify_vport_ctx(&c); break;
+	case DEV_CMD_QUERY_ESW_MODE: st = cmd_query_esw_mode(&c); break;
+	case DEV_CMD_SET_ESW_MODE: st = cmd_set_esw_mode(&c); break;
+	default: st = fail(&c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE); break;
+	}
+out:
+	if (st != DEV_STAT_OK)
+		memset(out, 0, outlen); /* a failed command returns no payload */
+	oh->status = st;
+	oh->syndrome = st == DEV_STAT_OK ? 0 : c.syndrome;
+	return st;
+}
+
+int dev_status_to_errno(uint8_t status)
+{
+	switch (status) {
+	case DEV_STAT_OK: return 0;
+	case DEV_STAT_INT_ERR: return EIO;
+	case DEV_STAT_BAD_OP: return EINVAL;
+	case DEV_STAT_BAD_PARAM: return EINVAL;
+	case DEV_STAT_BAD_SYS_STATE: return EIO;
+	case DEV_STAT_BAD_RESOURCE: return EINVAL;
+	case DEV_STAT_RESOURCE_BUSY: return EBUSY;
+	case DEV_STAT_EXCEED_LIM: return ENOMEM;
+	case DEV_STAT_BAD_RES_STATE: return EINVAL;
+	case DEV_STAT_BAD_INDEX: return EINVAL;
+	case DEV_STAT_NO_RESOURCES: return EAGAIN;
+	case DEV_STAT_BAD_INPUT_LEN: return EIO;
+	case DEV_STAT_BAD_OUTPUT_LEN: return EIO;
+	default: return EIO;
+	}
+}
+
+const char *dev_status_str(uint8_t status)
+{
+	switch (status) {
+	case DEV_STAT_OK: return "OK";
+	case DEV_STAT_INT_ERR: return "INT_ERR";
+	case DEV_STAT_BAD_OP: return "BAD_OP";
+	case DEV_STAT_BAD_PARAM: return "BAD_PARAM";
+	case DEV_STAT_BAD_SYS_STATE: return "BAD_SYS_STATE";
+	case DEV_STAT_BAD_RESOURCE: return "BAD_RESOURCE";
+	case DEV_STAT_RESOURCE_BUSY: return "RESOURCE_BUSY";
+	case DEV_STAT_EXCEED_LIM: return "EXCEED_LIM";
+	case DEV_STAT_BAD_RES_STATE: return "BAD_RES_STATE";
+	case DEV_STAT_BAD_INDEX: return "BAD_INDEX";
+	case DEV_STAT_NO_RESOURCES: return "NO_RESOURCES";
+	case DEV_STAT_BAD_INPUT_LEN: return "BAD_INPUT_LEN";
+	case DEV_STAT_BAD_OUTPUT_LEN: return "BAD_OUTPUT_LEN";
+	default: return "UNKNOWN";
+	}
+}

@@ -1,0 +1,117 @@
+/*
+ * dl.h - the devlink layer and the PF driver of sfnic.
+ *
+ * This module gives the device devlink's objects and grammar: the device
+ * instance "sfnic/<dev>", its ports (uplink p0, PF pf0, one pcisf port per
+ * SF), the eswitch mode, resources, and, for every attached SF, a nested
+ * devlink instance "auxiliary/sfnic_core.sf.<id>" with its params.  It drives
+ * the device only through dev_cmd_exec() and reacts to the device's events as
+ * the PF driver (dl_process_events()).  Every acknowledged change is written
+ * to the store before the call returns.
+ *
+ * Calls that take a request return 0 or a negative errno; on error, err->msg
+ * holds the one-line message devlink or mlx5 would give (may be empty, in
+ * which case only the errno is meaningful).  Results are jansson objects in
+ * devlink's JSON shapes ({"port": {HANDLE: {...}}} and so on); the caller owns
+ * them.
+ */
+#ifndef SFNIC_DL_H
+#define SFNIC_DL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct dev;
+struct aux_bus;
+struct store;
+struct dl;
+
+struct dl_err {
+	char msg[256];
+};
+
+/* Called for every change, with devlink monitor's object and command names
+ * ("port", "new") and the object in its show shape. */
+typedef void (*dl_notify_fn)(void *arg, const char *obj, const char *cmd,
+			     json_t *msg);
+
+/*
+ * Creates the devlink layer for device d named devname ("sfnic0"), registers
+ * the sfnic_core.{sf,eth,zc} aux drivers on bus and restores the state in st
+ * (replaying it into the device).  Returns NULL with a reason in err.
+ */
+struct dl *dl_create(struct dev *d, struct aux_bus *bus, struct store *st,
+		     const char *devname, struct dl_err *err);
+
+/* Tears everything down (SFs detached, aux devices deleted); the store is
+ * left as it is, so the next dl_create restores the same state. */
+void dl_destroy(struct dl *dl);
+
+/* Installs the change-notification callback. */
+void dl_set_notify(struct dl *dl, dl_notify_fn fn, void *arg);
+
+/* Drains the device's event queue, acting as the PF driver.  Returns the
+ * number of events handled. */
+int dl_process_events(struct dl *dl);
+
+/* Number of SF ports; for the daemon's log. */
+uint32_t dl_sf_count(const struct dl *dl);
+
+/* dev show [DEV] */
+int dl_dev_show(struct dl *dl, const char *handle, json_t **out, struct dl_err *err);
+/* dev info [DEV] */
+int dl_dev_info(struct dl *dl, const char *handle, json_t **out, struct dl_err *err);
+/* dev eswitch show DEV */
+int dl_eswitch_show(struct dl *dl, const char *handle, json_t **out, struct dl_err *err);
+
+/* dev eswitch set DEV [mode M] [inline-mode I] [encap-mode E]; NULL = keep. */
+struct dl_eswitch_req {
+	const char *mode, *inline_mode, *encap_mode;
+};
+int dl_eswitch_set(struct dl *dl, const char *handle, const struct dl_eswitch_req *r,
+		   struct dl_err *err);
+
+/* dev param show [DEV [name P]] */
+int dl_param_show(struct dl *dl, const char *handle, const char *name, json_t **out,
+		  struct dl_err *err);
+/* dev param set DEV name P value V cmode C */
+int dl_param_set(struct dl *dl, const char *handle, const char *name,
+		 const char *value, const char *cmode, struct dl_err *err);
+/* dev reload DEV [netns NS] */
+int dl_reload(struct dl *dl, const char *handle, const char *netns, struct dl_err *err);
+
+/* port show [HANDLE]; HANDLE is DEV, DEV/INDEX or a netdev name. */
+int dl_port_show(struct dl *dl, const char *handle, json_t **out, struct dl_err *err);
+
+/* port add DEV flavour F pfnum P [sfnum S] [controller C] [netdev N] [rep_netdev R] */
+struct dl_port_add_req {
+	const char *flavour;     /* NULL: not given */
+	int64_t pfnum, sfnum, controller; /* -1: not given */
+	const char *netdev, *rep_netdev;  /* sfnic extension; NULL: derived */
+};
+int dl_port_add(struct dl *dl, const char *handle, const struct dl_port_add_req *r,
+		json_t **out, struct dl_err *err);
+/* port del HANDLE */
+int dl_port_del(struct dl *dl, const char *handle, struct dl_err *err);
+
+/* port function set HANDLE [hw_addr A] [state S] */
+struct dl_fn_set_req {
+	const char *hw_addr;     /* NULL: keep */
+	const char *state;       /* NULL: keep */
+};
+int dl_port_fn_set(struct dl *dl, const char *handle, const struct dl_fn_set_req *r,
+		   struct dl_err *err);
+
+/* resource show [DEV] */
+int dl_resource_show(struct dl *dl, const char *handle, json_t **out, struct dl_err *err);
+/* resource set DEV path P size N */
+int dl_resource_set(struct dl *dl, const char *handle, const char *path, int64_t size,
+		    struct dl_err *err);
+
+/* aux show [NAME]; aux bind NAME [driver D]; aux unbind NAME */
+int dl_aux_show(struct dl *dl, const char *name, json_t **out, struct dl_err *err);
+int dl_aux_bind(struct dl *dl, const char *name, const char *driver, struct dl_err *err);
+int dl_aux_unbind(struct dl *dl, const char *name, struct dl_err *err);
+
+#endif

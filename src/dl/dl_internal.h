@@ -1,0 +1,113 @@
+/*
+ * dl_internal.h - state shared by the devlink layer's files.
+ */
+#ifndef SFNIC_DL_INTERNAL_H
+#define SFNIC_DL_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "dl.h"
+#include "../aux/aux.h"
+#include "../dev/dev.h"
+#include "../store/store.h"
+
+#define DL_IFNAMSIZ 16
+#define DL_AUX_MOD "sfnic_core"
+
+enum dl_flavour {
+	DL_FLAVOUR_PHYSICAL = 0,
+	DL_FLAVOUR_PCI_PF = 3,
+	DL_FLAVOUR_VIRTUAL = 5,
+	DL_FLAVOUR_PCI_SF = 7,
+};
+
+struct dl_port;
+
+/* The aux devices of one active SF and its nested devlink instance. */
+struct dl_sf_aux {
+	struct aux_device sf, eth, zc;
+	struct dl_port *port;
+	bool inst_up;           /* auxiliary/sfnic_core.sf.<id> exists */
+	bool eth_added, zc_added;
+};
+
+struct dl_port {
+	uint32_t index;
+	uint8_t flavour;
+	uint8_t state;          /* admin: 0 inactive, 1 active */
+	uint8_t opstate;        /* 0 detached, 1 attached */
+	uint8_t unbound;
+	uint8_t enable_eth, enable_zc, applied_eth, applied_zc;
+	uint16_t pfnum;
+	uint32_t controller;
+	uint32_t sfnum;
+	uint32_t aux_id;
+	uint8_t hw_addr[6];
+	char rep_name[DL_IFNAMSIZ];
+	char sf_name[DL_IFNAMSIZ];
+	struct dl_sf_aux *aux;  /* while the SF's aux devices exist */
+};
+
+struct dl {
+	struct dev *dev;
+	struct aux_bus *bus;
+	struct store *st;
+	char devname[DL_IFNAMSIZ];
+	char handle[64];         /* "sfnic/<devname>" */
+	void *ports;             /* tsearch tree of struct dl_port*, by index */
+	void *names;             /* tsearch tree of struct dl_name*, by name */
+	uint32_t nsf[DEV_NUM_CONTROLLERS];
+	uint32_t size[DEV_NUM_CONTROLLERS];     /* resource sizes in effect */
+	uint32_t size_new[DEV_NUM_CONTROLLERS]; /* pending until reload */
+	struct dev_esw_mode esw;
+	struct dl_port uplink, pf;
+	dl_notify_fn notify;
+	void *notify_arg;
+	bool restoring;          /* replaying the store: no notifications */
+};
+
+/* A reserved netdev name. */
+struct dl_name {
+	const char *name;        /* points into the port */
+	struct dl_port *port;
+	bool is_sf;              /* the SF's own netdev, not the representor */
+};
+
+/* dl_core.c */
+int dl_errf(struct dl_err *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+uint8_t dl_cmd(struct dl *dl, const void *in, size_t inlen, void *out, size_t outlen);
+struct dl_port *dl_port_by_index(struct dl *dl, uint32_t index);
+void dl_port_foreach(struct dl *dl, void (*fn)(struct dl_port *p, void *arg), void *arg);
+int dl_persist_port(struct dl *dl, const struct dl_port *p);
+void dl_emit_port(struct dl *dl, const char *cmd, const struct dl_port *p);
+void dl_port_handle(const struct dl *dl, const struct dl_port *p, char *buf, size_t len);
+bool dl_is_sf(const struct dl_port *p);
+
+/* dl_names.c */
+int dl_phys_port_name(const struct dl_port *p, char *buf, size_t len);
+bool dl_name_valid(const char *name);
+void dl_name_derive(struct dl *dl, const char *prefix, const char *suffix,
+		    const char *hash_key, char out[DL_IFNAMSIZ]);
+int dl_name_reserve(struct dl *dl, const char *name, struct dl_port *p, bool is_sf);
+void dl_name_release(struct dl *dl, const char *name);
+struct dl_name *dl_name_find(struct dl *dl, const char *name);
+void dl_names_destroy(struct dl *dl);
+
+/* dl_sf.c: the PF driver's reaction to events and the SF aux drivers */
+int dl_sf_register_drivers(struct dl *dl);
+int dl_sf_handle_event(struct dl *dl, const struct dev_eqe *eqe);
+void dl_sf_aux_teardown(struct dl *dl, struct dl_port *p);
+struct dl_port *dl_sf_instance_port(struct dl *dl, const char *handle, const char **rest);
+int dl_sf_reload(struct dl *dl, struct dl_port *p, struct dl_err *err);
+
+/* dl_json.c */
+json_t *dl_json_port(const struct dl *dl, const struct dl_port *p);
+json_t *dl_json_sf_inst_port(const struct dl *dl, const struct dl_port *p);
+void dl_sf_inst_handle(const struct dl_port *p, char *buf, size_t len);
+const char *dl_esw_mode_str(uint8_t mode);
+const char *dl_inline_mode_str(uint8_t mode);
+const char *dl_encap_mode_str(uint8_t mode);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * sfnicd - the sfnic daemon: device, devlink layer, auxiliary bus, control API.
+ */
+#include "../api/api.h"
+#include "../aux/aux.h"
+#include "../dev/dev.h"
+#include "../dl/dl.h"
+#include "../store/store.h"
+#include "../util/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: sfnicd [OPTIONS]\n"
+		"  --run-dir DIR     sockets (default: $SFNIC_RUN_DIR, /run/sfnic as root,\n"
+		"                    $XDG_RUNTIME_DIR/sfnic otherwise)\n"
+		"  --state-dir DIR   durable state (default: $SFNIC_STATE_DIR, /var/lib/sfnic\n"
+		"                    as root, $XDG_STATE_HOME/sfnic or ~/.local/state/sfnic)\n"
+		"  --uplink SPEC     uplink port (only \"null\" in this version; default null)\n"
+		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
+		"  -h, --help        this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "uplink", required_argument, NULL, 'u' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *run_opt = NULL, *state_opt = NULL, *uplink = "null", *name = "sfnic0";
+	char run_dir[4096], state_dir[4096], sock[4096], lock[4200], err[512];
+	struct dl_err dlerr = { { 0 } };
+	struct store *st = NULL;
+	struct aux_bus *bus = NULL;
+	struct dev *dev = NULL;
+	struct dl *dl = NULL;
+	struct api *api = NULL;
+	int c, lockfd = -1, ret = 1;
+
+	util_log_init("sfnicd");
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': run_opt = optarg; break;
+		case 's': state_opt = optarg; break;
+		case 'u': uplink = optarg; break;
+		case 'n': name = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		util_log(UTIL_ERR, "unexpected argument \"%s\"", argv[optind]);
+		return 2;
+	}
+	if (strcmp(uplink, "null")) {
+		util_log(UTIL_ERR, "uplink \"%s\" is not supported by this version (only \"null\")",
+			 uplink);
+		return 2;
+	}
+	util_run_dir(run_opt, run_dir, sizeof(run_dir));
+	util_state_dir(state_opt, state_dir, sizeof(state_dir));
+	if ((c = util_mkdir_p(run_dir)) || (c = util_mkdir_p(state_dir))) {
+		util_log(UTIL_ERR, "cannot create %s: %s",
+			 util_mkdir_p(run_dir) ? run_dir : state_dir, strerror(-c));
+		return 1;
+	}
+	/* One daemon per state directory: the database is its alone. */
+	snprintf(lock, sizeof(lock), "%s/sfnicd.lock", state_dir);
+	lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB)) {
+		util_log(UTIL_ERR, "state directory %s is in use by another sfnicd", state_dir);
+		goto out;
+	}
+	if (store_open(state_dir, &st, err, sizeof(err))) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
+	bus = aux_bus_create();
+	dev = dev_create(1024, 1024);
+	if (!bus || !dev) {
+		util_log(UTIL_ERR, "out of memory");
+		goto out;
+	}
+	dl = dl_create(dev, bus, st, name, &dlerr);
+	if (!dl) {
+		util_log(UTIL_ERR, "cannot restore state from %s: %s", state_dir, dlerr.msg);
+		goto out;
+	}
+	api = api_create(util_sock_path(run_dir, sock, sizeof(sock)), dl, err, sizeof(err));
+	if (!api) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
+	util_log(UTIL_INFO, "sfnic/%s ready: %u SFs restored, uplink %s, socket %s, state %s",
+		 name, dl_sf_count(dl), uplink, sock, state_dir);
+	if (geteuid() != 0)
+		util_log(UTIL_INFO, "not root: TAP netdevs, AF_XDP and netns moves are unavailable "
+			 "(they need CAP_NET_ADMIN); the devlink model works in full");
+	ret = api_run(api) ? 1 : 0;
+out:
+	api_destroy(api);
+	dl_destroy(dl);
+	dev_destroy(dev);
+	aux_bus_destroy(bus);
+	store_close(st);
+	if (lockfd >= 0)
+		close(lockfd);
+	return ret;
+}

@@ -1,0 +1,214 @@
+/*
+ * store.c - SQLite schema and prepared statements for durable state.
+ */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCHEMA_VERSION 1
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *port_put, *port_del, *port_del_all, *port_all;
+	sqlite3_stmt *kv_set, *kv_get;
+	sqlite3_stmt *begin, *commit, *rollback;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS port ("
+	" idx INTEGER PRIMARY KEY, controller INTEGER NOT NULL,"
+	" pfnum INTEGER NOT NULL, sfnum INTEGER NOT NULL, hw_addr BLOB NOT NULL,"
+	" state INTEGER NOT NULL, unbound INTEGER NOT NULL,"
+	" enable_eth INTEGER NOT NULL, enable_zc INTEGER NOT NULL,"
+	" applied_eth INTEGER NOT NULL, applied_zc INTEGER NOT NULL,"
+	" aux_id INTEGER NOT NULL, rep_name TEXT NOT NULL, sf_name TEXT NOT NULL);";
+
+static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
+{
+	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+				  NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int store_open(const char *dir, struct store **out, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	const char *sync = getenv("SFNIC_STORE_SYNC");
+	char path[4096], pragmas[128];
+	int64_t ver;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/sfnic.db", dir);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+		 sync && !strcmp(sync, "full") ? "FULL" : "NORMAL");
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot initialise %s: %s", path,
+			 sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (prep(s, &s->port_put,
+		 "INSERT OR REPLACE INTO port VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
+	    prep(s, &s->port_del, "DELETE FROM port WHERE idx = ?") ||
+	    prep(s, &s->port_del_all, "DELETE FROM port") ||
+	    prep(s, &s->port_all, "SELECT * FROM port ORDER BY idx") ||
+	    prep(s, &s->kv_set, "INSERT OR REPLACE INTO kv VALUES (?, ?)") ||
+	    prep(s, &s->kv_get, "SELECT v FROM kv WHERE k = ?") ||
+	    prep(s, &s->begin, "BEGIN IMMEDIATE") ||
+	    prep(s, &s->commit, "COMMIT") ||
+	    prep(s, &s->rollback, "ROLLBACK")) {
+		snprintf(err, errlen, "cannot prepare statements on %s: %s", path,
+			 sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (store_kv_get(s, "schema_version", &ver) == 0 &&
+	    store_kv_set(s, "schema_version", SCHEMA_VERSION)) {
+		snprintf(err, errlen, "cannot write %s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	} else if (store_kv_get(s, "schema_version", &ver) == 1 && ver != SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s has schema version %lld, this sfnicd reads %d",
+			 path, (long long)ver, SCHEMA_VERSION);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->port_put);
+	sqlite3_finalize(s->port_del);
+	sqlite3_finalize(s->port_del_all);
+	sqlite3_finalize(s->port_all);
+	sqlite3_finalize(s->kv_set);
+	sqlite3_finalize(s->kv_get);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
+	sqlite3_finalize(s->rollback);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* Runs a statement that returns no rows and resets it. */
+static int run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_begin(struct store *s) { return run(s->begin); }
+int store_commit(struct store *s) { return run(s->commit); }
+void store_rollback(struct store *s) { (void)run(s->rollback); }
+
+int store_port_put(struct store *s, const struct store_port *p)
+{
+	sqlite3_stmt *st = s->port_put;
+
+	sqlite3_bind_int64(st, 1, p->index);
+	sqlite3_bind_int64(st, 2, p->controller);
+	sqlite3_bind_int64(st, 3, p->pfnum);
+	sqlite3_bind_int64(st, 4, p->sfnum);
+	sqlite3_bind_blob(st, 5, p->hw_addr, sizeof(p->hw_addr), SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, p->state);
+	sqlite3_bind_int(st, 7, p->unbound);
+	sqlite3_bind_int(st, 8, p->enable_eth);
+	sqlite3_bind_int(st, 9, p->enable_zc);
+	sqlite3_bind_int(st, 10, p->applied_eth);
+	sqlite3_bind_int(st, 11, p->applied_zc);
+	sqlite3_bind_int64(st, 12, p->aux_id);
+	sqlite3_bind_text(st, 13, p->rep_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, p->sf_name, -1, SQLITE_STATIC);
+	return run(st);
+}
+
+int store_port_del(struct store *s, uint32_t index)
+{
+	sqlite3_bind_int64(s->port_del, 1, index);
+	return run(s->port_del);
+}
+
+int store_port_del_all(struct store *s) { return run(s->port_del_all); }
+
+static void copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	snprintf(dst, len, "%s", src ? (const char *)src : "");
+}
+
+int store_port_foreach(struct store *s,
+		       int (*cb)(const struct store_port *p, void *arg), void *arg)
+{
+	sqlite3_stmt *st = s->port_all;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_port p = { 0 };
+		const void *mac = sqlite3_column_blob(st, 4);
+
+		p.index = (uint32_t)sqlite3_column_int64(st, 0);
+		p.controller = (uint32_t)sqlite3_column_int64(st, 1);
+		p.pfnum = (uint16_t)sqlite3_column_int64(st, 2);
+		p.sfnum = (uint32_t)sqlite3_column_int64(st, 3);
+		if (mac && sqlite3_column_bytes(st, 4) == sizeof(p.hw_addr))
+			memcpy(p.hw_addr, mac, sizeof(p.hw_addr));
+		p.state = (uint8_t)sqlite3_column_int(st, 5);
+		p.unbound = (uint8_t)sqlite3_column_int(st, 6);
+		p.enable_eth = (uint8_t)sqlite3_column_int(st, 7);
+		p.enable_zc = (uint8_t)sqlite3_column_int(st, 8);
+		p.applied_eth = (uint8_t)sqlite3_column_int(st, 9);
+		p.applied_zc = (uint8_t)sqlite3_column_int(st, 10);
+		p.aux_id = (uint32_t)sqlite3_column_int64(st, 11);
+		copy_text(p.rep_name, sizeof(p.rep_name), sqlite3_column_text(st, 12));
+		copy_text(p.sf_name, sizeof(p.sf_name), sqlite3_column_text(st, 13));
+		ret = cb(&p, arg);
+		if (ret)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_kv_set(struct store *s, const char *key, int64_t value)
+{
+	sqlite3_bind_text(s->kv_set, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->kv_set, 2, value);
+	return run(s->kv_set);
+}
+
+int store_kv_get(struct store *s, const char *key, int64_t *value)
+{
+	int rc;
+
+	sqlite3_bind_text(s->kv_get, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->kv_get);
+	if (rc == SQLITE_ROW)
+		*value = sqlite3_column_int64(s->kv_get, 0);
+	sqlite3_reset(s->kv_get);
+	sqlite3_clear_bindings(s->kv_get);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }

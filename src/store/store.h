@@ -1,0 +1,67 @@
+/*
+ * store.h - durable state in SQLite.
+ *
+ * Every change the daemon acknowledges is written here first.  The database
+ * runs in WAL mode with synchronous=NORMAL: a committed transaction survives
+ * the daemon being killed at any instant (kill -9); only a power loss or
+ * kernel crash can drop the last transactions.  Set SFNIC_STORE_SYNC=full to
+ * fsync every commit as well.
+ */
+#ifndef SFNIC_STORE_H
+#define SFNIC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* What the daemon remembers about one SF port. */
+struct store_port {
+	uint32_t index;         /* devlink port index = device function id */
+	uint32_t controller;
+	uint32_t sfnum;
+	uint16_t pfnum;
+	uint8_t hw_addr[6];
+	uint8_t state;          /* devlink function state: 0 inactive, 1 active */
+	uint8_t unbound;        /* the SF aux device was unbound by hand */
+	uint8_t enable_eth, enable_zc;   /* driverinit param values */
+	uint8_t applied_eth, applied_zc; /* values in effect since the last reload */
+	uint32_t aux_id;        /* 0: none yet */
+	char rep_name[16];
+	char sf_name[16];
+};
+
+/* Opens (creating if needed) DIR/sfnic.db.  On failure returns -1 and puts
+ * a one-line reason in err. */
+int store_open(const char *dir, struct store **out, char *err, size_t errlen);
+
+/* Closes the database. */
+void store_close(struct store *s);
+
+/* Groups the following writes into one transaction.  Returns 0 or -1. */
+int store_begin(struct store *s);
+/* Commits the transaction opened by store_begin.  Returns 0 or -1. */
+int store_commit(struct store *s);
+/* Abandons the transaction opened by store_begin. */
+void store_rollback(struct store *s);
+
+/* Inserts or replaces a port.  Returns 0 or -1. */
+int store_port_put(struct store *s, const struct store_port *p);
+/* Deletes one port (absent is not an error).  Returns 0 or -1. */
+int store_port_del(struct store *s, uint32_t index);
+/* Deletes every port.  Returns 0 or -1. */
+int store_port_del_all(struct store *s);
+/* Calls cb for every stored port in index order; stops at and returns the
+ * first non-zero cb result.  Returns -1 on a database error. */
+int store_port_foreach(struct store *s,
+		       int (*cb)(const struct store_port *p, void *arg), void *arg);
+
+/* Sets an integer setting.  Returns 0 or -1. */
+int store_kv_set(struct store *s, const char *key, int64_t value);
+/* Reads an integer setting: 1 if found (in *value), 0 if not, -1 on error. */
+int store_kv_get(struct store *s, const char *key, int64_t *value);
+
+/* The last SQLite error message, for logs. */
+const char *store_errmsg(struct store *s);
+
+#endif
