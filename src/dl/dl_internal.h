@@ -88,7 +88,7 @@ bool dl_is_sf(const struct dl_port *p);
 /* dl_names.c */
 int dl_phys_port_name(const struct dl_port *p, char *buf, size_t len);
 bool dl_name_valid(const char *name);
-void dl_name_derive(struct dl *dl, const char *prefix, const char *suffix,
+void dl_name_derive(struct dl *dl, const char *prefix, char kind, const char *suffix,
 		    const char *hash_key, char out[DL_IFNAMSIZ]);
 int dl_name_reserve(struct dl *dl, const char *name, struct dl_port *p, bool is_sf);
 void dl_name_release(struct dl *dl, const char *name);

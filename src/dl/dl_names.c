@@ -70,18 +70,18 @@ static uint64_t fnv1a(const char *s, uint32_t salt)
 	return h;
 }
 
-void dl_name_derive(struct dl *dl, const char *prefix, const char *suffix,
+void dl_name_derive(struct dl *dl, const char *prefix, char kind, const char *suffix,
 		    const char *hash_key, char out[DL_IFNAMSIZ])
 {
 	char pre[DL_IFNAMSIZ];
 	size_t digits;
 	int n;
 
-	n = snprintf(out, DL_IFNAMSIZ, "%s%s", prefix, suffix);
+	n = snprintf(out, DL_IFNAMSIZ, "%s%c%s", prefix, kind, suffix);
 	if (n > 0 && n < DL_IFNAMSIZ && !dl_name_find(dl, out))
 		return;
-	/* Keep at least 8 hex digits (32 bits) of hash in the alias. */
-	snprintf(pre, sizeof(pre), "%.*s", DL_IFNAMSIZ - 1 - 8, prefix);
+	/* "<prefix><kind>" and at least 8 hex digits (32 bits) of hash. */
+	snprintf(pre, sizeof(pre), "%.*s%c", DL_IFNAMSIZ - 2 - 8, prefix, kind);
 	digits = DL_IFNAMSIZ - 1 - strlen(pre);
 	for (uint32_t salt = 0;; salt++) {
 		uint64_t h = fnv1a(hash_key, salt);

@@ -164,17 +164,18 @@ static void derive_names(struct dl *dl, struct dl_port *p)
 	if (!p->rep_name[0]) {
 		(void)dl_phys_port_name(p, ppn, sizeof(ppn));
 		snprintf(key, sizeof(key), "%s/rep/%s", dl->handle, ppn);
-		dl_name_derive(dl, dl->devname, (snprintf(suffix, sizeof(suffix), "n%s", ppn), suffix),
-			       key, p->rep_name);
+		dl_name_derive(dl, dl->devname, 'n', ppn, key, p->rep_name);
 	}
 	if (!p->sf_name[0]) {
-		if (p->controller)
-			snprintf(suffix, sizeof(suffix), "c%uS%u", p->controller, p->sfnum);
-		else
-			snprintf(suffix, sizeof(suffix), "S%u", p->sfnum);
+		snprintf(suffix, sizeof(suffix), "%u", p->sfnum);
 		snprintf(key, sizeof(key), "%s/sf/%u/%u/%u", dl->handle, p->controller,
 			 p->pfnum, p->sfnum);
-		dl_name_derive(dl, dl->devname, suffix, key, p->sf_name);
+		char pre[DL_IFNAMSIZ];
+
+		/* External SFs: "<dev>c<N>" keeps them apart from local sfnums. */
+		snprintf(pre, sizeof(pre), p->controller ? "%sc%u" : "%s", dl->devname,
+			 p->controller);
+		dl_name_derive(dl, pre, 'S', suffix, key, p->sf_name);
 	}
 }
 
