@@ -2,6 +2,7 @@
 #ifndef SFNIC_TEST_HELPERS_H
 #define SFNIC_TEST_HELPERS_H
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
