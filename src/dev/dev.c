@@ -2,7 +2,8 @@
  * dev.c - the device's state and the command interpreter.
  *
  * The SF table is one array of slots per controller.  A slot's index plus the
- * controller's base is the function id, vport number and devlink port index,
+ * controller's base is the function id, vport number and devlink port index
+ * (stepping over 0xffff, the uplink's vport, which the local range spans),
  * so those never change while the SF exists and can be recreated exactly
  * after a restart (ALLOC_SF op_mod AT).  A per-controller tree maps sfnum to
  * slot because sfnum, not the slot, is the user's key.
@@ -46,6 +47,26 @@ struct dev {
 
 #define DEV_MAX_MTU 9216
 #define DEV_DEFAULT_MTU 1500
+
+static uint32_t slot_to_fn(const struct sf_table *t, uint32_t slot)
+{
+	uint32_t fn = t->base + slot;
+
+	return t->base <= DEV_VPORT_UPLINK && fn >= DEV_VPORT_UPLINK ? fn + 1 : fn;
+}
+
+/* Returns the slot of fn_id in t, or UINT32_MAX if fn_id is not in its range. */
+static uint32_t fn_to_slot(const struct sf_table *t, uint32_t fn_id)
+{
+	uint32_t slot;
+
+	if (fn_id < t->base || fn_id == DEV_VPORT_UPLINK)
+		return UINT32_MAX;
+	slot = fn_id - t->base;
+	if (t->base <= DEV_VPORT_UPLINK && fn_id > DEV_VPORT_UPLINK)
+		slot--;
+	return slot < t->max ? slot : UINT32_MAX;
+}
 
 static int sfnum_cmp(const void *a, const void *b)
 {
@@ -160,11 +181,12 @@ static struct sf_slot *sf_lookup(struct dev *d, uint32_t fn_id,
 	for (unsigned c = 0; c < DEV_NUM_CONTROLLERS; c++) {
 		struct sf_table *t = &d->sf[c];
 
-		if (fn_id >= t->base && fn_id - t->base < t->max &&
-		    t->slots[fn_id - t->base].state != DEV_VHCA_INVALID) {
+		uint32_t slot = fn_to_slot(t, fn_id);
+
+		if (slot != UINT32_MAX && t->slots[slot].state != DEV_VHCA_INVALID) {
 			if (tp)
 				*tp = t;
-			return &t->slots[fn_id - t->base];
+			return &t->slots[slot];
 		}
 	}
 	return NULL;
@@ -277,10 +299,10 @@ static uint8_t cmd_alloc_sf(struct ctx *c, uint16_t op_mod)
 	if (tfind(&probe, &t->by_sfnum, sfnum_cmp))
 		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_SFNUM_IN_USE);
 	if (op_mod == DEV_ALLOC_SF_AT) {
-		if (in->fn_id < t->base || in->fn_id - t->base >= t->max)
+		slot = fn_to_slot(t, in->fn_id);
+		if (slot == UINT32_MAX)
 			return fail(c, DEV_STAT_BAD_INDEX,
 				    DEV_SYND_SF_SLOT_OUT_OF_RANGE);
-		slot = in->fn_id - t->base;
 		if (t->slots[slot].state != DEV_VHCA_INVALID)
 			return fail(c, DEV_STAT_BAD_INDEX, DEV_SYND_SF_SLOT_IN_USE);
 	} else {
@@ -303,7 +325,7 @@ static uint8_t cmd_alloc_sf(struct ctx *c, uint16_t op_mod)
 		.pfnum = in->pfnum, .sfnum = in->sfnum,
 		.ctx = { .mtu = DEV_DEFAULT_MTU } };
 	t->used++;
-	o->fn_id = t->base + slot;
+	o->fn_id = slot_to_fn(t, slot);
 	set_state(c->d, &t->slots[slot], o->fn_id, DEV_VHCA_ALLOCATED);
 	return DEV_STAT_OK;
 }
@@ -345,8 +367,8 @@ static uint8_t cmd_fn(struct ctx *c, uint16_t opcode)
 		set_state(c->d, s, in->fn_id, DEV_VHCA_INVALID);
 		memset(s, 0, sizeof(*s));
 		t->used--;
-		if (in->fn_id - t->base < t->free_hint)
-			t->free_hint = in->fn_id - t->base;
+		if (fn_to_slot(t, in->fn_id) < t->free_hint)
+			t->free_hint = fn_to_slot(t, in->fn_id);
 		return DEV_STAT_OK;
 	}
 	case DEV_CMD_ENABLE_HCA:

@@ -111,8 +111,9 @@ struct dev_cmd_out_hdr {
 
 /*
  * Function ids.  The PF is function 0 and its vport 0; the uplink is vport
- * 0xffff; SFs of the local controller are 0x8000 + slot and SFs of the
- * external controller 0x28000 + slot.  An SF's function id, vport number and
+ * 0xffff; SFs of the local controller are 0x8000 + slot (skipping 0xffff, so
+ * slot 32767 and above are one higher) and SFs of the external controller
+ * 0x28000 + slot.  An SF's function id, vport number and
  * devlink port index are the same number, so the index is stable for as long
  * as the slot is.
  */

@@ -125,7 +125,11 @@ uint32_t dl_sf_count(const struct dl *dl) { return dl->nsf[0] + dl->nsf[1]; }
 
 int dl_port_insert(struct dl *dl, struct dl_port *p)
 {
-	return tsearch(p, &dl->ports, port_cmp) ? 0 : -ENOMEM;
+	void **slot = tsearch(p, &dl->ports, port_cmp);
+
+	if (!slot)
+		return -ENOMEM;
+	return *slot == p ? 0 : -EEXIST;
 }
 
 void dl_port_remove(struct dl *dl, struct dl_port *p)

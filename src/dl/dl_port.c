@@ -254,13 +254,17 @@ static int sf_create(struct dl *dl, const struct dl_port *tmpl, uint32_t at_inde
 	p->flavour = DL_FLAVOUR_PCI_SF;
 	p->aux = NULL;
 	derive_names(dl, p);
-	if ((ret = sf_names_reserve(dl, p)) || (ret = dl_port_insert(dl, p))) {
-		if (ret != -EEXIST)
-			sf_names_release(dl, p);
+	if ((ret = sf_names_reserve(dl, p))) {
 		(void)dealloc(dl, out.fn_id);
 		free(p);
 		return ret == -EEXIST ? dl_errf(err, EEXIST, "Netdev name is already in use")
 				      : dl_errf(err, ENOMEM, "out of memory");
+	}
+	if ((ret = dl_port_insert(dl, p))) {
+		sf_names_release(dl, p);
+		(void)dealloc(dl, out.fn_id);
+		free(p);
+		return dl_errf(err, -ret, "port index %u is taken", out.fn_id);
 	}
 	dl->nsf[p->controller ? 1 : 0]++;
 	*pp = p;
@@ -312,15 +316,19 @@ int dl_port_add(struct dl *dl, const char *handle, const struct dl_port_add_req 
 	struct target t;
 	int ret;
 
-	if (!handle || resolve(dl, handle, &t))
+	size_t n = strlen(dl->handle);
+	bool user_index = handle && !strncmp(handle, dl->handle, n) && handle[n] == '/';
+
+	/* DEV/PORT_INDEX names an index the user wants; the port need not exist. */
+	if (!handle || (!user_index && resolve(dl, handle, &t)))
 		return -ENODEV;
-	if (t.kind == T_SF_DEV || t.kind == T_SF_PORT)
+	if (!user_index && (t.kind == T_SF_DEV || t.kind == T_SF_PORT))
 		return dl_errf(err, EOPNOTSUPP, "Port add is not supported on SF instances");
 	if (!r->flavour || r->pfnum < 0)
 		return dl_errf(err, EINVAL, "Port flavour or PCI PF are not specified");
 	if (strcmp(r->flavour, "pcisf"))
 		return dl_errf(err, EOPNOTSUPP, "Driver supports only SF port addition");
-	if (t.kind == T_PORT)
+	if (user_index)
 		return dl_errf(err, EOPNOTSUPP,
 			       "Driver does not support user defined port index assignment");
 	if (r->sfnum < 0)

@@ -400,6 +400,26 @@ static void test_eq_grows(void **state)
 	dev_destroy(d);
 }
 
+static void test_index_skips_uplink_vport(void **state)
+{
+	struct dev *d = dev_create(DEV_SF_HARD_MAX, 1);
+	uint32_t id;
+
+	(void)state;
+	assert_int_equal(esw(d, DEV_ESW_SWITCHDEV, NULL), DEV_STAT_OK);
+	for (uint32_t i = 0; i < DEV_SF_HARD_MAX; i++) {
+		assert_int_equal(alloc_sf(d, 0, 0, i, &id, NULL), DEV_STAT_OK);
+		assert_int_not_equal(id, DEV_VPORT_UPLINK);
+	}
+	assert_int_equal(id, DEV_SF_BASE_LOCAL + DEV_SF_HARD_MAX);
+	assert_int_equal(vhca_state(d, DEV_VPORT_UPLINK - 1), DEV_VHCA_ALLOCATED);
+	assert_int_equal(vhca_state(d, DEV_VPORT_UPLINK + 1), DEV_VHCA_ALLOCATED);
+	assert_int_equal(fn(d, DEV_CMD_ENABLE_HCA, DEV_VPORT_UPLINK, NULL), DEV_STAT_BAD_PARAM);
+	assert_int_equal(alloc_sf(d, 1, 0, 0, &id, NULL), DEV_STAT_OK);
+	assert_int_equal(id, DEV_SF_BASE_EXTERNAL);
+	dev_destroy(d);
+}
+
 static void test_status_names(void **state)
 {
 	(void)state;
@@ -426,6 +446,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vport_ctx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_esw_mode, setup, teardown),
 		cmocka_unit_test(test_eq_grows),
+		cmocka_unit_test(test_index_skips_uplink_vport),
 		cmocka_unit_test(test_status_names),
 	};
 	return cmocka_run_group_tests_name("dev", tests, NULL, NULL);
