@@ -15,6 +15,7 @@
 #include "../util/util.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -307,13 +308,25 @@ fail:
 	return NULL;
 }
 
+/* After a burst of work the heap holds memory freed by deleted SFs and large
+ * replies; give it back to the system once the daemon has been idle a second,
+ * so an idle daemon's RSS tracks what it holds, not what it once held. */
+#define API_TRIM_IDLE_MS 1000
+
 int api_run(struct api *a)
 {
 	struct epoll_event evs[64];
+	bool dirty = false;
 
 	for (;;) {
-		int n = epoll_wait(a->epfd, evs, 64, -1);
+		int n = epoll_wait(a->epfd, evs, 64, dirty ? API_TRIM_IDLE_MS : -1);
 
+		if (n == 0) {
+			malloc_trim(0);
+			dirty = false;
+			continue;
+		}
+		dirty = true;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
