@@ -256,10 +256,9 @@ struct dl *dl_create(struct dev *d, struct aux_bus *bus, struct store *st,
 	dl->st = st;
 	snprintf(dl->devname, sizeof(dl->devname), "%s", devname);
 	snprintf(dl->handle, sizeof(dl->handle), "sfnic/%s", devname);
-	/* The PF's own netdev carries the device's name. */
-	dl->pf.sf_name[0] = 0;
 	init_fixed_port(dl, &dl->uplink, DL_FLAVOUR_PHYSICAL, DEV_VPORT_UPLINK, "p0");
 	init_fixed_port(dl, &dl->pf, DL_FLAVOUR_PCI_PF, DEV_FN_PF, "pf0");
+	/* The PF's own netdev carries the device's name. */
 	(void)dl_name_reserve(dl, dl->devname, &dl->uplink, false);
 	if (dl_port_insert(dl, &dl->uplink) || dl_sf_register_drivers(dl)) {
 		dl_errf(err, ENOMEM, "cannot register the SF drivers");
