@@ -52,6 +52,7 @@ fuzz() {
 		name=$(basename "$f")
 		mkdir -p "/tmp/sfnic-corpus/$name"
 		"$f" -max_total_time="${SFNIC_FUZZ_SECONDS:-20}" -print_final_stats=1 \
+			-artifact_prefix="/tmp/$name-" \
 			"/tmp/sfnic-corpus/$name" "tests/fuzz/seeds/$name" >"/tmp/$name.log" 2>&1
 		rc=$?
 		[ "$rc" -eq 0 ] || tail -40 "/tmp/$name.log"

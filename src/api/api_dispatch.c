@@ -40,9 +40,23 @@ static int64_t num(struct req *r, const char *key)
 	return json_integer_value(v);
 }
 
+/* Messages quote what the client sent and are cut to a fixed length, which
+ * can split a UTF-8 sequence; JSON strings must be valid UTF-8, so such a
+ * message is sent with its non-ASCII bytes replaced rather than not at all. */
 static json_t *error_reply(int errnum, const char *msg)
 {
-	return json_pack("{s:b,s:i,s:s}", "ok", 0, "errno", errnum, "msg", msg ? msg : "");
+	json_t *m = json_string(msg ? msg : "");
+
+	if (!m) {
+		char safe[512];
+		size_t i;
+
+		for (i = 0; msg[i] && i < sizeof(safe) - 1; i++)
+			safe[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+		safe[i] = 0;
+		m = json_string(safe);
+	}
+	return json_pack("{s:b,s:i,s:o}", "ok", 0, "errno", errnum, "msg", m);
 }
 
 json_t *api_dispatch(struct dl *dl, const char *line, size_t len, bool *monitor)
@@ -110,10 +124,10 @@ json_t *api_dispatch(struct dl *dl, const char *line, size_t len, bool *monitor)
 	} else if (IS("resource.set")) {
 		const char *path = str(&r, "path");
 		int64_t size = num(&r, "size");
-		ret = r.bad ? -EINVAL : size < 0 ? -EINVAL
-			    : dl_resource_set(dl, h, path, size, &err);
-		if (!r.bad && size < 0 && !err.msg[0])
+
+		if (!r.bad && size < 0)
 			snprintf(err.msg, sizeof(err.msg), "Resource size is not specified");
+		ret = r.bad || size < 0 ? -EINVAL : dl_resource_set(dl, h, path, size, &err);
 	} else if (IS("aux.show")) {
 		const char *name = str(&r, "name");
 		ret = r.bad ? -EINVAL : dl_aux_show(dl, name, &result, &err);

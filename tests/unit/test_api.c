@@ -38,6 +38,15 @@ static void test_malformed(void **state)
 	expect_err(f, "{\"cmd\":\"resource.set\",\"handle\":\"sfnic/sfnic0\",\"path\":\"max_local_SFs\"}",
 		   EINVAL);
 	expect_err(f, "{\"cmd\":\"port.del\"}", ENODEV);
+	/* A quoted name cut in the middle of a UTF-8 sequence (found by fuzz_api). */
+	{
+		char line[512] = "{\"cmd\":\"x";
+
+		for (int i = 0; i < 60; i++)
+			strcat(line, "\xc3\xa9");
+		strcat(line, "\"}");
+		expect_err(f, line, EOPNOTSUPP);
+	}
 	/* And the daemon's state is intact afterwards. */
 	r = call(f, "{\"cmd\":\"dev.show\"}");
 	assert_true(json_is_true(json_object_get(r, "ok")));
