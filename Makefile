@@ -34,11 +34,13 @@ all: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(addprefix $(O)/,$(UNIT_TESTS))
 
 $(O)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/sfnic/sfnic.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC  $@"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/*/*.h)
+$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/*/*.h) tests/unit/test_helpers.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC  $@"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(O)/libsfnic.a: $(LIB_OBJ)
 	ar rcs $@ $^

@@ -30,6 +30,7 @@
 struct client {
 	int fd;
 	bool monitor, closing;
+	bool want_out;          /* EPOLLOUT is armed */
 	char *in;
 	size_t in_len, in_cap;
 	bool skipping;          /* discarding an oversized line */
@@ -46,11 +47,16 @@ struct api {
 	unsigned nclients;
 };
 
+/* Arms EPOLLOUT only while output is pending, and touches epoll only when
+ * that changes: most replies go out whole from client_send. */
 static void client_want_out(struct api *a, struct client *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (c->out_len > c->out_off ? EPOLLOUT : 0),
-				  .data.ptr = c };
+	bool want = c->out_len > c->out_off;
+	struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = c };
 
+	if (want == c->want_out)
+		return;
+	c->want_out = want;
 	epoll_ctl(a->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 

@@ -315,8 +315,10 @@ static int cmd_aux(struct ctx *c)
 	}
 	if (!matches(sub, "bind") && !matches(sub, "unbind"))
 		return usage_err("Command \"%s\" not found", sub);
-	if (!(name = next(c)))
-		return usage_err("%sAuxiliary device name expected", "");
+	if (!(name = next(c))) {
+		fprintf(stderr, "Auxiliary device name expected\n");
+		return -EINVAL;
+	}
 	req = req_new(matches(sub, "bind") ? "aux.bind" : "aux.unbind", NULL);
 	json_object_set_new(req, "name", json_string(name));
 	if ((ret = parse_kv(c, req, matches(sub, "bind") ? bind : no_specs))) {

@@ -30,6 +30,14 @@ uint8_t dl_cmd(struct dl *dl, const void *in, size_t inlen, void *out, size_t ou
 	return dev_cmd_exec(dl->dev, in, inlen, out, outlen);
 }
 
+uint8_t dl_fn_cmd(struct dl *dl, uint16_t opcode, uint32_t fn_id)
+{
+	struct dev_fn_in in = { .hdr.opcode = opcode, .fn_id = fn_id };
+	struct dev_fn_out out;
+
+	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
+}
+
 bool dl_is_sf(const struct dl_port *p) { return p->flavour == DL_FLAVOUR_PCI_SF; }
 
 static int port_cmp(const void *a, const void *b)
@@ -181,9 +189,6 @@ static int64_t kv(struct dl *dl, const char *key, int64_t dflt)
 	return store_kv_get(dl->st, key, &v) == 1 ? v : dflt;
 }
 
-/* Recreates one stored SF in the device at its old slot. */
-int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err);
-
 static int restore_cb(const struct store_port *sp, void *arg)
 {
 	void **a = arg;
@@ -216,6 +221,8 @@ static int restore(struct dl *dl, struct dl_err *err)
 	};
 	if (set_esw(dl, &dl->esw))
 		return dl_errf(err, EIO, "stored eswitch mode is invalid");
+	if (dl_pf_restore(dl))
+		return dl_errf(err, EIO, "stored PF hw_addr is invalid");
 	pf_port_sync(dl);
 	dl->restoring = true;
 	ret = store_port_foreach(dl->st, restore_cb, args);
@@ -272,7 +279,7 @@ fail:
 	return NULL;
 }
 
-static void free_sf(struct dl_port *p, void *arg)
+static void detach_sf(struct dl_port *p, void *arg)
 {
 	struct dl *dl = arg;
 
@@ -281,22 +288,21 @@ static void free_sf(struct dl_port *p, void *arg)
 	dl_sf_aux_teardown(dl, p);
 }
 
-static void no_free(void *p) { (void)p; }
+/* The tree holds the fixed ports too, which live inside struct dl. */
+static void free_port(void *node)
+{
+	struct dl_port *p = node;
+
+	if (dl_is_sf(p))
+		free(p);
+}
 
 void dl_destroy(struct dl *dl)
 {
 	if (!dl)
 		return;
-	dl_port_foreach(dl, free_sf, dl);
-	/* The tree holds the fixed ports too; free only the SFs. */
-	while (dl->ports) {
-		struct dl_port *p = *(struct dl_port **)dl->ports;
-
-		dl_port_remove(dl, p);
-		if (dl_is_sf(p))
-			free(p);
-	}
-	tdestroy(dl->ports, no_free);
+	dl_port_foreach(dl, detach_sf, dl);
+	tdestroy(dl->ports, free_port);
 	dl_names_destroy(dl);
 	free(dl);
 }
@@ -428,8 +434,6 @@ static int lookup_str(const char *s, const char *const *names, int n)
 			return i;
 	return -1;
 }
-
-int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err);
 
 static void collect_sf(struct dl_port *p, void *arg)
 {

@@ -5,6 +5,7 @@
 #define SFNIC_DL_INTERNAL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "dl.h"
@@ -74,10 +75,17 @@ struct dl_name {
 	bool is_sf;              /* the SF's own netdev, not the representor */
 };
 
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
 /* dl_core.c */
 int dl_errf(struct dl_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 uint8_t dl_cmd(struct dl *dl, const void *in, size_t inlen, void *out, size_t outlen);
+/* A command that names one function and returns nothing (struct dev_fn_in). */
+uint8_t dl_fn_cmd(struct dl *dl, uint16_t opcode, uint32_t fn_id);
+int dl_port_insert(struct dl *dl, struct dl_port *p);
+void dl_port_remove(struct dl *dl, struct dl_port *p);
 struct dl_port *dl_port_by_index(struct dl *dl, uint32_t index);
 void dl_port_foreach(struct dl *dl, void (*fn)(struct dl_port *p, void *arg), void *arg);
 int dl_persist_port(struct dl *dl, const struct dl_port *p);
@@ -95,11 +103,18 @@ void dl_name_release(struct dl *dl, const char *name);
 struct dl_name *dl_name_find(struct dl *dl, const char *name);
 void dl_names_destroy(struct dl *dl);
 
+/* dl_port.c */
+int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err);
+int dl_pf_restore(struct dl *dl);
+int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err);
+
 /* dl_sf.c: the PF driver's reaction to events and the SF aux drivers */
 int dl_sf_register_drivers(struct dl *dl);
 int dl_sf_handle_event(struct dl *dl, const struct dev_eqe *eqe);
 void dl_sf_aux_teardown(struct dl *dl, struct dl_port *p);
 struct dl_port *dl_sf_instance_port(struct dl *dl, const char *handle, const char **rest);
+/* The SF port behind aux device sfnic_core.sf.<id>, or NULL for any other device. */
+struct dl_port *dl_sf_aux_port(const struct dl *dl, struct aux_device *adev);
 int dl_sf_reload(struct dl *dl, struct dl_port *p, struct dl_err *err);
 
 /* dl_json.c */

@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dl_port_insert(struct dl *dl, struct dl_port *p);
-void dl_port_remove(struct dl *dl, struct dl_port *p);
-
 #define DL_SF_INST_PORT_INDEX 1
 
 enum target_kind { T_DEV, T_PORT, T_SF_DEV, T_SF_PORT };
@@ -203,18 +200,7 @@ static int alloc_errno(const struct dev_alloc_sf_out *out, struct dl_err *err,
 
 static uint8_t dealloc(struct dl *dl, uint32_t fn_id)
 {
-	struct dev_fn_in in = { .hdr.opcode = DEV_CMD_DEALLOC_SF, .fn_id = fn_id };
-	struct dev_fn_out out;
-
-	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
-}
-
-static uint8_t fn_cmd(struct dl *dl, uint16_t opcode, uint32_t fn_id)
-{
-	struct dev_fn_in in = { .hdr.opcode = opcode, .fn_id = fn_id };
-	struct dev_fn_out out;
-
-	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
+	return dl_fn_cmd(dl, DEV_CMD_DEALLOC_SF, fn_id);
 }
 
 static uint8_t set_hw_addr(struct dl *dl, uint32_t fn_id, const uint8_t mac[6])
@@ -271,6 +257,38 @@ static int sf_create(struct dl *dl, const struct dl_port *tmpl, uint32_t at_inde
 	return 0;
 }
 
+/* The PF's hw_addr lives in the kv table as a 48-bit integer. */
+static uint64_t mac_to_u64(const uint8_t m[6])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = v << 8 | m[i];
+	return v;
+}
+
+int dl_pf_restore(struct dl *dl)
+{
+	int64_t v;
+	uint8_t mac[6];
+
+	if (store_kv_get(dl->st, "pf_hw_addr", &v) != 1)
+		return 0;
+	for (int i = 5; i >= 0; i--, v >>= 8)
+		mac[i] = (uint8_t)v;
+	if (set_hw_addr(dl, dl->pf.index, mac) != DEV_STAT_OK)
+		return -EINVAL;
+	memcpy(dl->pf.hw_addr, mac, 6);
+	return 0;
+}
+
+static int persist_fn(struct dl *dl, const struct dl_port *p)
+{
+	if (dl_is_sf(p))
+		return dl_persist_port(dl, p);
+	return store_kv_set(dl->st, "pf_hw_addr", (int64_t)mac_to_u64(p->hw_addr));
+}
+
 int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err)
 {
 	struct dl_port tmpl = {
@@ -304,7 +322,7 @@ int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err
 	} else {
 		p->aux_id = sp->aux_id;
 	}
-	(void)fn_cmd(dl, DEV_CMD_ENABLE_HCA, p->index);
+	(void)dl_fn_cmd(dl, DEV_CMD_ENABLE_HCA, p->index);
 	return 0;
 }
 
@@ -382,7 +400,7 @@ int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err)
 
 	if (p->state) {
 		p->state = 0;
-		(void)fn_cmd(dl, DEV_CMD_DISABLE_HCA, p->index);
+		(void)dl_fn_cmd(dl, DEV_CMD_DISABLE_HCA, p->index);
 		dl_process_events(dl);
 	}
 	if ((st = dealloc(dl, p->index)) != DEV_STAT_OK)
@@ -494,9 +512,9 @@ int dl_port_fn_set(struct dl *dl, const char *handle, const struct dl_fn_set_req
 			p->unbound = 0;
 		p->state = want;
 	}
-	if (!dl_is_sf(p) || dl_persist_port(dl, p) == 0) {
+	if (persist_fn(dl, p) == 0) {
 		if (p->state != old_state)
-			(void)fn_cmd(dl, p->state ? DEV_CMD_ENABLE_HCA : DEV_CMD_DISABLE_HCA,
+			(void)dl_fn_cmd(dl, p->state ? DEV_CMD_ENABLE_HCA : DEV_CMD_DISABLE_HCA,
 				     p->index);
 		dl_emit_port(dl, "new", p);
 		return 0;
@@ -523,6 +541,7 @@ int dl_aux_show(struct dl *dl, const char *name, json_t **out, struct dl_err *er
 
 	(void)err;
 	for (struct aux_device *a = aux_bus_first(dl->bus); a; a = a->next) {
+		struct dl_port *sf = dl_sf_aux_port(dl, a);
 		json_t *o;
 
 		if (name && strcmp(name, a->name))
@@ -530,11 +549,8 @@ int dl_aux_show(struct dl *dl, const char *name, json_t **out, struct dl_err *er
 		o = json_object();
 		if (a->driver)
 			json_object_set_new(o, "driver", json_string(a->driver->name));
-		if (!strncmp(a->name, DL_AUX_MOD ".sf.", sizeof(DL_AUX_MOD ".sf.") - 1)) {
-			struct dl_sf_aux *s = (struct dl_sf_aux *)a;
-
-			json_object_set_new(o, "sfnum", json_integer(s->port->sfnum));
-		}
+		if (sf)
+			json_object_set_new(o, "sfnum", json_integer(sf->sfnum));
 		json_object_set_new(o, "parent", json_string(a->parent ? a->parent : ""));
 		json_object_set_new(devs, a->name, o);
 	}
@@ -550,9 +566,7 @@ static struct dl_port *sf_of(struct dl *dl, const char *name)
 {
 	struct aux_device *a = aux_device_find(dl->bus, name);
 
-	if (!a || strncmp(a->name, DL_AUX_MOD ".sf.", sizeof(DL_AUX_MOD ".sf.") - 1))
-		return NULL;
-	return ((struct dl_sf_aux *)a)->port;
+	return a ? dl_sf_aux_port(dl, a) : NULL;
 }
 
 static int set_unbound(struct dl *dl, const char *name, uint8_t v, struct dl_err *err)

@@ -18,17 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
-
-static uint8_t fn_cmd(struct dl *dl, uint16_t opcode, uint32_t fn_id)
-{
-	struct dev_fn_in in = { .hdr.opcode = opcode, .fn_id = fn_id };
-	struct dev_fn_out out;
-
-	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
-}
-
 static void emit_dev(struct dl *dl, const char *cmd, const struct dl_port *p)
 {
 	char h[64];
@@ -114,7 +103,7 @@ static int sf_probe(struct aux_device *adev, const char *match)
 	emit_dev(dl, "new", a->port);
 	classes_apply(dl, a);
 	/* Attaching is what the device reports as IN_USE (opstate attached). */
-	if (fn_cmd(dl, DEV_CMD_INIT_HCA, a->port->index) != DEV_STAT_OK) {
+	if (dl_fn_cmd(dl, DEV_CMD_INIT_HCA, a->port->index) != DEV_STAT_OK) {
 		class_del(dl, &a->eth, &a->eth_added);
 		class_del(dl, &a->zc, &a->zc_added);
 		emit_dev(dl, "del", a->port);
@@ -132,7 +121,7 @@ static void sf_remove(struct aux_device *adev)
 
 	class_del(dl, &a->eth, &a->eth_added);
 	class_del(dl, &a->zc, &a->zc_added);
-	(void)fn_cmd(dl, DEV_CMD_TEARDOWN_HCA, a->port->index);
+	(void)dl_fn_cmd(dl, DEV_CMD_TEARDOWN_HCA, a->port->index);
 	emit_dev(dl, "del", a->port);
 	a->inst_up = false;
 }
@@ -229,6 +218,15 @@ int dl_sf_handle_event(struct dl *dl, const struct dev_eqe *eqe)
 		break;
 	}
 	return 1;
+}
+
+/* Only the SF devices hang directly off the devlink instance; class devices
+ * hang off their SF device. */
+struct dl_port *dl_sf_aux_port(const struct dl *dl, struct aux_device *adev)
+{
+	if (adev->parent != dl->handle)
+		return NULL;
+	return container_of(adev, struct dl_sf_aux, sf)->port;
 }
 
 struct dl_port *dl_sf_instance_port(struct dl *dl, const char *handle,

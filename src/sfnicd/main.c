@@ -72,9 +72,12 @@ int main(int argc, char **argv)
 	}
 	util_run_dir(run_opt, run_dir, sizeof(run_dir));
 	util_state_dir(state_opt, state_dir, sizeof(state_dir));
-	if ((c = util_mkdir_p(run_dir)) || (c = util_mkdir_p(state_dir))) {
-		util_log(UTIL_ERR, "cannot create %s: %s",
-			 util_mkdir_p(run_dir) ? run_dir : state_dir, strerror(-c));
+	if ((c = util_mkdir_p(run_dir))) {
+		util_log(UTIL_ERR, "cannot create %s: %s", run_dir, strerror(-c));
+		return 1;
+	}
+	if ((c = util_mkdir_p(state_dir))) {
+		util_log(UTIL_ERR, "cannot create %s: %s", state_dir, strerror(-c));
 		return 1;
 	}
 	/* One daemon per state directory: the database is its alone. */

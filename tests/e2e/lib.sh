@@ -45,6 +45,13 @@ daemon_kill9() {
 
 sf() { "$SFNIC" "$@"; }
 
+# sf_active SFNUM: switchdev, one SF (port sfnic/sfnic0/32768) added and active.
+sf_active() {
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum "$1" >/dev/null || fail "port add"
+	sf port function set sfnic/sfnic0/32768 state active || fail "activate"
+}
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # expect_eq ACTUAL EXPECTED WHAT

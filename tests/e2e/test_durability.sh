@@ -21,6 +21,7 @@ steps() {
 	echo "port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 99"
 	echo "port function set sfnic/sfnic0/32769 state active"
 	echo "port function set sfnic/sfnic0/32770 hw_addr 02:00:00:00:00:99 state active"
+	echo "port function set sfnic0npf0 hw_addr 02:00:00:00:00:f0"
 	echo "port del sfnic/sfnic0/32771"
 }
 

@@ -71,9 +71,7 @@ test_text_and_json_shapes() {
 
 test_params_reload_and_unbind() {
 	daemon_start || fail "daemon start"
-	sf dev eswitch set sfnic/sfnic0 mode switchdev
-	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 1 >/dev/null
-	sf port function set sfnic/sfnic0/32768 state active
+	sf_active 1
 	sf dev param set auxiliary/sfnic_core.sf.1 name enable_zc value false cmode driverinit || fail "param set"
 	sf aux show sfnic_core.zc.1 >/dev/null || fail "zc gone before reload"
 	sf dev reload auxiliary/sfnic_core.sf.1 || fail "reload"

@@ -37,9 +37,7 @@ test_malformed_and_oversized() {
 
 test_pipelined_reactivation_is_ebusy() {
 	daemon_start || fail "daemon start"
-	sf dev eswitch set sfnic/sfnic0 mode switchdev
-	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 7 >/dev/null
-	sf port function set sfnic/sfnic0/32768 state active
+	sf_active 7
 	# Both requests arrive before the PF driver handles the teardown event.
 	python3 - "$T/run/sfnicd.sock" <<-'PY' || fail "pipelined"
 	import json, socket, sys

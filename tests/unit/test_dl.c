@@ -58,6 +58,15 @@ static int fn_set(struct fixture *f, const char *h, const char *mac, const char 
 	return dl_port_fn_set(f->dl, h, &r, &f->err);
 }
 
+/* Switchdev, one SF added, activated and attached: sfnic/sfnic0/32768. */
+static void add_attached_sf(struct fixture *f, int64_t sfnum)
+{
+	switchdev(f);
+	add_sf(f, -1, sfnum);
+	assert_int_equal(fn_set(f, DEV "/32768", NULL, "active"), 0);
+	dl_process_events(f->dl);
+}
+
 static void test_lifecycle(void **state)
 {
 	struct fixture *f = *state;
@@ -286,10 +295,7 @@ static void test_params_reload(void **state)
 	struct fixture *f = *state;
 	json_t *out;
 
-	switchdev(f);
-	add_sf(f, -1, 3);
-	assert_int_equal(fn_set(f, DEV "/32768", NULL, "active"), 0);
-	dl_process_events(f->dl);
+	add_attached_sf(f, 3);
 	assert_int_equal(dl_param_set(f->dl, "auxiliary/sfnic_core.sf.1", "enable_eth", "false",
 				      "driverinit", &f->err), 0);
 	/* Not applied before reload. */
@@ -315,10 +321,7 @@ static void test_aux_unbind_bind(void **state)
 	struct fixture *f = *state;
 	json_t *fn;
 
-	switchdev(f);
-	add_sf(f, -1, 3);
-	assert_int_equal(fn_set(f, DEV "/32768", NULL, "active"), 0);
-	dl_process_events(f->dl);
+	add_attached_sf(f, 3);
 	assert_int_equal(dl_aux_unbind(f->dl, "sfnic_core.sf.1", &f->err), 0);
 	fn = port_fn(f, DEV "/32768");
 	assert_string_equal(fn_str(fn, "state"), "active");
@@ -351,6 +354,7 @@ static void test_restore_identical(void **state)
 	}
 	assert_int_equal(dl_port_del(f->dl, DEV "/32769", &f->err), 0);
 	assert_int_equal(dl_aux_unbind(f->dl, "sfnic_core.sf.3", &f->err), 0);
+	assert_int_equal(fn_set(f, DEV "/0", "02:aa:bb:cc:dd:ee", NULL), 0);
 	assert_int_equal(dl_port_show(f->dl, NULL, &out, &f->err), 0);
 	before = json_dumps(out, JSON_SORT_KEYS);
 	json_decref(out);
