@@ -3,7 +3,8 @@
 # Runs apt-get update once per machine; does nothing when all is present.
 set -e
 pkgs=(build-essential pkg-config libjansson-dev libsqlite3-dev libcmocka-dev
-      sqlite3 jq python3 clang libclang-rt-14-dev util-linux procps)
+      sqlite3 jq python3 clang libclang-rt-14-dev util-linux procps
+      liburcu-dev libpcap-dev tcpdump libdpdk-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

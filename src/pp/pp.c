@@ -1,0 +1,398 @@
+/*
+ * pp.c - memory regions (memfd) and page pools.
+ *
+ * Ownership rules, written once:
+ *   - a buffer index is in exactly one place: the region's free stack, a
+ *     pool's cache, a pool's ring, or "in flight" (a queue, a consumer);
+ *   - only the owner thread touches count/cache/hold/st; everything another
+ *     thread may touch is atomic or under the ring's producer lock;
+ *   - after a destroyed pool's last release-counter increment nobody touches
+ *     the pool again, so pp_reap() may free it as soon as it sees zero.
+ */
+#include "pp.h"
+#include "../util/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PP_DEFER_WARN_MS 60000
+
+struct pp_region {
+	int fd;
+	uint8_t *base;
+	size_t size;
+	uint32_t nbufs;
+	uint32_t domain;
+	bool huge;
+	pthread_mutex_t lock;   /* the slow path: free stack and dirty marks */
+	uint32_t nfree;
+	uint32_t *free;         /* stack of buffer indices */
+	uint8_t *dirty;         /* 1: zero before it enters a pool */
+	uint64_t zeroed;
+};
+
+__thread uint32_t pp_tls_id;
+static _Atomic uint32_t pp_next_id = 1;
+
+uint32_t pp_self(void)
+{
+	if (!pp_tls_id)
+		pp_tls_id = atomic_fetch_add(&pp_next_id, 1);
+	return pp_tls_id;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct pp_region *pp_region_create(const char *name, uint32_t domain, uint32_t nbufs,
+				   bool try_huge, char *err, size_t errlen)
+{
+	struct pp_region *r;
+	size_t size = (size_t)nbufs * PP_BUF_SIZE;
+
+	if (!nbufs || nbufs > (1u << 24)) {
+		snprintf(err, errlen, "region of %u buffers: out of range", nbufs);
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		goto nomem;
+	r->fd = -1;
+	/* Hugepages need the size rounded to 2 MiB; fall back silently when the
+	 * system has none reserved, which is the common case. */
+	if (try_huge) {
+		size_t hsize = (size + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+
+		r->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+		if (r->fd >= 0 && ftruncate(r->fd, hsize) == 0) {
+			r->base = mmap(NULL, hsize, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+			if (r->base != MAP_FAILED) {
+				r->huge = true;
+				size = hsize;
+			}
+		}
+		if (!r->huge && r->fd >= 0) {
+			close(r->fd);
+			r->fd = -1;
+		}
+	}
+	if (!r->huge) {
+		r->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (r->fd < 0 || ftruncate(r->fd, size) < 0) {
+			snprintf(err, errlen, "memfd for %s: %s", name, strerror(errno));
+			goto fail;
+		}
+		r->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+		if (r->base == MAP_FAILED) {
+			r->base = NULL;
+			snprintf(err, errlen, "mmap of %s: %s", name, strerror(errno));
+			goto fail;
+		}
+	}
+	/* A peer that shrank the file would make our accesses fault (SIGBUS). */
+	if (fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		snprintf(err, errlen, "sealing %s: %s", name, strerror(errno));
+		goto fail;
+	}
+	r->size = size;
+	r->nbufs = nbufs;
+	r->domain = domain;
+	r->free = malloc(sizeof(*r->free) * nbufs);
+	r->dirty = calloc(nbufs, 1);    /* fresh memfd pages read as zero */
+	if (!r->free || !r->dirty)
+		goto nomem;
+	/* Lowest indices on top, so a lightly used region touches few pages. */
+	for (uint32_t i = 0; i < nbufs; i++)
+		r->free[i] = nbufs - 1 - i;
+	r->nfree = nbufs;
+	pthread_mutex_init(&r->lock, NULL);
+	return r;
+nomem:
+	snprintf(err, errlen, "region %s: out of memory", name);
+fail:
+	if (r) {
+		if (r->base)
+			munmap(r->base, r->huge ? size : (size_t)nbufs * PP_BUF_SIZE);
+		if (r->fd >= 0)
+			close(r->fd);
+		free(r->free);
+		free(r->dirty);
+		free(r);
+	}
+	return NULL;
+}
+
+void pp_region_destroy(struct pp_region *r)
+{
+	if (!r)
+		return;
+	if (r->nfree != r->nbufs)
+		util_log(UTIL_WARN, "region destroyed with %u buffers out", r->nbufs - r->nfree);
+	munmap(r->base, r->size);
+	close(r->fd);
+	pthread_mutex_destroy(&r->lock);
+	free(r->free);
+	free(r->dirty);
+	free(r);
+}
+
+int pp_region_assign(struct pp_region *r, uint32_t domain)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->nfree != r->nbufs) {
+		ret = -EBUSY;
+	} else if (domain != r->domain) {
+		r->domain = domain;
+		memset(r->dirty, 1, r->nbufs);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+int pp_region_fd(const struct pp_region *r) { return r->fd; }
+size_t pp_region_size(const struct pp_region *r) { return r->size; }
+uint32_t pp_region_domain(const struct pp_region *r) { return r->domain; }
+uint32_t pp_region_nbufs(const struct pp_region *r) { return r->nbufs; }
+bool pp_region_huge(const struct pp_region *r) { return r->huge; }
+uint64_t pp_region_zeroed(const struct pp_region *r) { return r->zeroed; }
+
+uint32_t pp_region_free(struct pp_region *r)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->nfree;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+static uint32_t region_take(struct pp_region *r, uint32_t *out, uint32_t n)
+{
+	pthread_mutex_lock(&r->lock);
+	if (n > r->nfree)
+		n = r->nfree;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t b = r->free[--r->nfree];
+
+		if (r->dirty[b]) {
+			memset(r->base + (size_t)b * PP_BUF_SIZE, 0, PP_BUF_SIZE);
+			r->dirty[b] = 0;
+			r->zeroed++;
+		}
+		out[i] = b;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+static void region_give(struct pp_region *r, const uint32_t *bufs, uint32_t n)
+{
+	pthread_mutex_lock(&r->lock);
+	for (uint32_t i = 0; i < n && r->nfree < r->nbufs; i++)
+		r->free[r->nfree++] = bufs[i];
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Gives buffers back to the region.  The release increment is the pool's
+ * last access when it is being destroyed. */
+static void pool_release(struct pp_pool *p, const uint32_t *bufs, uint32_t n)
+{
+	if (!n)
+		return;
+	region_give(p->region, bufs, n);
+	atomic_fetch_add_explicit(&p->released, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->release, n, memory_order_release);
+}
+
+struct pp_pool *pp_pool_create(struct pp_region *r, const struct pp_params *prm)
+{
+	uint32_t ring = prm && prm->ring_size ? prm->ring_size : PP_RING_DEFAULT;
+	struct pp_pool *p;
+
+	if (ring & (ring - 1) || ring > 16384)
+		return NULL;
+	if (posix_memalign((void **)&p, 64, sizeof(*p)))
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->ring.slot = malloc(sizeof(uint32_t) * ring);
+	if (!p->ring.slot) {
+		free(p);
+		return NULL;
+	}
+	p->ring.mask = ring - 1;
+	atomic_flag_clear(&p->ring.lock);
+	p->region = r;
+	p->base = r->base;
+	p->max_buffers = prm && prm->max_buffers ? prm->max_buffers : r->nbufs;
+	snprintf(p->name, sizeof(p->name), "%s", prm && prm->name ? prm->name : "pool");
+	p->owner = pp_self();
+	return p;
+}
+
+void pp_pool_set_owner(struct pp_pool *p)
+{
+	p->owner = pp_self();
+}
+
+static uint32_t ring_consume(struct pp_ring *rg, uint32_t *out, uint32_t n)
+{
+	uint32_t tail = atomic_load_explicit(&rg->tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&rg->head, memory_order_acquire);
+	uint32_t avail = head - tail;
+
+	if (n > avail)
+		n = avail;
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = rg->slot[(tail + i) & rg->mask];
+	atomic_store_explicit(&rg->tail, tail + n, memory_order_release);
+	return n;
+}
+
+uint32_t pp_alloc_slow(struct pp_pool *p)
+{
+	uint32_t n = ring_consume(&p->ring, p->cache, PP_CACHE_REFILL);
+
+	if (n) {
+		p->st.refill++;
+		p->count = n;
+		p->st.fast++;
+		return p->cache[--p->count];
+	}
+	p->st.empty++;
+	/* The cap counts every buffer the pool owns: a consumer that keeps its
+	 * buffers stops the refill of its own queue only. */
+	uint32_t owned = p->hold - atomic_load_explicit(&p->release, memory_order_acquire);
+	uint32_t room = p->max_buffers > owned ? p->max_buffers - owned : 0;
+
+	if (!room) {
+		p->st.cap_hit++;
+		return PP_NO_BUF;
+	}
+	n = region_take(p->region, p->cache, room < PP_CACHE_REFILL ? room : PP_CACHE_REFILL);
+	if (!n)
+		return PP_NO_BUF;
+	p->hold += n;
+	p->st.slow++;
+	p->count = n - 1;
+	return p->cache[n - 1];
+}
+
+void pp_put_ring(struct pp_pool *p, const uint32_t *bufs, uint32_t n)
+{
+	struct pp_ring *rg = &p->ring;
+	uint32_t done = 0;
+
+	if (!atomic_load_explicit(&p->destroying, memory_order_acquire)) {
+		while (atomic_flag_test_and_set_explicit(&rg->lock, memory_order_acquire))
+			;
+		uint32_t head = atomic_load_explicit(&rg->head, memory_order_relaxed);
+		uint32_t tail = atomic_load_explicit(&rg->tail, memory_order_acquire);
+		uint32_t room = rg->mask + 1 - (head - tail);
+
+		done = n < room ? n : room;
+		for (uint32_t i = 0; i < done; i++)
+			rg->slot[(head + i) & rg->mask] = bufs[i];
+		atomic_store_explicit(&rg->head, head + done, memory_order_release);
+		atomic_flag_clear_explicit(&rg->lock, memory_order_release);
+		if (done)
+			atomic_fetch_add_explicit(&p->ring_ok, done, memory_order_relaxed);
+		if (done < n)
+			atomic_fetch_add_explicit(&p->ring_full, n - done, memory_order_relaxed);
+	}
+	pool_release(p, bufs + done, n - done);
+}
+
+static pthread_mutex_t dead_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pp_pool *dead_list;
+
+void pp_pool_destroy(struct pp_pool *p)
+{
+	uint32_t tmp[PP_CACHE_REFILL], n;
+
+	if (!p)
+		return;
+	p->owner = 0;           /* no thread's direct returns land in the cache now */
+	atomic_store_explicit(&p->destroying, true, memory_order_release);
+	/* A producer that saw destroying == false may still be filling the
+	 * ring: take its lock once so it has finished, then drain. */
+	while (atomic_flag_test_and_set_explicit(&p->ring.lock, memory_order_acquire))
+		;
+	atomic_flag_clear_explicit(&p->ring.lock, memory_order_release);
+	pool_release(p, p->cache, p->count);
+	p->count = 0;
+	while ((n = ring_consume(&p->ring, tmp, PP_CACHE_REFILL)))
+		pool_release(p, tmp, n);
+	p->dead_since_ms = now_ms();
+	pthread_mutex_lock(&dead_lock);
+	p->next_dead = dead_list;
+	dead_list = p;
+	pthread_mutex_unlock(&dead_lock);
+	pp_reap();
+}
+
+static int32_t pool_owned(struct pp_pool *p)
+{
+	return (int32_t)(p->hold - atomic_load_explicit(&p->release, memory_order_acquire));
+}
+
+int pp_reap(void)
+{
+	uint64_t now = now_ms();
+	int pending = 0;
+
+	pthread_mutex_lock(&dead_lock);
+	for (struct pp_pool **pp = &dead_list; *pp;) {
+		struct pp_pool *p = *pp;
+		int32_t inflight = pool_owned(p);
+
+		if (inflight <= 0) {
+			*pp = p->next_dead;
+			free(p->ring.slot);
+			free(p);
+			continue;
+		}
+		pending++;
+		if (now - p->dead_since_ms >= PP_DEFER_WARN_MS &&
+		    now - p->warned_ms >= PP_DEFER_WARN_MS) {
+			util_log(UTIL_WARN, "stalled pool shutdown: %s inflight %d %llu sec", p->name, inflight,
+				 (unsigned long long)(now - p->dead_since_ms) / 1000);
+			p->warned_ms = now;
+		}
+		pp = &p->next_dead;
+	}
+	pthread_mutex_unlock(&dead_lock);
+	return pending;
+}
+
+void pp_pool_stats(struct pp_pool *p, struct pp_stats *o)
+{
+	uint32_t head = atomic_load(&p->ring.head), tail = atomic_load(&p->ring.tail);
+	int32_t owned = pool_owned(p);
+	int32_t out = owned - (int32_t)p->count - (int32_t)(head - tail);
+
+	*o = (struct pp_stats){
+		.alloc_fast = p->st.fast, .alloc_slow = p->st.slow, .alloc_empty = p->st.empty,
+		.alloc_refill = p->st.refill, .alloc_waive = p->st.waive,
+		.recycle_cached = p->st.cached, .recycle_cache_full = p->st.cache_full,
+		.recycle_ring = atomic_load(&p->ring_ok),
+		.recycle_ring_full = atomic_load(&p->ring_full),
+		.recycle_released_refcnt = atomic_load(&p->released),
+		.inflight = out > 0 ? (uint32_t)out : 0,
+		.hold = owned > 0 ? (uint32_t)owned : 0,
+		.max_buffers = p->max_buffers, .cap_hit = p->st.cap_hit,
+	};
+}
