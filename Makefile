@@ -6,7 +6,7 @@ CC ?= cc
 O ?= build
 CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation \
 	-Iinclude -g -O2 $(shell pkg-config --cflags jansson sqlite3)
-LIBS := $(shell pkg-config --libs jansson sqlite3) -lpthread
+LIBS := $(shell pkg-config --libs jansson sqlite3) -lurcu-qsbr -lurcu-cds -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
 ifeq ($(SAN),1)
@@ -17,7 +17,8 @@ endif
 
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 
-CORE_SRC := src/pp/pp.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
+CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
+	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
 	src/api/api_dispatch.c src/api/api_server.c
 LIB_SRC := src/lib/client.c src/util/util.c
@@ -28,7 +29,7 @@ CORE_OBJ := $(call obj,$(CORE_SRC))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 
-UNIT_TESTS := test_pp test_dev test_aux test_names test_store test_dl test_api
+UNIT_TESTS := test_pp test_dp test_dev test_aux test_names test_store test_dl test_api
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(addprefix $(O)/,$(UNIT_TESTS))
 

@@ -239,7 +239,7 @@ struct pp_pool *pp_pool_create(struct pp_region *r, const struct pp_params *prm)
 	p->base = r->base;
 	p->max_buffers = prm && prm->max_buffers ? prm->max_buffers : r->nbufs;
 	snprintf(p->name, sizeof(p->name), "%s", prm && prm->name ? prm->name : "pool");
-	p->owner = pp_self();
+	p->owner = prm && prm->unowned ? 0 : pp_self();
 	return p;
 }
 

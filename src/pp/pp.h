@@ -90,6 +90,8 @@ struct pp_params {
 	const char *name;       /* for logs: "pf0sf88/rx0" */
 	uint32_t ring_size;     /* recycle ring, power of two; 0: PP_RING_DEFAULT */
 	uint32_t max_buffers;   /* cap on buffers owned; 0: the whole region */
+	bool unowned;           /* no owner until pp_pool_set_owner() (a worker
+				 * claims it); else the creating thread */
 };
 
 struct pp_ring {

@@ -1,0 +1,208 @@
+/*
+ * dp.h - the datapath: ports, workers, switching.
+ *
+ * Every vport (uplink 0xffff, PF 0, each active SF) is a port, and in
+ * switchdev mode so is its representor.  A port's input (frames injected by
+ * the host side: replay, a pcap uplink, later a TAP or AF_XDP queue) is
+ * polled by one worker; what the eswitch sends out through a port goes to
+ * the port's consumer (an in-process callback or a host ring drained by the
+ * control thread), or is dropped and counted when it has none.
+ *
+ * Workers are poll-mode and run to completion: take up to DP_BURST frames,
+ * classify (legacy: MAC learning; switchdev: flower rules, misses to the
+ * representor), act, deliver in per-destination batches.  A worker that
+ * finds nothing to do for a while sleeps on its eventfd.  Configuration
+ * (ports, mode, rules) is published with RCU (urcu-qsbr): the packet path
+ * takes no lock; the control thread waits for a grace period before freeing.
+ *
+ * Memory: every port has one page pool per worker queue, in the port's trust
+ * domain (the host's for uplink, PF and representors; its own for each SF).
+ * A frame that moves between ports of one domain moves by reference; one
+ * that crosses domains is copied once into a buffer of the destination's
+ * pool.  Frame metadata (struct dp_pkt) lives in the worker, never in the
+ * buffer.
+ *
+ * All dp_* calls except the datapath callbacks are for the control thread,
+ * which must have called dp_create() (it registers the thread with RCU).
+ */
+#ifndef SFNIC_DP_H
+#define SFNIC_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../esw/esw.h"
+#include "../pp/pp.h"
+
+#define DP_BURST 64
+#define DP_MAX_WORKERS 16
+#define DP_VPORT_UPLINK 0xffffu
+#define DP_VPORT_PF 0u
+#define DP_HOST_DOMAIN 0u
+
+/* One frame in flight: where its buffer is and what it holds. */
+struct dp_pkt {
+	struct pp_pool *pool;   /* the buffer goes home here */
+	uint32_t buf;
+	uint16_t off, len;
+};
+
+static inline uint8_t *dp_pkt_data(const struct dp_pkt *p)
+{
+	return (uint8_t *)pp_buf_addr(p->pool, p->buf) + p->off;
+}
+
+/* Returns a frame's buffer to its pool. */
+static inline void dp_pkt_free(struct dp_pkt *p)
+{
+	pp_put(p->pool, p->buf);
+}
+
+enum dp_drop {
+	DP_DROP_NO_CONSUMER,    /* nothing consumes the destination port */
+	DP_DROP_RULE,           /* a rule's drop action */
+	DP_DROP_NO_PORT,        /* the destination vport does not exist (now) */
+	DP_DROP_NO_BUFFER,      /* the pool is empty or at its cap */
+	DP_DROP_RING_FULL,      /* the consumer's ring is full */
+	DP_DROP_RUNT,           /* shorter than an Ethernet header */
+	DP_DROP_LOOP,           /* goto chain too deep, or hairpin in legacy */
+	DP_DROP_VLAN,           /* vlan pop of an untagged frame, no headroom */
+	DP_DROP_MTU,            /* longer than the destination's MTU */
+	DP_DROP_MAX
+};
+
+/* Names of enum dp_drop, as shown by `sfnic -s port show`. */
+extern const char *const dp_drop_names[DP_DROP_MAX];
+
+struct dp_qstats {
+	uint64_t rx_packets, rx_bytes;  /* entered the eswitch from the port */
+	uint64_t tx_packets, tx_bytes;  /* left the eswitch through the port */
+	uint64_t drops[DP_DROP_MAX];
+} __attribute__((aligned(64)));
+
+/* A consumer that takes frames in the worker: it owns them afterwards and
+ * frees each with dp_pkt_free() when done (from any thread). */
+typedef void (*dp_xmit_fn)(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n);
+
+/* Frame copies handed to the control thread (capture, pcap uplink). */
+struct dp_frame {
+	uint64_t ts_ns;         /* CLOCK_REALTIME */
+	uint16_t len;           /* bytes in data */
+	uint16_t orig_len;
+	uint8_t dir;            /* 0: entered the eswitch, 1: left it */
+	uint8_t rsvd[3];
+	uint8_t data[PP_BUF_SIZE];
+};
+
+struct dp;
+struct dp_ring;
+
+struct dp_config {
+	unsigned workers;       /* 1..DP_MAX_WORKERS */
+	uint32_t fdb_aging_ms;  /* legacy mode; 300 s when 0 */
+	uint32_t host_buffers;  /* host domain region; 16384 when 0 */
+	uint32_t sf_buffers;    /* each SF's region; 2048 when 0 */
+};
+
+/* Creates the datapath with the uplink and PF ports, in legacy mode, and
+ * registers the calling (control) thread with RCU.  Workers are not started.
+ * Returns NULL with a reason in err. */
+struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen);
+
+/* Starts the workers.  Returns 0 or -errno. */
+int dp_start(struct dp *dp);
+
+/* Stops the workers and frees everything. */
+void dp_destroy(struct dp *dp);
+
+/* Runs one pass of worker w's loop in the calling thread (tests and fuzzers
+ * drive the datapath without threads).  Returns the frames processed. */
+unsigned dp_poll_once(struct dp *dp, unsigned w);
+
+/* Adds the port of an SF's vport, a trust domain of its own, and its
+ * representor.  Returns 0, -EEXIST or -ENOMEM. */
+int dp_port_add(struct dp *dp, uint32_t vport);
+
+/* Removes an SF's port and representor; their pools are destroyed once the
+ * frames in flight come back. */
+void dp_port_del(struct dp *dp, uint32_t vport);
+
+/* Whether the port exists. */
+bool dp_port_exists(struct dp *dp, uint32_t vport);
+
+/* legacy (false) or switchdev (true).  Flushes the FDB. */
+void dp_set_switchdev(struct dp *dp, bool switchdev);
+
+/* Sets a port's in-process consumer (NULL: none).  rep selects the
+ * representor. */
+int dp_port_set_xmit(struct dp *dp, uint32_t vport, bool rep, dp_xmit_fn fn, void *ctx);
+
+/* Sets the port's MTU: longer frames leaving through it are dropped. */
+int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);
+
+/* ---- host rings: frame copies for the control thread ---- */
+
+/* A ring of frame copies from the workers to the control thread. */
+struct dp_ring *dp_ring_create(unsigned workers, uint32_t slots);
+void dp_ring_destroy(struct dp_ring *r);
+/* Pops up to max frames (control thread); fn is called for each.  Returns
+ * the number popped. */
+unsigned dp_ring_drain(struct dp_ring *r, unsigned max,
+		       void (*fn)(const struct dp_frame *f, void *arg), void *arg);
+/* Frames the ring could not take because it was full. */
+uint64_t dp_ring_dropped(const struct dp_ring *r);
+/* An eventfd that becomes readable when frames wait (for epoll). */
+int dp_ring_fd(const struct dp_ring *r);
+/* Clears the ring's eventfd after a drain. */
+void dp_ring_ack(struct dp_ring *r);
+
+/* Makes r the port's consumer: frames leaving through it are copied to r
+ * (the pcap uplink's transmit side).  NULL removes it.  The caller keeps r
+ * and may free it only after this returned with NULL. */
+int dp_port_set_sink(struct dp *dp, uint32_t vport, bool rep, struct dp_ring *r);
+
+/* Starts a capture of both directions of a port into r; NULL stops it.
+ * While no capture runs the packet path tests one pointer per burst. */
+int dp_port_set_capture(struct dp *dp, uint32_t vport, bool rep, struct dp_ring *r);
+
+/* Injects frames as if the port had received them (from its host side).
+ * Returns how many were taken (fewer when the input ring is full), or
+ * -ENODEV.  Frames longer than the buffer space are truncated to it. */
+int dp_inject(struct dp *dp, uint32_t vport, bool rep, const uint8_t *const *frames,
+	      const uint16_t *lens, unsigned n);
+
+/* Free input slots of a port (for pacing). */
+unsigned dp_inject_room(struct dp *dp, uint32_t vport, bool rep);
+
+/* ---- rules ---- */
+
+/* Adds, removes and finds rules (see esw.h).  Return 0 or -errno. */
+int dp_rule_add(struct dp *dp, const struct esw_rule_spec *s);
+int dp_rule_del(struct dp *dp, uint32_t dev, uint32_t chain, uint32_t prio, uint32_t handle);
+const struct esw_rule *dp_rule_find(struct dp *dp, uint32_t dev, uint32_t chain, uint32_t prio,
+				    uint32_t handle);
+void dp_rule_foreach(struct dp *dp, void (*fn)(const struct esw_rule *r, void *arg), void *arg);
+
+/* ---- stats ---- */
+
+/* Number of worker queues per port. */
+unsigned dp_nqueues(const struct dp *dp);
+
+/* One queue's counters and, when the queue has a pool, its stats
+ * (*has_pool).  Returns 0 or -ENODEV. */
+int dp_queue_stats(struct dp *dp, uint32_t vport, bool rep, unsigned q,
+		   struct dp_qstats *st, struct pp_stats *pool, bool *has_pool);
+
+/* Sum of buffers in flight in all pools and of pending pool destroys. */
+uint32_t dp_inflight(struct dp *dp);
+
+/* Control-thread housekeeping, once a second: FDB aging, pool reaping. */
+void dp_tick(struct dp *dp);
+
+/* The FDB (legacy mode), for show commands. */
+struct esw_fdb *dp_fdb(struct dp *dp);
+
+/* EMC hits/misses summed over workers. */
+void dp_emc_stats(struct dp *dp, uint64_t *hits, uint64_t *misses);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * dp_internal.h - the datapath's shared structures.
+ */
+#ifndef SFNIC_DP_INTERNAL_H
+#define SFNIC_DP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "dp.h"
+
+#define DP_VPORT_CHUNK_SHIFT 10
+#define DP_VPORT_CHUNKS 256             /* vports below 0x40000 */
+#define DP_INJECT_SLOTS 128
+#define DP_MAX_CHAIN_DEPTH 8
+
+/* A single-producer single-consumer ring of frame copies. */
+struct dp_spsc {
+	_Atomic uint32_t head;
+	char pad0[60];
+	_Atomic uint32_t tail;
+	char pad1[60];
+	uint32_t mask;
+	uint64_t dropped;               /* producer side */
+	struct dp_frame *slot;
+};
+
+struct dp_ring {
+	unsigned nrings;
+	int efd;
+	_Atomic int armed;              /* the consumer waits for a wakeup */
+	struct dp_spsc r[];             /* one per worker */
+};
+
+struct dp_queue {
+	struct dp_qstats st;
+	struct pp_pool *pool;           /* NULL until the port needs buffers */
+};
+
+struct dp_port {
+	uint32_t vport;
+	bool is_rep;
+	uint32_t domain;
+	uint16_t mtu;                   /* 0: no limit */
+	struct dp_port *peer;           /* rep <-> vport */
+	struct pp_region *region;       /* this port's domain's region */
+	dp_xmit_fn xmit;
+	void *xmit_ctx;
+	struct dp_ring *_Atomic sink;
+	struct dp_ring *_Atomic cap;
+	struct dp_spsc *_Atomic in;     /* host-side input (inject) */
+	unsigned owner;                 /* the worker that polls the input */
+	struct dp_queue *q;             /* [nworkers] */
+};
+
+/* An SF's vport and its representor, allocated together. */
+struct dp_vport {
+	struct dp_port port, rep;
+};
+
+#define container_of_vport(p) \
+	((struct dp_vport *)((char *)(p) - offsetof(struct dp_vport, port)))
+
+struct dp_poll_list {
+	unsigned n;
+	struct dp_port *p[];
+};
+
+struct dp_worker {
+	struct dp *dp;
+	unsigned id;
+	uint32_t ppid;
+	pthread_t thread;
+	int efd;
+	_Atomic int sleeping;
+	struct esw_emc *emc;
+	struct dp_poll_list *_Atomic polls;
+	uint64_t now_ms;
+};
+
+struct dp {
+	struct dp_config cfg;
+	unsigned nw;
+	struct dp_worker w[DP_MAX_WORKERS];
+	_Atomic bool stop;
+	bool started;
+	_Atomic bool switchdev;
+	struct dp_port *_Atomic *_Atomic chunks[DP_VPORT_CHUNKS];
+	struct dp_vport uplink, pf;
+	struct pp_region *host;
+	struct esw_cls *cls;
+	struct esw_fdb *fdb;
+	void *sf_regions;               /* free list of SF regions to reuse */
+};
+
+/* dp_port.c */
+struct dp_port *dp_vport_lookup(struct dp *dp, uint32_t vport);
+struct dp_port *dp_port_get(struct dp *dp, uint32_t vport, bool rep);
+int dp_port_ensure_pools(struct dp *dp, struct dp_port *p);
+void dp_rebuild_polls(struct dp *dp);
+void dp_port_init(struct dp *dp, struct dp_port *p, uint32_t vport, bool rep, uint32_t domain,
+		  struct pp_region *region);
+void dp_port_fini(struct dp_port *p, unsigned nw);
+
+/* dp_ring.c */
+int dp_spsc_init(struct dp_spsc *s, uint32_t slots);
+void dp_spsc_fini(struct dp_spsc *s);
+/* Copies a frame into the ring (producer); false when full. */
+bool dp_spsc_push(struct dp_spsc *s, const uint8_t *data, uint32_t len, uint8_t dir,
+		  uint64_t ts_ns);
+void dp_ring_push(struct dp_ring *r, unsigned worker, const uint8_t *data, uint32_t len,
+		  uint8_t dir, uint64_t ts_ns);
+void dp_ring_kick(struct dp_ring *r);
+
+/* dp_worker.c */
+unsigned dp_worker_pass(struct dp_worker *w);
+void *dp_worker_main(void *arg);
+void dp_worker_wake(struct dp_worker *w);
+
+#endif

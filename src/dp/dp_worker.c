@@ -1,0 +1,423 @@
+/*
+ * dp_worker.c - the packet path: poll, classify, act, deliver.
+ *
+ * Nothing here locks, allocates or makes a system call per frame: input is
+ * taken DP_BURST at a time, outputs are gathered per destination and handed
+ * over in batches, counters are the worker's own cache lines, and the only
+ * syscalls are one eventfd write per burst towards a sleeping consumer and
+ * the worker's own sleep when idle.
+ */
+#define _LGPL_SOURCE
+#include "dp_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+#include <urcu-qsbr.h>
+
+#define TX_SLOTS 8
+#define IDLE_SPINS 512
+
+struct txq {
+	struct dp_port *port;
+	unsigned n;
+	struct dp_pkt pkts[DP_BURST];
+};
+
+struct burst {
+	struct dp_worker *w;
+	unsigned nt;
+	struct txq tx[TX_SLOTS];
+	struct dp_ring *kick[TX_SLOTS * 2];
+	unsigned nkick;
+	uint64_t ts_ns;
+};
+
+static inline struct dp_qstats *qst(struct dp_port *p, struct dp_worker *w)
+{
+	return &p->q[w->id].st;
+}
+
+static void drop(struct burst *b, struct dp_port *p, struct dp_pkt *pkt, enum dp_drop why)
+{
+	qst(p, b->w)->drops[why]++;
+	dp_pkt_free(pkt);
+}
+
+static void note_kick(struct burst *b, struct dp_ring *r)
+{
+	for (unsigned i = 0; i < b->nkick; i++)
+		if (b->kick[i] == r)
+			return;
+	if (b->nkick < TX_SLOTS * 2)
+		b->kick[b->nkick++] = r;
+	else
+		dp_ring_kick(r);
+}
+
+static void capture(struct burst *b, struct dp_port *p, const struct dp_pkt *pkt, uint8_t dir)
+{
+	struct dp_ring *cap = rcu_dereference(p->cap);
+
+	if (__builtin_expect(cap != NULL, 0)) {
+		dp_ring_push(cap, b->w->id, dp_pkt_data(pkt), pkt->len, dir, b->ts_ns);
+		note_kick(b, cap);
+	}
+}
+
+static void flush_one(struct burst *b, struct txq *t)
+{
+	struct dp_port *p = t->port;
+
+	if (p->xmit) {
+		p->xmit(p->xmit_ctx, b->w->id, t->pkts, t->n);
+	} else {
+		/* Only ports with a host ring reach here (see out()). */
+		struct dp_ring *sink = rcu_dereference(p->sink);
+
+		for (unsigned i = 0; i < t->n; i++) {
+			struct dp_spsc *s = &sink->r[b->w->id];
+
+			if (!dp_spsc_push(s, dp_pkt_data(&t->pkts[i]), t->pkts[i].len, 1, b->ts_ns)) {
+				qst(p, b->w)->drops[DP_DROP_RING_FULL]++;
+				qst(p, b->w)->tx_packets--;
+				qst(p, b->w)->tx_bytes -= t->pkts[i].len;
+			}
+			dp_pkt_free(&t->pkts[i]);
+		}
+		note_kick(b, sink);
+	}
+	t->n = 0;
+}
+
+static void flush(struct burst *b)
+{
+	for (unsigned i = 0; i < b->nt; i++)
+		if (b->tx[i].n)
+			flush_one(b, &b->tx[i]);
+	b->nt = 0;
+	for (unsigned i = 0; i < b->nkick; i++)
+		dp_ring_kick(b->kick[i]);
+	b->nkick = 0;
+}
+
+/* A copy of pkt in a buffer of dst's pool (trust domain crossing, mirror). */
+static bool copy_into(struct burst *b, struct dp_port *dst, const struct dp_pkt *src,
+		      struct dp_pkt *out)
+{
+	struct pp_pool *pool = dst->q[b->w->id].pool;
+	uint32_t buf;
+
+	if (!pool)
+		return false;
+	if (__builtin_expect(pool->owner != b->w->ppid, 0))
+		pp_pool_set_owner(pool);
+	buf = pp_alloc(pool);
+	if (buf == PP_NO_BUF)
+		return false;
+	*out = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM, .len = src->len };
+	memcpy(dp_pkt_data(out), dp_pkt_data(src), src->len);
+	return true;
+}
+
+/* Sends pkt out through port dst; consumes it (or, with keep, a copy). */
+static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
+		bool keep)
+{
+	struct dp_pkt copy;
+	struct txq *t = NULL;
+
+	if (!dst) {
+		qst(in, b->w)->drops[DP_DROP_NO_PORT]++;
+		if (!keep)
+			dp_pkt_free(pkt);
+		return;
+	}
+	capture(b, dst, pkt, 1);
+	if (dst->mtu && pkt->len > dst->mtu + 14u + (pkt->len >= 18 && dp_pkt_data(pkt)[12] == 0x81 ? 4 : 0)) {
+		qst(dst, b->w)->drops[DP_DROP_MTU]++;
+		if (!keep)
+			dp_pkt_free(pkt);
+		return;
+	}
+	if (!dst->xmit && !rcu_dereference(dst->sink)) {
+		qst(dst, b->w)->drops[DP_DROP_NO_CONSUMER]++;
+		if (!keep)
+			dp_pkt_free(pkt);
+		return;
+	}
+	/* By reference inside a trust domain (and into host rings, which copy
+	 * anyway); a copy into the destination's own memory otherwise. */
+	if (keep || (dst->xmit && pkt->pool->region != dst->region)) {
+		if (!copy_into(b, dst, pkt, &copy)) {
+			qst(dst, b->w)->drops[DP_DROP_NO_BUFFER]++;
+			if (!keep)
+				dp_pkt_free(pkt);
+			return;
+		}
+		if (!keep)
+			dp_pkt_free(pkt);
+		pkt = &copy;
+	}
+	qst(dst, b->w)->tx_packets++;
+	qst(dst, b->w)->tx_bytes += pkt->len;
+	for (unsigned i = 0; i < b->nt; i++)
+		if (b->tx[i].port == dst) {
+			t = &b->tx[i];
+			break;
+		}
+	if (!t) {
+		if (b->nt == TX_SLOTS)
+			flush(b);
+		t = &b->tx[b->nt++];
+		t->port = dst;
+		t->n = 0;
+	}
+	t->pkts[t->n++] = *pkt;
+	if (t->n == DP_BURST)
+		flush_one(b, t);
+}
+
+static bool vlan_push(struct dp_pkt *p, uint16_t tci)
+{
+	uint8_t *d;
+
+	if (p->off < 4 || p->len < 14)
+		return false;
+	p->off -= 4;
+	p->len += 4;
+	d = dp_pkt_data(p);
+	memmove(d, d + 4, 12);
+	d[12] = 0x81;
+	d[13] = 0x00;
+	d[14] = (uint8_t)(tci >> 8);
+	d[15] = (uint8_t)tci;
+	return true;
+}
+
+static bool vlan_pop(struct dp_pkt *p)
+{
+	uint8_t *d = dp_pkt_data(p);
+
+	if (p->len < 18 || !((d[12] == 0x81 && d[13] == 0x00) || (d[12] == 0x88 && d[13] == 0xa8)))
+		return false;
+	memmove(d + 4, d, 12);
+	p->off += 4;
+	p->len -= 4;
+	return true;
+}
+
+static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt)
+{
+	struct esw_key k;
+	uint32_t chain = 0;
+
+	for (unsigned depth = 0; depth < DP_MAX_CHAIN_DEPTH; depth++) {
+		const struct esw_rule *r;
+		const struct esw_rule_spec *s;
+		struct esw_rule_ctr *c;
+
+		esw_key_extract(dp_pkt_data(pkt), pkt->len, &k);
+		k.chain = chain;
+		k.in_port = in->vport;
+		r = esw_cls_lookup(dp->cls, &k, b->w->emc);
+		if (!r) {
+			out(b, in->peer, pkt, in, false);       /* miss: the slow path */
+			return;
+		}
+		s = esw_rule_spec(r);
+		c = esw_rule_ctr(r, b->w->id);
+		c->packets++;
+		c->bytes += pkt->len;
+		c->lastuse_ms = b->w->now_ms;
+		for (unsigned i = 0; i < s->nact; i++) {
+			const struct esw_action *a = &s->act[i];
+
+			switch (a->type) {
+			case ESW_ACT_REDIRECT:
+				out(b, dp_vport_lookup(dp, a->arg), pkt, in, false);
+				return;
+			case ESW_ACT_MIRROR:
+				out(b, dp_vport_lookup(dp, a->arg), pkt, in, true);
+				break;
+			case ESW_ACT_DROP:
+				drop(b, in, pkt, DP_DROP_RULE);
+				return;
+			case ESW_ACT_PASS:
+				out(b, in->peer, pkt, in, false);
+				return;
+			case ESW_ACT_VLAN_PUSH:
+				if (!vlan_push(pkt, (uint16_t)(a->vlan_id | a->vlan_prio << 13))) {
+					drop(b, in, pkt, DP_DROP_VLAN);
+					return;
+				}
+				break;
+			case ESW_ACT_VLAN_POP:
+				if (!vlan_pop(pkt)) {
+					drop(b, in, pkt, DP_DROP_VLAN);
+					return;
+				}
+				break;
+			case ESW_ACT_GOTO:
+				chain = a->arg;
+				goto next_chain;
+			}
+		}
+		/* The list ended without a verdict: tc's pipe, then pass. */
+		out(b, in->peer, pkt, in, false);
+		return;
+next_chain:;
+	}
+	drop(b, in, pkt, DP_DROP_LOOP);
+}
+
+static void legacy(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt)
+{
+	const uint8_t *d = dp_pkt_data(pkt);
+	struct dp_port *ports[2] = { &dp->uplink.port, &dp->pf.port };
+	uint32_t dst;
+
+	esw_fdb_learn(dp->fdb, d + 6, in->vport, b->w->now_ms);
+	dst = d[0] & 1 ? UINT32_MAX : esw_fdb_lookup(dp->fdb, d);
+	if (dst == in->vport) {
+		drop(b, in, pkt, DP_DROP_LOOP);         /* a VEB never hairpins */
+		return;
+	}
+	if (dst != UINT32_MAX) {
+		out(b, dp_vport_lookup(dp, dst), pkt, in, false);
+		return;
+	}
+	/* Broadcast, multicast, unknown unicast: every other legacy port. */
+	for (unsigned i = 0; i < 2; i++)
+		if (ports[i] != in)
+			out(b, ports[i], pkt, in, true);
+	dp_pkt_free(pkt);
+}
+
+static void process(struct burst *b, struct dp_port *in, struct dp_pkt *pkts, unsigned n)
+{
+	struct dp *dp = b->w->dp;
+	bool sd = atomic_load_explicit(&dp->switchdev, memory_order_relaxed);
+	struct dp_qstats *s = qst(in, b->w);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct dp_pkt *pkt = &pkts[i];
+
+		capture(b, in, pkt, 0);
+		s->rx_packets++;
+		s->rx_bytes += pkt->len;
+		if (pkt->len < 14)
+			drop(b, in, pkt, DP_DROP_RUNT);
+		else if (in->is_rep)
+			out(b, in->peer, pkt, in, false);       /* into its vport */
+		else if (sd)
+			switchdev(b, dp, in, pkt);
+		else if (in->vport == DP_VPORT_UPLINK || in->vport == DP_VPORT_PF)
+			legacy(b, dp, in, pkt);
+		else
+			drop(b, in, pkt, DP_DROP_NO_PORT);
+	}
+	flush(b);
+}
+
+/* Takes frames from a port's host-side input into its pool. */
+static unsigned poll_input(struct burst *b, struct dp_port *p)
+{
+	struct dp_spsc *in = atomic_load_explicit(&p->in, memory_order_acquire);
+	struct pp_pool *pool = p->q[b->w->id].pool;
+	struct dp_pkt pkts[DP_BURST];
+	uint32_t tail, head;
+	unsigned n = 0;
+
+	if (!in || !pool)
+		return 0;
+	if (__builtin_expect(pool->owner != b->w->ppid, 0))
+		pp_pool_set_owner(pool);
+	tail = atomic_load_explicit(&in->tail, memory_order_relaxed);
+	head = atomic_load_explicit(&in->head, memory_order_acquire);
+	while (tail != head && n < DP_BURST) {
+		const struct dp_frame *f = &in->slot[tail & in->mask];
+		uint32_t buf = pp_alloc(pool);
+		uint32_t len = f->len;
+
+		if (buf == PP_NO_BUF)
+			break;  /* the rest waits in the ring: the host side backs off */
+		if (len > PP_BUF_SIZE - PP_HEADROOM)
+			len = PP_BUF_SIZE - PP_HEADROOM;
+		pkts[n] = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM,
+					   .len = (uint16_t)len };
+		memcpy(dp_pkt_data(&pkts[n]), f->data, len);
+		n++;
+		tail++;
+	}
+	atomic_store_explicit(&in->tail, tail, memory_order_release);
+	if (n)
+		process(b, p, pkts, n);
+	return n;
+}
+
+unsigned dp_worker_pass(struct dp_worker *w)
+{
+	struct dp_poll_list *pl = rcu_dereference(w->polls);
+	struct burst b;
+	struct timespec ts;
+	unsigned n = 0;
+
+	if (!pl || !pl->n)
+		return 0;
+	b.w = w;
+	b.nt = 0;
+	b.nkick = 0;
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	b.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	w->now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (unsigned i = 0; i < pl->n; i++)
+		n += poll_input(&b, pl->p[i]);
+	return n;
+}
+
+void dp_worker_wake(struct dp_worker *w)
+{
+	if (atomic_load_explicit(&w->sleeping, memory_order_seq_cst)) {
+		uint64_t one = 1;
+
+		if (write(w->efd, &one, sizeof(one)) < 0) {
+			/* saturated: it is awake */
+		}
+	}
+}
+
+void *dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	unsigned idle = 0;
+
+	rcu_register_thread();
+	w->ppid = pp_self();
+	while (!atomic_load_explicit(&w->dp->stop, memory_order_acquire)) {
+		if (dp_worker_pass(w)) {
+			idle = 0;
+		} else if (++idle >= IDLE_SPINS) {
+			uint64_t v;
+
+			/* Announce the sleep, then look once more, so that a
+			 * producer either sees us asleep or we see its frame. */
+			atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
+			if (!dp_worker_pass(w)) {
+				rcu_thread_offline();
+				if (read(w->efd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+					/* interrupted: loop and look again */
+				}
+				rcu_thread_online();
+			}
+			atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
+			idle = 0;
+		}
+		rcu_quiescent_state();
+	}
+	rcu_unregister_thread();
+	return NULL;
+}

@@ -1,0 +1,158 @@
+/*
+ * esw.h - the eswitch's match engine: flow keys, flower-style rules in a
+ * tuple space, a per-worker exact-match cache, and the legacy-mode MAC
+ * learning table.
+ *
+ * Concurrency: one control thread changes rules and FDB aging; any number of
+ * datapath threads look up, each registered with liburcu's QSBR flavour and
+ * inside a read-side section (between quiescent states).  Lookups take no
+ * lock and never wait for the control thread; a rule change is published
+ * with rcu_assign_pointer and freed after a grace period, so a packet sees
+ * either the old rule set or the new one, never a torn one.
+ */
+#ifndef SFNIC_ESW_H
+#define SFNIC_ESW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a packet is matched on.  MACs and IPs in network order, the rest in
+ * host order.  Unused bytes are zero so that keys compare with memcmp. */
+struct esw_key {
+	uint32_t chain;
+	uint32_t in_port;       /* devlink port index (vport) it entered from */
+	uint8_t dst_mac[6], src_mac[6];
+	uint16_t eth_type;      /* outer ethertype (0x8100 when tagged) */
+	uint16_t vlan_tci;      /* vid | prio << 13 */
+	uint16_t vlan_ethtype;  /* ethertype inside the tag */
+	uint8_t ip_proto;
+	uint8_t rsvd;
+	uint32_t src_ip, dst_ip;
+	uint16_t src_port, dst_port;
+};
+
+enum esw_act_type {
+	ESW_ACT_REDIRECT = 1,   /* arg: vport; ends the list */
+	ESW_ACT_MIRROR,         /* arg: vport; a copy, the packet goes on */
+	ESW_ACT_DROP,
+	ESW_ACT_PASS,           /* deliver to the in port's representor */
+	ESW_ACT_VLAN_PUSH,      /* vlan_id, vlan_prio */
+	ESW_ACT_VLAN_POP,
+	ESW_ACT_GOTO,           /* arg: chain */
+};
+
+#define ESW_MAX_ACTIONS 8
+
+struct esw_action {
+	uint8_t type;
+	uint8_t vlan_prio;
+	uint16_t vlan_id;
+	uint32_t arg;
+};
+
+/* One rule as it crosses the device's command interface (fixed layout). */
+struct esw_rule_spec {
+	uint32_t dev;           /* vport whose representor the filter is on */
+	uint32_t chain;
+	uint32_t prio;
+	uint32_t handle;
+	struct esw_key key;     /* already masked */
+	struct esw_key mask;
+	uint8_t nact;
+	uint8_t rsvd[3];
+	struct esw_action act[ESW_MAX_ACTIONS];
+};
+
+/* Per-worker counters of one rule. */
+struct esw_rule_ctr {
+	uint64_t packets, bytes, lastuse_ms;
+} __attribute__((aligned(64)));
+
+struct esw_rule;
+struct esw_cls;
+struct esw_emc;
+
+/* Creates an empty rule set whose counters have room for nworkers. */
+struct esw_cls *esw_cls_create(unsigned nworkers);
+
+/* Frees the rule set; no reader may be using it. */
+void esw_cls_destroy(struct esw_cls *c);
+
+/* Adds a rule (control thread).  The key is masked here.  Returns 0,
+ * -EEXIST when (dev, chain, prio, handle) is taken, -ENOSPC past
+ * ESW_MAX_MASKS distinct masks, -ENOMEM. */
+#define ESW_MAX_MASKS 1024
+int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s);
+
+/* Removes one rule (control thread); freed after a grace period.  Returns
+ * 0 or -ENOENT. */
+int esw_cls_remove(struct esw_cls *c, uint32_t dev, uint32_t chain, uint32_t prio,
+		   uint32_t handle);
+
+/* Finds a rule by its identity (control thread). */
+const struct esw_rule *esw_cls_find(struct esw_cls *c, uint32_t dev, uint32_t chain,
+				    uint32_t prio, uint32_t handle);
+
+/* Calls fn for every rule in (dev, chain, prio, handle) order (control
+ * thread). */
+void esw_cls_foreach(struct esw_cls *c, void (*fn)(const struct esw_rule *r, void *arg),
+		     void *arg);
+
+/* Number of rules and of distinct masks. */
+uint32_t esw_cls_count(const struct esw_cls *c);
+uint32_t esw_cls_masks(const struct esw_cls *c);
+
+/* The spec a rule was added with. */
+const struct esw_rule_spec *esw_rule_spec(const struct esw_rule *r);
+
+/* Sums a rule's counters over workers. */
+void esw_rule_counters(const struct esw_rule *r, uint64_t *packets, uint64_t *bytes,
+		       uint64_t *lastuse_ms);
+
+/* Per-worker counter slot of a rule (datapath). */
+struct esw_rule_ctr *esw_rule_ctr(const struct esw_rule *r, unsigned worker);
+
+/*
+ * Looks a key up (datapath, inside an RCU read-side section): the matching
+ * rule with the lowest prio, or NULL.  emc may be NULL; when given, exact
+ * keys seen before are answered from it.
+ */
+const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k,
+				      struct esw_emc *emc);
+
+/* A worker's exact-match cache. */
+struct esw_emc *esw_emc_create(void);
+void esw_emc_destroy(struct esw_emc *e);
+/* Hits and misses, for stats. */
+void esw_emc_stats(const struct esw_emc *e, uint64_t *hits, uint64_t *misses);
+
+/* Fills k from a frame (chain and in_port are the caller's).  Returns 0, or
+ * -1 for a frame shorter than an Ethernet header. */
+int esw_key_extract(const uint8_t *frame, uint32_t len, struct esw_key *k);
+
+/* ---- legacy mode: MAC learning ---- */
+
+struct esw_fdb;
+
+/* Creates an FDB whose entries age out after aging_ms without traffic. */
+struct esw_fdb *esw_fdb_create(uint32_t aging_ms);
+void esw_fdb_destroy(struct esw_fdb *f);
+
+/* Learns src_mac on vport (datapath; allocates only for a new MAC). */
+void esw_fdb_learn(struct esw_fdb *f, const uint8_t mac[6], uint32_t vport, uint64_t now_ms);
+
+/* The vport a MAC was learned on, or UINT32_MAX (datapath). */
+uint32_t esw_fdb_lookup(struct esw_fdb *f, const uint8_t mac[6]);
+
+/* Removes entries idle for longer than the aging time and, when vport is
+ * not UINT32_MAX, every entry on that vport (control thread).  Returns the
+ * number removed. */
+unsigned esw_fdb_age(struct esw_fdb *f, uint64_t now_ms, uint32_t flush_vport);
+
+/* Calls fn for every entry (control thread). */
+void esw_fdb_foreach(struct esw_fdb *f,
+		     void (*fn)(const uint8_t mac[6], uint32_t vport, uint64_t age_ms, void *arg),
+		     void *arg, uint64_t now_ms);
+
+#endif

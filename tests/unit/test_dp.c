@@ -1,0 +1,215 @@
+/* test_dp.c - the datapath without threads: legacy learning and flooding,
+ * switchdev misses, rules and their actions, trust-domain copies, captures,
+ * and no buffer left behind. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../src/dp/dp.h"
+
+#define SF1 0x8000u
+#define SF2 0x8001u
+
+struct sink {
+	unsigned n;
+	uint16_t len[64];
+	uint8_t first[64][32];
+	struct pp_pool *pool[64];
+};
+
+static void collect(void *ctx, unsigned w, struct dp_pkt *pkts, unsigned n)
+{
+	struct sink *s = ctx;
+
+	(void)w;
+	for (unsigned i = 0; i < n; i++) {
+		if (s->n < 64) {
+			s->len[s->n] = pkts[i].len;
+			memcpy(s->first[s->n], dp_pkt_data(&pkts[i]), 32);
+			s->pool[s->n] = pkts[i].pool;
+			s->n++;
+		}
+		dp_pkt_free(&pkts[i]);
+	}
+}
+
+static uint8_t frame[64];
+
+static void mkframe(const char *dst, const char *src, uint16_t type)
+{
+	memset(frame, 0, sizeof(frame));
+	memcpy(frame, dst, 6);
+	memcpy(frame + 6, src, 6);
+	frame[12] = (uint8_t)(type >> 8);
+	frame[13] = (uint8_t)type;
+}
+
+static void send1(struct dp *dp, uint32_t vport, bool rep)
+{
+	const uint8_t *f[1] = { frame };
+	uint16_t l[1] = { sizeof(frame) };
+
+	assert_int_equal(dp_inject(dp, vport, rep, f, l, 1), 1);
+	assert_int_equal(dp_poll_once(dp, 0), 1);
+}
+
+static uint64_t drops(struct dp *dp, uint32_t vport, bool rep, enum dp_drop why)
+{
+	struct dp_qstats st;
+	struct pp_stats ps;
+	bool has;
+
+	assert_int_equal(dp_queue_stats(dp, vport, rep, 0, &st, &ps, &has), 0);
+	return st.drops[why];
+}
+
+static struct dp *mk(void)
+{
+	char err[128] = "";
+	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1, .sf_buffers = 256,
+						       .host_buffers = 1024 }, err, sizeof(err));
+	assert_non_null(dp);
+	return dp;
+}
+
+static void test_legacy_learning(void **state)
+{
+	struct dp *dp = mk();
+	struct sink up = { 0 }, pf = { 0 };
+
+	(void)state;
+	assert_int_equal(dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, collect, &up), 0);
+	assert_int_equal(dp_port_set_xmit(dp, DP_VPORT_PF, false, collect, &pf), 0);
+	/* Unknown destination: flooded to the PF. */
+	mkframe("\x02\0\0\0\0\x02", "\x02\0\0\0\0\x01", 0x0800);
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(pf.n, 1);
+	/* The reply is now unicast to the learned uplink MAC. */
+	mkframe("\x02\0\0\0\0\x01", "\x02\0\0\0\0\x02", 0x0800);
+	send1(dp, DP_VPORT_PF, false);
+	assert_int_equal(up.n, 1);
+	assert_int_equal(esw_fdb_lookup(dp_fdb(dp), (const uint8_t *)"\x02\0\0\0\0\x02"), DP_VPORT_PF);
+	/* A frame for a MAC on its own port is not sent back. */
+	mkframe("\x02\0\0\0\0\x01", "\x02\0\0\0\0\x03", 0x0800);
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(drops(dp, DP_VPORT_UPLINK, false, DP_DROP_LOOP), 1);
+	assert_int_equal(dp_inflight(dp), 0);
+	dp_destroy(dp);
+}
+
+static struct esw_rule_spec redirect(uint32_t dev, uint32_t to, uint32_t prio)
+{
+	struct esw_rule_spec s = { .dev = dev, .prio = prio, .handle = 1, .nact = 1 };
+
+	s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .arg = to };
+	return s;
+}
+
+static void test_switchdev_miss_rules_domains(void **state)
+{
+	struct dp *dp = mk();
+	struct sink sf1 = { 0 }, rep = { 0 }, cap = { 0 };
+	struct esw_rule_spec s;
+	uint64_t pk, by, lu;
+
+	(void)state;
+	dp_set_switchdev(dp, true);
+	assert_int_equal(dp_port_add(dp, SF1), 0);
+	assert_int_equal(dp_port_add(dp, SF2), 0);
+	assert_int_equal(dp_port_set_xmit(dp, SF1, false, collect, &sf1), 0);
+	mkframe("\x02\0\0\0\0\x02", "\x02\0\0\0\0\x01", 0x0800);
+	/* No rule, nothing on the representor: dropped and counted there. */
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(drops(dp, DP_VPORT_UPLINK, true, DP_DROP_NO_CONSUMER), 1);
+	assert_int_equal(sf1.n, 0);
+	/* With a consumer on the representor: the slow path. */
+	assert_int_equal(dp_port_set_xmit(dp, DP_VPORT_UPLINK, true, collect, &rep), 0);
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(rep.n, 1);
+	/* A redirect rule: into SF1, copied into SF1's own memory. */
+	s = redirect(DP_VPORT_UPLINK, SF1, 10);
+	assert_int_equal(dp_rule_add(dp, &s), 0);
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(sf1.n, 1);
+	assert_memory_equal(sf1.first[0], frame, 14);
+	/* The packet left the host domain: a different pool than the rep got. */
+	assert_ptr_not_equal(sf1.pool[0], rep.pool[0]);
+	esw_rule_counters(dp_rule_find(dp, DP_VPORT_UPLINK, 0, 10, 1), &pk, &by, &lu);
+	assert_int_equal(pk, 1);
+	assert_int_equal(by, 64);
+	/* SF1 to SF2: nothing flows between SFs without a rule (SF2 has no
+	 * consumer, and SF1's representor has none either). */
+	send1(dp, SF1, false);
+	assert_int_equal(drops(dp, SF1, true, DP_DROP_NO_CONSUMER), 1);
+	/* Sent into SF1's representor: leaves through SF1. */
+	send1(dp, SF1, true);
+	assert_int_equal(sf1.n, 2);
+	/* vlan push + mirror to the uplink rep's consumer, then drop. */
+	struct dp_ring *r = dp_ring_create(1, 64);
+	assert_int_equal(dp_port_set_capture(dp, SF1, false, r), 0);
+	s = (struct esw_rule_spec){ .dev = DP_VPORT_UPLINK, .prio = 5, .handle = 7, .nact = 3 };
+	s.mask.eth_type = 0xffff;
+	s.key.eth_type = 0x0806;
+	s.act[0] = (struct esw_action){ .type = ESW_ACT_VLAN_PUSH, .vlan_id = 100 };
+	s.act[1] = (struct esw_action){ .type = ESW_ACT_MIRROR, .arg = SF1 };
+	s.act[2] = (struct esw_action){ .type = ESW_ACT_DROP };
+	assert_int_equal(dp_rule_add(dp, &s), 0);
+	assert_int_equal(dp_rule_add(dp, &s), -EEXIST);
+	mkframe("\xff\xff\xff\xff\xff\xff", "\x02\0\0\0\0\x01", 0x0806);
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(sf1.n, 3);
+	assert_int_equal(sf1.len[2], 68);
+	assert_int_equal(sf1.first[2][12], 0x81);
+	assert_int_equal(sf1.first[2][15], 100);
+	assert_int_equal(drops(dp, DP_VPORT_UPLINK, false, DP_DROP_RULE), 1);
+	(void)cap;
+	assert_int_equal(dp_port_set_capture(dp, SF1, false, NULL), 0);
+	assert_true(dp_ring_dropped(r) == 0);
+	dp_ring_destroy(r);
+	/* Deleting the redirect rule: back to the slow path. */
+	assert_int_equal(dp_rule_del(dp, DP_VPORT_UPLINK, 0, 10, 1), 0);
+	mkframe("\x02\0\0\0\0\x02", "\x02\0\0\0\0\x01", 0x0800);
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(sf1.n, 3);
+	assert_int_equal(rep.n, 2);
+	assert_int_equal(dp_inflight(dp), 0);
+	dp_port_del(dp, SF1);
+	assert_int_equal(dp_inflight(dp), 0);
+	dp_destroy(dp);
+}
+
+static void test_goto_loop_and_runt(void **state)
+{
+	struct dp *dp = mk();
+	struct esw_rule_spec s = { .dev = DP_VPORT_UPLINK, .prio = 1, .handle = 1, .nact = 1 };
+
+	(void)state;
+	dp_set_switchdev(dp, true);
+	s.act[0] = (struct esw_action){ .type = ESW_ACT_GOTO, .arg = 0 };  /* chain 0 -> 0 */
+	assert_int_equal(dp_rule_add(dp, &s), 0);
+	mkframe("\x02\0\0\0\0\x02", "\x02\0\0\0\0\x01", 0x0800);
+	send1(dp, DP_VPORT_UPLINK, false);
+	assert_int_equal(drops(dp, DP_VPORT_UPLINK, false, DP_DROP_LOOP), 1);
+	const uint8_t *f[1] = { frame };
+	uint16_t l[1] = { 10 };
+	assert_int_equal(dp_inject(dp, DP_VPORT_UPLINK, false, f, l, 1), 1);
+	dp_poll_once(dp, 0);
+	assert_int_equal(drops(dp, DP_VPORT_UPLINK, false, DP_DROP_RUNT), 1);
+	assert_int_equal(dp_inflight(dp), 0);
+	dp_destroy(dp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_legacy_learning),
+		cmocka_unit_test(test_switchdev_miss_rules_domains),
+		cmocka_unit_test(test_goto_loop_and_runt),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
