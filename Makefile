@@ -20,9 +20,10 @@ CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
+	src/dl/dl_filter.c src/tc/tc_flower.c \
 	src/api/api_dispatch.c src/api/api_server.c
 LIB_SRC := src/lib/client.c src/util/util.c
-CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c
+CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c
 
 obj = $(patsubst src/%.c,$(O)/obj/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
@@ -50,7 +51,7 @@ $(O)/sfnicd: $(O)/obj/sfnicd/main.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/sfnic: $(CLI_OBJ) $(O)/libsfnic.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap
 
 $(O)/test_%: $(O)/obj/tests/test_%.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)

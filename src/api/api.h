@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define API_MAX_REQUEST (64 * 1024)
 
@@ -28,6 +29,25 @@ struct api;
  * the whole request path without a socket.
  */
 json_t *api_dispatch(struct dl *dl, const char *line, size_t len, bool *monitor);
+
+/* What a request asks of the connection beyond its reply. */
+struct api_sub {
+	bool monitor;           /* devlink-style notifications */
+	bool capture;           /* frames of one datapath port */
+	uint32_t vport;
+	bool rep;
+	uint64_t count;         /* 0: until the client goes away */
+};
+
+/* api_dispatch, also reporting a capture request: after {"cmd":
+ * "capture", "handle": H, "count": N} the connection receives
+ * {"frame": {"ts": NS, "dir": "in"|"out", "len": N, "data": HEX}} lines and,
+ * after N frames, {"capture_end": {"packets": N, "dropped": N}}. */
+json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api_sub *sub);
+
+/* Calls cb(arg) from the event loop whenever fd is readable (timers,
+ * rings).  Returns 0 or -errno. */
+int api_watch(struct api *a, int fd, void (*cb)(void *arg), void *arg);
 
 /* Listens on sock_path (replacing a stale socket; refusing if a daemon
  * answers there).  Returns NULL with a reason in err. */

@@ -3,6 +3,7 @@
  */
 #include "api.h"
 #include "../dl/dl.h"
+#include "../dp/dp.h"
 
 #include <errno.h>
 #include <string.h>
@@ -59,8 +60,103 @@ static json_t *error_reply(int errnum, const char *msg)
 	return json_pack("{s:b,s:i,s:o}", "ok", 0, "errno", errnum, "msg", m);
 }
 
+/* The "args" array of a filter request, as argv. */
+static int args(struct req *r, const char **argv, int max)
+{
+	json_t *a = json_object_get(r->obj, "args"), *v;
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) > (size_t)max) {
+		r->bad = "args";
+		return -1;
+	}
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v)) {
+			r->bad = "args";
+			return -1;
+		}
+		argv[i] = json_string_value(v);
+	}
+	return (int)json_array_size(a);
+}
+
+static int unhex(const char *h, uint8_t *out, size_t max)
+{
+	size_t n = strlen(h);
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int v = 0;
+
+		for (int j = 0; j < 2; j++) {
+			char c = h[2 * i + j];
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= c - '0';
+			else if (c >= 'a' && c <= 'f')
+				v |= c - 'a' + 10;
+			else if (c >= 'A' && c <= 'F')
+				v |= c - 'A' + 10;
+			else
+				return -1;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return (int)(n / 2);
+}
+
+#define REPLAY_MAX 64
+
+/* {"cmd": "replay", "handle": PORT, "frames": [HEX, ...]}: injects as if
+ * PORT had received them; answers how many the port's input took. */
+static int replay(struct dl *dl, struct req *r, const char *h, json_t **result,
+		  struct dl_err *err)
+{
+	static uint8_t buf[REPLAY_MAX][PP_BUF_SIZE];
+	const uint8_t *frames[REPLAY_MAX];
+	uint16_t lens[REPLAY_MAX];
+	json_t *fr = json_object_get(r->obj, "frames"), *v;
+	uint32_t vport;
+	bool rep;
+	size_t i;
+	int n;
+
+	if (!json_is_array(fr) || json_array_size(fr) > REPLAY_MAX) {
+		r->bad = "frames";
+		return -EINVAL;
+	}
+	if (!h || dl_dp_port(dl, h, &vport, &rep))
+		return dl_errf(err, ENODEV, "Cannot find device \"%.64s\"", h ? h : "");
+	json_array_foreach(fr, i, v) {
+		int len = json_is_string(v) ? unhex(json_string_value(v), buf[i], PP_BUF_SIZE) : -1;
+
+		if (len < 0)
+			return dl_errf(err, EINVAL, "frame %zu: not a hex string of at most %d bytes",
+				       i, PP_BUF_SIZE);
+		frames[i] = buf[i];
+		lens[i] = (uint16_t)len;
+	}
+	n = dp_inject(dl_datapath(dl), vport, rep, frames, lens, (unsigned)json_array_size(fr));
+	if (n < 0)
+		return dl_errf(err, -n, "port input: %s", strerror(-n));
+	*result = json_pack("{s:i}", "accepted", n);
+	return 0;
+}
+
 json_t *api_dispatch(struct dl *dl, const char *line, size_t len, bool *monitor)
 {
+	struct api_sub sub;
+	json_t *r = api_dispatch_sub(dl, line, len, &sub);
+
+	*monitor = sub.monitor;
+	return r;
+}
+
+json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api_sub *sub)
+{
+	bool *monitor = &sub->monitor;
 	struct dl_err err = { { 0 } };
 	struct req r = { 0 };
 	json_error_t jerr;
@@ -68,6 +164,7 @@ json_t *api_dispatch(struct dl *dl, const char *line, size_t len, bool *monitor)
 	const char *cmd, *h;
 	int ret;
 
+	memset(sub, 0, sizeof(*sub));
 	*monitor = false;
 	r.obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!r.obj || !json_is_object(r.obj)) {
@@ -107,7 +204,39 @@ json_t *api_dispatch(struct dl *dl, const char *line, size_t len, bool *monitor)
 		const char *ns = str(&r, "netns");
 		ret = r.bad ? -EINVAL : dl_reload(dl, h, ns, &err);
 	} else if (IS("port.show")) {
+		json_t *st = json_object_get(r.obj, "stats");
+
 		ret = dl_port_show(dl, h, &result, &err);
+		if (!ret && json_is_true(st))
+			dl_port_stats_add(dl, result);
+	} else if (IS("filter.add") || IS("filter.del") || IS("filter.show")) {
+		const char *argv[256];
+		int argc = args(&r, argv, 256);
+
+		if (argc < 0)
+			ret = -EINVAL;
+		else if (IS("filter.add"))
+			ret = dl_filter_add(dl, argc, argv, &err);
+		else if (IS("filter.del"))
+			ret = dl_filter_del(dl, argc, argv, &err);
+		else
+			ret = dl_filter_show(dl, argc, argv,
+					     json_is_true(json_object_get(r.obj, "stats")), &result, &err);
+	} else if (IS("replay")) {
+		ret = dl_datapath(dl) ? replay(dl, &r, h, &result, &err)
+				      : dl_errf(&err, EOPNOTSUPP, "no datapath");
+	} else if (IS("capture")) {
+		int64_t count = num(&r, "count");
+
+		if (r.bad)
+			ret = -EINVAL;
+		else if (!h || !dl_datapath(dl) || dl_dp_port(dl, h, &sub->vport, &sub->rep))
+			ret = dl_errf(&err, ENODEV, "Cannot find device \"%.64s\"", h ? h : "");
+		else {
+			sub->capture = true;
+			sub->count = count > 0 ? (uint64_t)count : 0;
+			ret = 0;
+		}
 	} else if (IS("port.add")) {
 		struct dl_port_add_req a = {
 			.flavour = str(&r, "flavour"), .pfnum = num(&r, "pfnum"),

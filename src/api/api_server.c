@@ -12,6 +12,7 @@
  */
 #include "api.h"
 #include "../dl/dl.h"
+#include "../dp/dp.h"
 #include "../util/util.h"
 
 #include <errno.h>
@@ -30,6 +31,10 @@
 struct client {
 	int fd;
 	bool monitor, closing;
+	struct dp_ring *cap;    /* a capture this connection receives */
+	uint32_t cap_vport;
+	bool cap_rep;
+	uint64_t cap_left, cap_sent;    /* cap_left 0: unlimited */
 	bool want_out;          /* EPOLLOUT is armed */
 	char *in;
 	size_t in_len, in_cap;
@@ -39,8 +44,16 @@ struct client {
 	struct client *next;
 };
 
+struct watch {
+	int fd;
+	void (*cb)(void *arg);
+	void *arg;
+	struct watch *next;
+};
+
 struct api {
 	int lfd, epfd, sigfd;
+	struct watch *watches;
 	char path[108];
 	struct dl *dl;
 	struct client *clients;
@@ -143,15 +156,112 @@ static void notify(void *arg, const char *obj, const char *cmd, json_t *msg)
 	json_decref(ev);
 }
 
+static void capture_stop(struct api *a, struct client *c)
+{
+	if (!c->cap)
+		return;
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, dp_ring_fd(c->cap), NULL);
+	/* Waits for the workers to let go of the ring. */
+	dp_port_set_capture(dl_datapath(a->dl), c->cap_vport, c->cap_rep, NULL);
+	dp_ring_destroy(c->cap);
+	c->cap = NULL;
+}
+
+static void send_frame(const struct dp_frame *f, void *arg)
+{
+	struct client *c = ((void **)arg)[1];
+	struct api *a = ((void **)arg)[0];
+	static const char hexd[] = "0123456789abcdef";
+	char hex[PP_BUF_SIZE * 2 + 1];
+	json_t *m;
+
+	if (c->cap_left && c->cap_sent >= c->cap_left)
+		return;         /* past the count: dropped with the ring */
+	for (unsigned i = 0; i < f->len; i++) {
+		hex[2 * i] = hexd[f->data[i] >> 4];
+		hex[2 * i + 1] = hexd[f->data[i] & 15];
+	}
+	hex[2 * f->len] = 0;
+	m = json_pack("{s:{s:I,s:s,s:i,s:s}}", "frame", "ts", (json_int_t)f->ts_ns, "dir",
+		      f->dir ? "out" : "in", "len", f->orig_len, "data", hex);
+	client_send(a, c, m);
+	json_decref(m);
+	c->cap_sent++;
+}
+
+static void capture_drain(struct api *a, struct client *c)
+{
+	void *ctx[2] = { a, c };
+
+	dp_ring_ack(c->cap);
+	while (dp_ring_drain(c->cap, 256, send_frame, ctx) && !c->closing)
+		if (c->cap_left && c->cap_sent >= c->cap_left)
+			break;
+	if (c->cap_left && c->cap_sent >= c->cap_left) {
+		json_t *m = json_pack("{s:{s:I,s:I}}", "capture_end", "packets",
+				      (json_int_t)c->cap_sent, "dropped",
+				      (json_int_t)dp_ring_dropped(c->cap));
+
+		client_send(a, c, m);
+		json_decref(m);
+		capture_stop(a, c);
+	}
+}
+
+static void capture_start(struct api *a, struct client *c, const struct api_sub *sub)
+{
+	struct dp *dp = dl_datapath(a->dl);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &c->cap };
+	json_t *m;
+
+	capture_stop(a, c);
+	c->cap = dp_ring_create(dp_nqueues(dp), 1024);
+	if (!c->cap || epoll_ctl(a->epfd, EPOLL_CTL_ADD, dp_ring_fd(c->cap), &ev) ||
+	    dp_port_set_capture(dp, sub->vport, sub->rep, c->cap)) {
+		m = json_pack("{s:{s:I,s:I,s:s}}", "capture_end", "packets", (json_int_t)0,
+			      "dropped", (json_int_t)0, "error", "another capture runs on this port");
+		client_send(a, c, m);
+		json_decref(m);
+		if (c->cap)
+			epoll_ctl(a->epfd, EPOLL_CTL_DEL, dp_ring_fd(c->cap), NULL);
+		dp_ring_destroy(c->cap);
+		c->cap = NULL;
+		return;
+	}
+	c->cap_vport = sub->vport;
+	c->cap_rep = sub->rep;
+	c->cap_left = sub->count;
+	c->cap_sent = 0;
+}
+
 static void handle_line(struct api *a, struct client *c, const char *line, size_t len)
 {
-	bool monitor;
-	json_t *reply = api_dispatch(a->dl, line, len, &monitor);
+	struct api_sub sub;
+	json_t *reply = api_dispatch_sub(a->dl, line, len, &sub);
 
 	client_send(a, c, reply);
 	json_decref(reply);
-	if (monitor)
+	if (sub.monitor)
 		c->monitor = true;
+	if (sub.capture)
+		capture_start(a, c, &sub);
+}
+
+int api_watch(struct api *a, int fd, void (*cb)(void *arg), void *arg)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!w)
+		return -ENOMEM;
+	*w = (struct watch){ fd, cb, arg, a->watches };
+	ev.data.ptr = w;
+	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		free(w);
+		return -errno;
+	}
+	a->watches = w;
+	return 0;
 }
 
 static void client_read(struct api *a, struct client *c)
@@ -223,6 +333,7 @@ static void client_close(struct api *a, struct client *c)
 		;
 	if (*pp)
 		*pp = c->next;
+	capture_stop(a, c);
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->in);
@@ -350,8 +461,23 @@ int api_run(struct api *a)
 				accept_all(a);
 				continue;
 			}
-			struct client *c = p;
+			struct watch *w;
+			struct client *c;
 
+			for (w = a->watches; w && w != p; w = w->next)
+				;
+			if (w) {
+				w->cb(w->arg);
+				continue;
+			}
+			for (c = a->clients; c && (void *)&c->cap != p; c = c->next)
+				;
+			if (c) {
+				if (c->cap)
+					capture_drain(a, c);
+				continue;
+			}
+			c = p;
 			if (evs[i].events & EPOLLOUT)
 				client_flush(a, c);
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
@@ -375,6 +501,12 @@ void api_destroy(struct api *a)
 		client_close(a, a->clients);
 	if (a->dl)
 		dl_set_notify(a->dl, NULL, NULL);
+	while (a->watches) {
+		struct watch *w = a->watches;
+
+		a->watches = w->next;
+		free(w);
+	}
 	if (a->lfd >= 0) {
 		close(a->lfd);
 		if (a->path[0])

@@ -8,8 +8,31 @@
 #include <stdbool.h>
 
 struct cli_opts {
-	bool json, pretty;
+	bool json, pretty, stats;
 };
+
+struct sfnic_client;
+struct ctx {
+	struct cli_opts o;
+	const char *run_dir;
+	struct sfnic_client *client;
+	int argc;
+	char **argv;
+};
+
+/* sfnic.c: the pieces commands are built from. */
+bool cli_matches(const char *arg, const char *word);   /* unambiguous prefix */
+const char *cli_next(struct ctx *c);                    /* takes the next word */
+int cli_usage_err(const char *fmt, const char *arg);    /* prints, -EINVAL */
+int cli_connect(struct ctx *c);                         /* 0 or -errno */
+int cli_run(struct ctx *c, json_t *req);                /* send, print, 0/-errno */
+
+/* cli_dp.c: filter, replay, capture. */
+int cli_cmd_filter(struct ctx *c);
+int cli_cmd_replay(struct ctx *c);
+int cli_cmd_capture(struct ctx *c);
+/* Prints `filter show` results as tc does. */
+void cli_print_filters(const struct cli_opts *o, json_t *arr);
 
 /* Prints a command's result as devlink would: JSON (-j, -p) or text.
  * kind is the top-level key ("port", "dev", ...); eswitch selects the

@@ -66,6 +66,68 @@ static void print_handles(json_t *top, const char *sep_after_handle)
 	}
 }
 
+static void print_dir(const char *ind, const char *name, json_t *st)
+{
+	json_t *d = json_object_get(st, name);
+
+	printf("%s%s: packets %lld bytes %lld\n", ind, name,
+	       (long long)json_integer_value(json_object_get(d, "packets")),
+	       (long long)json_integer_value(json_object_get(d, "bytes")));
+}
+
+/* ip -s style counters under a port: totals, non-zero drops, pools. */
+static void print_stats(const char *label, json_t *st)
+{
+	const char *k;
+	json_t *v, *q;
+	size_t i;
+	bool any = false;
+
+	printf("  %s:\n", label);
+	print_dir("    ", "rx", st);
+	print_dir("    ", "tx", st);
+	printf("    drops:");
+	json_object_foreach(json_object_get(st, "drops"), k, v)
+		if (json_integer_value(v)) {
+			printf(" %s %lld", k, (long long)json_integer_value(v));
+			any = true;
+		}
+	printf("%s\n", any ? "" : " 0");
+	json_array_foreach(json_object_get(st, "queues"), i, q) {
+		json_t *pp = json_object_get(q, "page_pool");
+
+		if (!pp)
+			continue;
+		printf("    queue %zu page_pool:", i);
+		json_object_foreach(pp, k, v)
+			printf(" %s %lld", k, (long long)json_integer_value(v));
+		printf("\n");
+	}
+}
+
+static void print_ports(json_t *top)
+{
+	const char *h;
+	json_t *v;
+
+	json_object_foreach(top, h, v) {
+		json_t *st = json_incref(json_object_get(v, "stats"));
+		json_t *rs = json_incref(json_object_get(v, "rep_stats"));
+
+		json_object_del(v, "stats");
+		json_object_del(v, "rep_stats");
+		printf("%s:", h);
+		print_obj(v, 2, true);
+		printf("\n");
+		if (st)
+			print_stats("stats", st);
+		if (rs)
+			print_stats("representor stats", rs);
+		json_decref(st);
+		json_decref(rs);
+	}
+}
+
 static void print_info(json_t *top)
 {
 	const char *h, *k, *k2, *k3;
@@ -161,8 +223,10 @@ void cli_print_result(const struct cli_opts *o, const char *cmd, json_t *result)
 		print_json(o, result);
 		return;
 	}
-	if ((top = json_object_get(result, "port")))
-		print_handles(top, ":");
+	if (json_is_array(result))
+		cli_print_filters(o, result);
+	else if ((top = json_object_get(result, "port")))
+		print_ports(top);
 	else if ((top = json_object_get(result, "info")))
 		print_info(top);
 	else if ((top = json_object_get(result, "param")))

@@ -17,13 +17,16 @@
 
 #define SFNIC_VERSION "0.1.0"
 
-struct ctx {
-	struct cli_opts o;
-	const char *run_dir;
-	struct sfnic_client *client;
-	int argc;
-	char **argv;
-};
+static bool matches(const char *arg, const char *word);
+static const char *next(struct ctx *c);
+static int usage_err(const char *fmt, const char *arg);
+static int connect_once(struct ctx *c);
+static int run(struct ctx *c, json_t *req);
+
+bool cli_matches(const char *arg, const char *word)
+{
+	return matches(arg, word);
+}
 
 static bool matches(const char *arg, const char *word)
 {
@@ -48,6 +51,11 @@ static int usage_err(const char *fmt, const char *arg)
 	fputc('\n', stderr);
 	return -EINVAL;
 }
+
+const char *cli_next(struct ctx *c) { return next(c); }
+int cli_usage_err(const char *fmt, const char *arg) { return usage_err(fmt, arg); }
+int cli_connect(struct ctx *c) { return connect_once(c); }
+int cli_run(struct ctx *c, json_t *req) { return run(c, req); }
 
 static int connect_once(struct ctx *c)
 {
@@ -256,8 +264,16 @@ static int cmd_port(struct ctx *c)
 	static const char *const fnset[] = { "hw_addr", "state", NULL };
 	const char *sub = next(c);
 
-	if (!sub || matches(sub, "show") || matches(sub, "list"))
+	if (!sub || matches(sub, "show") || matches(sub, "list")) {
+		if (c->o.stats) {
+			json_t *req = req_new("port.show", next(c));
+
+			json_object_set_new(req, "stats", json_true());
+			return peek(c) ? (json_decref(req), usage_err("What is \"%s\"?", peek(c)))
+				       : run(c, req);
+		}
 		return simple(c, "port.show", false, true, NULL);
+	}
 	if (matches(sub, "add")) {
 		const char *h = next(c);
 		json_t *req;
@@ -385,6 +401,12 @@ static int dispatch(struct ctx *c)
 		return cmd_aux(c);
 	if (matches(obj, "monitor"))
 		return cmd_monitor(c);
+	if (matches(obj, "filter"))
+		return cli_cmd_filter(c);
+	if (matches(obj, "replay"))
+		return cli_cmd_replay(c);
+	if (matches(obj, "capture"))
+		return cli_cmd_capture(c);
 	return usage_err("Object \"%s\" not found", obj);
 }
 
@@ -472,6 +494,8 @@ int main(int argc, char **argv)
 			c.run_dir = argv[1];
 			argc--;
 			argv++;
+		} else if (matches(o, "stats") || matches(o, "statistics")) {
+			c.o.stats = true;
 		} else if (matches(o, "json")) {
 			c.o.json = true;
 		} else if (matches(o, "pretty")) {

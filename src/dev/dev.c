@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dp/dp.h"
+
 struct sf_slot {
 	uint8_t state;          /* enum dev_vhca_state; INVALID = free */
 	uint16_t pfnum;
@@ -41,6 +43,7 @@ struct dev {
 	struct sf_table sf[DEV_NUM_CONTROLLERS];
 	struct dev_esw_mode esw;
 	struct dev_vport_ctx pf_ctx;
+	struct dp *dp;           /* NULL: no datapath */
 	struct dev_eqe *eq;      /* ring; grows instead of overrunning */
 	size_t eq_cap, eq_head, eq_len;
 };
@@ -197,6 +200,12 @@ static void set_state(struct dev *d, struct sf_slot *s, uint32_t fn_id,
 {
 	if (s->state == state)
 		return;
+	/* The vport carries traffic from enable until the function is back in
+	 * ALLOCATED (disabled and torn down). */
+	if (d->dp && state == DEV_VHCA_ACTIVE && s->state == DEV_VHCA_ALLOCATED)
+		(void)dp_port_add(d->dp, fn_id);
+	else if (d->dp && (state == DEV_VHCA_ALLOCATED || state == DEV_VHCA_INVALID))
+		dp_port_del(d->dp, fn_id);
 	s->state = state;
 	/* An allocation failure here loses only the notification; the
 	 * consumer can always re-read the state with QUERY_VHCA_STATE. */
@@ -499,7 +508,64 @@ static uint8_t cmd_set_esw_mode(struct ctx *c)
 	if (c->d->esw.mode != in->esw.mode)
 		(void)eq_push(c->d, DEV_EVENT_ESW_MODE, DEV_FN_PF, in->esw.mode);
 	c->d->esw = in->esw;
+	if (c->d->dp)
+		dp_set_switchdev(c->d->dp, in->esw.mode != DEV_ESW_LEGACY);
 	return DEV_STAT_OK;
+}
+
+static bool vport_exists(struct dev *d, uint32_t fn_id)
+{
+	return fn_id == DEV_FN_PF || fn_id == DEV_VPORT_UPLINK || dp_port_exists(d->dp, fn_id);
+}
+
+static uint8_t cmd_set_fte(struct ctx *c)
+{
+	const struct dev_set_fte_in *in = c->in;
+	const struct esw_rule_spec *s = &in->spec;
+	int ret;
+
+	NEED_IO(c, *in, struct dev_set_fte_out);
+	if (!c->d->dp)
+		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
+	if (c->d->esw.mode == DEV_ESW_LEGACY)
+		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NOT_SWITCHDEV);
+	if (s->rsvd[0] || s->rsvd[1] || s->rsvd[2] || s->key.rsvd || s->mask.rsvd)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+	if (!vport_exists(c->d, s->dev))
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_UNKNOWN_VPORT);
+	if (!s->nact || s->nact > ESW_MAX_ACTIONS)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
+	for (unsigned i = 0; i < s->nact; i++)
+		if (s->act[i].type < ESW_ACT_REDIRECT || s->act[i].type > ESW_ACT_GOTO ||
+		    s->act[i].vlan_id > 4095 || s->act[i].vlan_prio > 7)
+			return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
+	ret = dp_rule_add(c->d->dp, s);
+	if (ret == -EEXIST)
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_EXISTS);
+	if (ret == -ENOSPC)
+		return fail(c, DEV_STAT_EXCEED_LIM, DEV_SYND_FTE_TOO_MANY_MASKS);
+	if (ret)
+		return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+	return DEV_STAT_OK;
+}
+
+static uint8_t cmd_del_fte(struct ctx *c)
+{
+	const struct dev_del_fte_in *in = c->in;
+
+	NEED_IO(c, *in, struct dev_del_fte_out);
+	if (!c->d->dp)
+		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
+	if (dp_rule_del(c->d->dp, in->dev, in->chain, in->prio, in->handle))
+		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_NOT_FOUND);
+	return DEV_STAT_OK;
+}
+
+void dev_attach_dp(struct dev *d, struct dp *dp)
+{
+	d->dp = dp;
+	if (dp)
+		dp_set_switchdev(dp, d->esw.mode != DEV_ESW_LEGACY);
 }
 
 uint8_t dev_cmd_exec(struct dev *d, const void *in, size_t inlen, void *out,
@@ -553,6 +619,8 @@ uint8_t dev_cmd_exec(struct dev *d, const void *in, size_t inlen, void *out,
 	case DEV_CMD_MODIFY_VPORT_CTX: st = cmd_modify_vport_ctx(&c); break;
 	case DEV_CMD_QUERY_ESW_MODE: st = cmd_query_esw_mode(&c); break;
 	case DEV_CMD_SET_ESW_MODE: st = cmd_set_esw_mode(&c); break;
+	case DEV_CMD_SET_FLOW_TABLE_ENTRY: st = cmd_set_fte(&c); break;
+	case DEV_CMD_DELETE_FLOW_TABLE_ENTRY: st = cmd_del_fte(&c); break;
 	default: st = fail(&c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE); break;
 	}
 out:

@@ -20,6 +20,13 @@ struct dev;
  * Returns NULL on allocation failure or on a size above DEV_SF_HARD_MAX. */
 struct dev *dev_create(uint32_t max_local_sfs, uint32_t max_external_sfs);
 
+struct dp;
+/* Gives the device its datapath: vports of active functions become ports,
+ * the eswitch mode and flow table entries take effect there.  Without one
+ * (unit tests of the command interface) flow commands fail with
+ * DEV_SYND_FTE_NO_DATAPATH. */
+void dev_attach_dp(struct dev *d, struct dp *dp);
+
 /* Frees the device and everything it owns. */
 void dev_destroy(struct dev *d);
 

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "../esw/esw.h"
+
 #define DEV_CMD_IF_VERSION 1
 
 /* Opcodes: numbered after their mlx5 counterparts where one exists. */
@@ -29,6 +31,8 @@ enum dev_opcode {
 	DEV_CMD_DEALLOC_SF = 0x0114,
 	DEV_CMD_QUERY_VPORT_CTX = 0x0754,
 	DEV_CMD_MODIFY_VPORT_CTX = 0x0755,
+	DEV_CMD_SET_FLOW_TABLE_ENTRY = 0x0936,   /* an eswitch rule */
+	DEV_CMD_DELETE_FLOW_TABLE_ENTRY = 0x0938,
 	DEV_CMD_QUERY_ESW_MODE = 0x0900,
 	DEV_CMD_SET_ESW_MODE = 0x0901,
 	DEV_CMD_QUERY_VHCA_STATE = 0x0b0d,
@@ -92,6 +96,14 @@ enum dev_syndrome {
 
 	DEV_SYND_ESW_BAD_MODE = DEV_SYND(DEV_CMD_SET_ESW_MODE, 1),
 	DEV_SYND_ESW_SFS_EXIST = DEV_SYND(DEV_CMD_SET_ESW_MODE, 2),
+
+	DEV_SYND_FTE_NO_DATAPATH = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 1),
+	DEV_SYND_FTE_NOT_SWITCHDEV = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 2),
+	DEV_SYND_FTE_UNKNOWN_VPORT = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 3),
+	DEV_SYND_FTE_BAD_ACTION = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 4),
+	DEV_SYND_FTE_EXISTS = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 5),
+	DEV_SYND_FTE_TOO_MANY_MASKS = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 6),
+	DEV_SYND_FTE_NOT_FOUND = DEV_SYND(DEV_CMD_DELETE_FLOW_TABLE_ENTRY, 1),
 	DEV_SYND_ESW_BAD_INLINE = DEV_SYND(DEV_CMD_SET_ESW_MODE, 3),
 	DEV_SYND_ESW_BAD_ENCAP = DEV_SYND(DEV_CMD_SET_ESW_MODE, 4),
 };
@@ -215,6 +227,21 @@ _Static_assert(sizeof(struct dev_fn_in) == 16, "layout");
 _Static_assert(sizeof(struct dev_query_vhca_state_out) == 24, "layout");
 _Static_assert(sizeof(struct dev_modify_vport_ctx_in) == 24, "layout");
 _Static_assert(sizeof(struct dev_set_esw_mode_in) == 16, "layout");
+
+/* SET_FLOW_TABLE_ENTRY: one eswitch rule (switchdev mode); the filter's
+ * port (spec.dev) must be an existing vport, redirect/mirror targets need
+ * not exist yet (frames to a missing vport are dropped and counted). */
+struct dev_set_fte_in { struct dev_cmd_in_hdr hdr; struct esw_rule_spec spec; };
+struct dev_set_fte_out { struct dev_cmd_out_hdr hdr; };
+/* DELETE_FLOW_TABLE_ENTRY: by the rule's identity. */
+struct dev_del_fte_in {
+	struct dev_cmd_in_hdr hdr;
+	uint32_t dev, chain, prio, handle;
+};
+struct dev_del_fte_out { struct dev_cmd_out_hdr hdr; };
+
+_Static_assert(sizeof(struct esw_rule_spec) == 164, "layout");
+_Static_assert(sizeof(struct dev_del_fte_in) == 24, "layout");
 
 /* Events on the device's event queue. */
 enum dev_event_type {

@@ -31,6 +31,10 @@ struct dl_err {
 	char msg[256];
 };
 
+/* Fills err and returns -errnum. */
+int dl_errf(struct dl_err *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Called for every change, with devlink monitor's object and command names
  * ("port", "new") and the object in its show shape. */
 typedef void (*dl_notify_fn)(void *arg, const char *obj, const char *cmd,
@@ -113,5 +117,31 @@ int dl_resource_set(struct dl *dl, const char *handle, const char *path, int64_t
 int dl_aux_show(struct dl *dl, const char *name, json_t **out, struct dl_err *err);
 int dl_aux_bind(struct dl *dl, const char *name, const char *driver, struct dl_err *err);
 int dl_aux_unbind(struct dl *dl, const char *name, struct dl_err *err);
+
+/* ---- datapath: rules, stats, names ---- */
+
+struct dp;
+/* Gives the devlink layer the datapath and restores the stored rules into
+ * the device (after dl_create restored the ports). */
+void dl_attach_dp(struct dl *dl, struct dp *dp);
+
+/* The datapath given with dl_attach_dp (NULL before). */
+struct dp *dl_datapath(struct dl *dl);
+
+/* filter add|del|show: argv are the words after the verb, as tc takes them
+ * ("dev", "sfnic0npf0sf88", "ingress", "prio", "1", "flower", ...). */
+int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_err *err);
+int dl_filter_del(struct dl *dl, int argc, const char *const *argv, struct dl_err *err);
+int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats, json_t **out,
+		   struct dl_err *err);
+
+/* Maps a port handle (DEV/INDEX), a representor name or a netdev name to a
+ * datapath port: the vport, and whether it is the representor.  Returns 0
+ * or -ENODEV. */
+int dl_dp_port(struct dl *dl, const char *handle, uint32_t *vport, bool *rep);
+
+/* Adds "stats" (and, in switchdev mode, "rep_stats") to every port of a
+ * `port show` result. */
+void dl_port_stats_add(struct dl *dl, json_t *result);
 
 #endif

@@ -491,6 +491,10 @@ int dl_eswitch_set(struct dl *dl, const char *handle, const struct dl_eswitch_re
 			ret = dl_sf_delete(dl, *i, err);
 		free(list);
 	}
+	if (!ret && esw.mode == DEV_ESW_LEGACY) {
+		dl_filter_flush_dev(dl, DEV_VPORT_UPLINK);
+		dl_filter_flush_dev(dl, DEV_FN_PF);
+	}
 	if (!ret)
 		ret = set_esw(dl, &esw);
 	if (!ret && (store_kv_set(dl->st, "esw_mode", esw.mode) ||

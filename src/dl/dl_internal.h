@@ -12,6 +12,7 @@
 #include "../aux/aux.h"
 #include "../dev/dev.h"
 #include "../store/store.h"
+#include "../util/util.h"
 
 #define DL_IFNAMSIZ 16
 #define DL_AUX_MOD "sfnic_core"
@@ -66,6 +67,7 @@ struct dl {
 	dl_notify_fn notify;
 	void *notify_arg;
 	bool restoring;          /* replaying the store: no notifications */
+	struct dp *dp;           /* NULL until dl_attach_dp */
 };
 
 /* A reserved netdev name. */
@@ -116,6 +118,13 @@ struct dl_port *dl_sf_instance_port(struct dl *dl, const char *handle, const cha
 /* The SF port behind aux device sfnic_core.sf.<id>, or NULL for any other device. */
 struct dl_port *dl_sf_aux_port(const struct dl *dl, struct aux_device *adev);
 int dl_sf_reload(struct dl *dl, struct dl_port *p, struct dl_err *err);
+
+/* dl_filter.c */
+/* Removes every rule on the representor of vport dev (device and store). */
+void dl_filter_flush_dev(struct dl *dl, uint32_t dev);
+struct pp_stats;
+json_t *dl_pool_json(const struct pp_stats *p);
+json_t *dl_dp_stats_json(struct dl *dl, uint32_t vport, bool rep);
 
 /* dl_json.c */
 json_t *dl_json_port(const struct dl *dl, const struct dl_port *p);

@@ -398,6 +398,7 @@ int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err)
 {
 	uint8_t st;
 
+	dl_filter_flush_dev(dl, p->index);     /* its representor goes away */
 	if (p->state) {
 		p->state = 0;
 		(void)dl_fn_cmd(dl, DEV_CMD_DISABLE_HCA, p->index);

@@ -126,6 +126,13 @@ void esw_cls_destroy(struct esw_cls *c)
 	if (!c)
 		return;
 	tdestroy(c->index, nofree);
+	/* cds_lfht_destroy wants empty tables. */
+	rcu_thread_online();
+	for (uint32_t i = 0; i < c->nmasks; i++)
+		for (struct esw_rule *r = c->all[i]->list; r; r = r->next)
+			cds_lfht_del(c->all[i]->ht, &r->node);
+	rcu_thread_offline();
+	synchronize_rcu();
 	for (uint32_t i = 0; i < c->nmasks; i++) {
 		struct mask_tbl *t = c->all[i];
 

@@ -11,11 +11,36 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sys/timerfd.h>
+#include "../dp/dp.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+/* --uplink null: what the uplink transmits is counted (tx) and dropped. */
+static void null_xmit(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
+{
+	(void)ctx;
+	(void)worker;
+	for (unsigned i = 0; i < n; i++)
+		dp_pkt_free(&pkts[i]);
+}
+
+struct tick_ctx {
+	int fd;
+	struct dp *dp;
+};
+
+static void tick(void *arg)
+{
+	struct tick_ctx *t = arg;
+	uint64_t n;
+
+	if (read(t->fd, &n, sizeof(n)) == sizeof(n))
+		dp_tick(t->dp);
+}
 
 static void usage(FILE *f)
 {
@@ -25,7 +50,10 @@ static void usage(FILE *f)
 		"                    $XDG_RUNTIME_DIR/sfnic otherwise)\n"
 		"  --state-dir DIR   durable state (default: $SFNIC_STATE_DIR, /var/lib/sfnic\n"
 		"                    as root, $XDG_STATE_HOME/sfnic or ~/.local/state/sfnic)\n"
-		"  --uplink SPEC     uplink port (only \"null\" in this version; default null)\n"
+		"  --uplink SPEC     uplink port (only \"null\" in this version: transmitted\n"
+		"                    frames are counted and dropped; default null)\n"
+		"  --workers N       datapath worker threads (default 1, at most 16)\n"
+		"  --fdb-aging SEC   legacy mode MAC aging time (default 300)\n"
 		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
 		"  -h, --help        this text\n");
 }
@@ -37,6 +65,8 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "uplink", required_argument, NULL, 'u' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "fdb-aging", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -48,7 +78,9 @@ int main(int argc, char **argv)
 	struct dev *dev = NULL;
 	struct dl *dl = NULL;
 	struct api *api = NULL;
-	int c, lockfd = -1, ret = 1;
+	struct dp_config dpcfg = { .workers = 1 };
+	struct dp *dp = NULL;
+	int c, lockfd = -1, ret = 1, tfd = -1;
 
 	util_log_init("sfnicd");
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -57,6 +89,23 @@ int main(int argc, char **argv)
 		case 's': state_opt = optarg; break;
 		case 'u': uplink = optarg; break;
 		case 'n': name = optarg; break;
+		case 'w':
+		case 'a': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v == 0 || (c == 'w' && v > DP_MAX_WORKERS) ||
+			    v > 1000000) {
+				util_log(UTIL_ERR, "--%s: \"%s\" is not a number in range",
+					 c == 'w' ? "workers" : "fdb-aging", optarg);
+				return 2;
+			}
+			if (c == 'w')
+				dpcfg.workers = (unsigned)v;
+			else
+				dpcfg.fdb_aging_ms = (uint32_t)v * 1000;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -97,9 +146,22 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "out of memory");
 		goto out;
 	}
+	err[0] = 0;
+	dp = dp_create(&dpcfg, err, sizeof(err));
+	if (!dp) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
+	dev_attach_dp(dev, dp);
 	dl = dl_create(dev, bus, st, name, &dlerr);
 	if (!dl) {
 		util_log(UTIL_ERR, "cannot restore state from %s: %s", state_dir, dlerr.msg);
+		goto out;
+	}
+	dl_attach_dp(dl, dp);
+	dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, null_xmit, NULL);
+	if ((c = dp_start(dp))) {
+		util_log(UTIL_ERR, "cannot start workers: %s", strerror(-c));
 		goto out;
 	}
 	api = api_create(util_sock_path(run_dir, sock, sizeof(sock)), dl, err, sizeof(err));
@@ -107,8 +169,16 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "%s", err);
 		goto out;
 	}
-	util_log(UTIL_INFO, "sfnic/%s ready: %u SFs restored, uplink %s, socket %s, state %s",
-		 name, dl_sf_count(dl), uplink, sock, state_dir);
+	/* Once a second: FDB aging and finishing deferred pool destroys. */
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tfd < 0 || timerfd_settime(tfd, 0, &(struct itimerspec){ { 1, 0 }, { 1, 0 } }, NULL) ||
+	    api_watch(api, tfd, tick, &(struct tick_ctx){ tfd, dp })) {
+		util_log(UTIL_ERR, "cannot set up the housekeeping timer: %s", strerror(errno));
+		goto out;
+	}
+	util_log(UTIL_INFO, "sfnic/%s ready: %u SFs restored, uplink %s, %u worker%s, socket %s, "
+		 "state %s", name, dl_sf_count(dl), uplink, dpcfg.workers,
+		 dpcfg.workers == 1 ? "" : "s", sock, state_dir);
 	if (geteuid() != 0)
 		util_log(UTIL_INFO, "not root: TAP netdevs, AF_XDP and netns moves are unavailable "
 			 "(they need CAP_NET_ADMIN); the devlink model works in full");
@@ -116,6 +186,10 @@ int main(int argc, char **argv)
 out:
 	api_destroy(api);
 	dl_destroy(dl);
+	dev_attach_dp(dev, NULL);
+	dp_destroy(dp);
+	if (tfd >= 0)
+		close(tfd);
 	dev_destroy(dev);
 	aux_bus_destroy(bus);
 	store_close(st);

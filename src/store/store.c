@@ -14,6 +14,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *port_put, *port_del, *port_del_all, *port_all;
 	sqlite3_stmt *kv_set, *kv_get;
+	sqlite3_stmt *rule_put, *rule_del, *rule_del_dev, *rule_all;
 	sqlite3_stmt *begin, *commit, *rollback;
 };
 
@@ -25,7 +26,10 @@ static const char schema[] =
 	" state INTEGER NOT NULL, unbound INTEGER NOT NULL,"
 	" enable_eth INTEGER NOT NULL, enable_zc INTEGER NOT NULL,"
 	" applied_eth INTEGER NOT NULL, applied_zc INTEGER NOT NULL,"
-	" aux_id INTEGER NOT NULL, rep_name TEXT NOT NULL, sf_name TEXT NOT NULL);";
+	" aux_id INTEGER NOT NULL, rep_name TEXT NOT NULL, sf_name TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS rule (dev INTEGER NOT NULL, chain INTEGER NOT NULL,"
+	" prio INTEGER NOT NULL, handle INTEGER NOT NULL, spec BLOB NOT NULL,"
+	" PRIMARY KEY (dev, chain, prio, handle));";
 
 static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
 {
@@ -67,6 +71,10 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	    prep(s, &s->port_del_all, "DELETE FROM port") ||
 	    prep(s, &s->port_all, "SELECT * FROM port ORDER BY idx") ||
 	    prep(s, &s->kv_set, "INSERT OR REPLACE INTO kv VALUES (?, ?)") ||
+	    prep(s, &s->rule_put, "INSERT OR REPLACE INTO rule VALUES (?,?,?,?,?)") ||
+	    prep(s, &s->rule_del, "DELETE FROM rule WHERE dev=? AND chain=? AND prio=? AND handle=?") ||
+	    prep(s, &s->rule_del_dev, "DELETE FROM rule WHERE dev=?") ||
+	    prep(s, &s->rule_all, "SELECT spec FROM rule ORDER BY dev, chain, prio, handle") ||
 	    prep(s, &s->kv_get, "SELECT v FROM kv WHERE k = ?") ||
 	    prep(s, &s->begin, "BEGIN IMMEDIATE") ||
 	    prep(s, &s->commit, "COMMIT") ||
@@ -101,6 +109,10 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->port_all);
 	sqlite3_finalize(s->kv_set);
 	sqlite3_finalize(s->kv_get);
+	sqlite3_finalize(s->rule_put);
+	sqlite3_finalize(s->rule_del);
+	sqlite3_finalize(s->rule_del_dev);
+	sqlite3_finalize(s->rule_all);
 	sqlite3_finalize(s->begin);
 	sqlite3_finalize(s->commit);
 	sqlite3_finalize(s->rollback);
@@ -212,3 +224,41 @@ int store_kv_get(struct store *s, const char *key, int64_t *value)
 }
 
 const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
+
+int store_rule_put(struct store *s, const uint32_t id[4], const void *spec, size_t len)
+{
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int64(s->rule_put, i + 1, id[i]);
+	sqlite3_bind_blob(s->rule_put, 5, spec, (int)len, SQLITE_STATIC);
+	return run(s->rule_put);
+}
+
+int store_rule_del(struct store *s, const uint32_t id[4])
+{
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int64(s->rule_del, i + 1, id[i]);
+	return run(s->rule_del);
+}
+
+int store_rule_del_dev(struct store *s, uint32_t dev)
+{
+	sqlite3_bind_int64(s->rule_del_dev, 1, dev);
+	return run(s->rule_del_dev);
+}
+
+int store_rule_foreach(struct store *s, int (*cb)(const void *spec, size_t len, void *arg),
+		       void *arg)
+{
+	sqlite3_stmt *st = s->rule_all;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = cb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}

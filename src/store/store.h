@@ -61,6 +61,17 @@ int store_kv_set(struct store *s, const char *key, int64_t value);
 /* Reads an integer setting: 1 if found (in *value), 0 if not, -1 on error. */
 int store_kv_get(struct store *s, const char *key, int64_t *value);
 
+/* Eswitch rules, identified by id = {dev, chain, prio, handle} and stored
+ * as the device's fixed rule layout (which never changes once released). */
+int store_rule_put(struct store *s, const uint32_t id[4], const void *spec, size_t len);
+int store_rule_del(struct store *s, const uint32_t id[4]);
+/* Deletes every rule on one port's representor. */
+int store_rule_del_dev(struct store *s, uint32_t dev);
+/* Calls cb for every rule in id order; stops at the first non-zero result,
+ * which it returns; -1 on a database error. */
+int store_rule_foreach(struct store *s, int (*cb)(const void *spec, size_t len, void *arg),
+		       void *arg);
+
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *s);
 

@@ -1,0 +1,395 @@
+/*
+ * dl_filter.c - tc flower rules on representors, datapath stats, and the
+ * mapping from user-facing names to datapath ports.
+ *
+ * Rules reach the device as SET/DELETE_FLOW_TABLE_ENTRY commands and are
+ * stored (not their counters) before the reply, like every other change.
+ * They live as long as their representor: deleting an SF or leaving
+ * switchdev mode removes the rules on it, as unregistering a netdev removes
+ * its filters.
+ */
+#include "dl_internal.h"
+#include "../dp/dp.h"
+#include "../tc/tc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TC_PRIO_FIRST 49152     /* tc's first automatic prio */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool switchdev(const struct dl *dl)
+{
+	return dl->esw.mode != DEV_ESW_LEGACY;
+}
+
+int dl_dp_port(struct dl *dl, const char *h, uint32_t *vport, bool *rep)
+{
+	size_t n = strlen(dl->handle);
+	struct dl_name *name;
+	char *end;
+
+	if (!strncmp(h, dl->handle, n) && h[n] == '/') {
+		unsigned long idx = strtoul(h + n + 1, &end, 10);
+
+		if (*end || !dl_port_by_index(dl, (uint32_t)idx))
+			return -ENODEV;
+		*vport = (uint32_t)idx;
+		*rep = false;
+		return dl->dp && dp_port_exists(dl->dp, *vport) ? 0 : -ENODEV;
+	}
+	name = dl_name_find(dl, h);
+	if (!name && strlen(h) < DL_IFNAMSIZ) {
+		/* A phys_port_name ("p0", "pf0sf88") stands for the vport itself. */
+		char rn[2 * DL_IFNAMSIZ];
+
+		snprintf(rn, sizeof(rn), "%sn%s", dl->devname, h);
+		name = dl_name_find(dl, rn);
+		if (!name || name->is_sf || !dl_port_by_index(dl, name->port->index))
+			return -ENODEV;
+		*vport = name->port->index;
+		*rep = false;
+		return dl->dp && dp_port_exists(dl->dp, *vport) ? 0 : -ENODEV;
+	}
+	if (!name || !dl_port_by_index(dl, name->port->index))
+		return -ENODEV;
+	*vport = name->port->index;
+	*rep = false;
+	if (!strcmp(h, dl->devname))
+		*vport = DEV_FN_PF;     /* the PF's own netdev */
+	else if (!name->is_sf) {
+		if (!switchdev(dl))
+			return -ENODEV; /* representors exist in switchdev mode only */
+		*rep = true;
+	}
+	return dl->dp && dp_port_exists(dl->dp, *vport) ? 0 : -ENODEV;
+}
+
+/* Filters hang on representors: resolve a name to the vport it stands for. */
+static int resolve_rep(void *arg, const char *name, uint32_t *vport)
+{
+	struct dl *dl = arg;
+	bool rep;
+	int ret = dl_dp_port(dl, name, vport, &rep);
+
+	if (ret)
+		return ret;
+	return rep || strchr(name, '/') ? 0 : -ENODEV;
+}
+
+static const char *rep_name(void *arg, uint32_t vport)
+{
+	struct dl_port *p = dl_port_by_index(arg, vport);
+
+	return p && p->rep_name[0] ? p->rep_name : NULL;
+}
+
+static int fte_set(struct dl *dl, const struct esw_rule_spec *s)
+{
+	struct dev_set_fte_in in = { .hdr.opcode = DEV_CMD_SET_FLOW_TABLE_ENTRY, .spec = *s };
+	struct dev_set_fte_out out;
+
+	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
+}
+
+static int fte_del(struct dl *dl, const struct esw_rule_spec *s)
+{
+	struct dev_del_fte_in in = { .hdr.opcode = DEV_CMD_DELETE_FLOW_TABLE_ENTRY, .dev = s->dev,
+				     .chain = s->chain, .prio = s->prio, .handle = s->handle };
+	struct dev_del_fte_out out;
+
+	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
+}
+
+static int restore_rule(const void *blob, size_t len, void *arg)
+{
+	struct dl *dl = arg;
+	struct esw_rule_spec s;
+	uint8_t st;
+
+	if (len != sizeof(s))
+		return 0;       /* not a layout this daemon wrote: skip it */
+	memcpy(&s, blob, sizeof(s));
+	st = fte_set(dl, &s);
+	if (st != DEV_STAT_OK)
+		util_log(UTIL_WARN, "stored rule on vport 0x%x prio %u handle %u not restored: %s",
+			 s.dev, s.prio, s.handle, dev_status_str(st));
+	return 0;
+}
+
+struct dp *dl_datapath(struct dl *dl)
+{
+	return dl->dp;
+}
+
+void dl_attach_dp(struct dl *dl, struct dp *dp)
+{
+	dl->dp = dp;
+	if (dp && store_rule_foreach(dl->st, restore_rule, dl) < 0)
+		util_log(UTIL_ERR, "cannot read stored rules: %s", store_errmsg(dl->st));
+}
+
+/* ---- filter add / del / show ---- */
+
+struct scan {
+	uint32_t dev, chain, prio;
+	uint32_t min_prio, max_handle;
+	bool any;
+	struct esw_rule_spec *list;
+	size_t n, cap;
+	const struct tc_sel *sel;
+};
+
+static void scan_auto(const struct esw_rule *r, void *arg)
+{
+	const struct esw_rule_spec *s = esw_rule_spec(r);
+	struct scan *sc = arg;
+
+	if (s->dev != sc->dev || s->chain != sc->chain)
+		return;
+	if (!sc->any || s->prio < sc->min_prio)
+		sc->min_prio = s->prio;
+	sc->any = true;
+	if (s->prio == sc->prio && s->handle > sc->max_handle)
+		sc->max_handle = s->handle;
+}
+
+int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_err *err)
+{
+	struct esw_rule_spec s;
+	struct scan sc = { 0 };
+	uint32_t id[4];
+	uint8_t st;
+	int ret;
+
+	if (!dl->dp)
+		return dl_errf(err, EOPNOTSUPP, "no datapath");
+	ret = tc_flower_parse(argc, argv, &s, resolve_rep, dl, err->msg, sizeof(err->msg));
+	if (ret)
+		return ret;
+	/* tc's defaults: a new prio just below the chain's best, handles from 1. */
+	sc.dev = s.dev;
+	sc.chain = s.chain;
+	sc.prio = s.prio;
+	dp_rule_foreach(dl->dp, scan_auto, &sc);
+	if (s.prio == TC_PRIO_AUTO)
+		s.prio = sc.any ? (sc.min_prio > 1 ? sc.min_prio - 1 : 1) : TC_PRIO_FIRST;
+	if (!s.handle) {
+		sc.prio = s.prio;
+		sc.max_handle = 0;
+		dp_rule_foreach(dl->dp, scan_auto, &sc);
+		s.handle = sc.max_handle + 1;
+	}
+	st = fte_set(dl, &s);
+	if (st == DEV_STAT_BAD_PARAM && dp_rule_find(dl->dp, s.dev, s.chain, s.prio, s.handle))
+		return dl_errf(err, EEXIST, "Filter already exists");
+	if (st == DEV_STAT_EXCEED_LIM)
+		return dl_errf(err, ENOSPC, "Too many distinct masks (at most %d)", ESW_MAX_MASKS);
+	if (st != DEV_STAT_OK)
+		return dl_errf(err, dev_status_to_errno(st), "device refused the rule (status %s)",
+			       dev_status_str(st));
+	id[0] = s.dev, id[1] = s.chain, id[2] = s.prio, id[3] = s.handle;
+	if (store_rule_put(dl->st, id, &s, sizeof(s))) {
+		(void)fte_del(dl, &s);
+		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
+	}
+	return 0;
+}
+
+static bool selected(const struct tc_sel *sel, const struct esw_rule_spec *s)
+{
+	return s->dev == sel->dev && (sel->chain < 0 || s->chain == sel->chain) &&
+	       (sel->prio < 0 || s->prio == sel->prio) &&
+	       (sel->handle < 0 || s->handle == sel->handle);
+}
+
+static void collect(const struct esw_rule *r, void *arg)
+{
+	const struct esw_rule_spec *s = esw_rule_spec(r);
+	struct scan *sc = arg;
+
+	if (sc->sel && !selected(sc->sel, s))
+		return;
+	if (!sc->sel && s->dev != sc->dev)
+		return;
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? sc->cap * 2 : 16;
+		struct esw_rule_spec *l = realloc(sc->list, cap * sizeof(*l));
+
+		if (!l)
+			return;
+		sc->list = l;
+		sc->cap = cap;
+	}
+	sc->list[sc->n++] = *s;
+}
+
+static int delete_list(struct dl *dl, struct scan *sc, struct dl_err *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < sc->n; i++) {
+		uint32_t id[4] = { sc->list[i].dev, sc->list[i].chain, sc->list[i].prio,
+				   sc->list[i].handle };
+
+		(void)fte_del(dl, &sc->list[i]);
+		if (store_rule_del(dl->st, id) && !ret)
+			ret = dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
+	}
+	free(sc->list);
+	return ret;
+}
+
+int dl_filter_del(struct dl *dl, int argc, const char *const *argv, struct dl_err *err)
+{
+	struct tc_sel sel;
+	struct scan sc = { .sel = &sel };
+	int ret;
+
+	if (!dl->dp)
+		return dl_errf(err, EOPNOTSUPP, "no datapath");
+	ret = tc_sel_parse(argc, argv, &sel, resolve_rep, dl, err->msg, sizeof(err->msg));
+	if (ret)
+		return ret;
+	dp_rule_foreach(dl->dp, collect, &sc);
+	if (!sc.n && (sel.prio >= 0 || sel.handle >= 0)) {
+		free(sc.list);
+		return dl_errf(err, ENOENT, "Filter with specified priority/protocol not found");
+	}
+	return delete_list(dl, &sc, err);
+}
+
+void dl_filter_flush_dev(struct dl *dl, uint32_t dev)
+{
+	struct scan sc = { .dev = dev };
+	struct dl_err err;
+
+	if (!dl->dp)
+		return;
+	dp_rule_foreach(dl->dp, collect, &sc);
+	(void)delete_list(dl, &sc, &err);
+	(void)store_rule_del_dev(dl->st, dev);
+}
+
+int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats, json_t **out,
+		   struct dl_err *err)
+{
+	struct tc_sel sel;
+	struct scan sc = { .sel = &sel };
+	uint64_t now = mono_ms();
+	json_t *arr;
+	int ret;
+
+	if (!dl->dp)
+		return dl_errf(err, EOPNOTSUPP, "no datapath");
+	ret = tc_sel_parse(argc, argv, &sel, resolve_rep, dl, err->msg, sizeof(err->msg));
+	if (ret)
+		return ret;
+	dp_rule_foreach(dl->dp, collect, &sc);
+	arr = json_array();
+	for (size_t i = 0; i < sc.n; i++) {
+		const struct esw_rule_spec *s = &sc.list[i];
+		const struct esw_rule *r = dp_rule_find(dl->dp, s->dev, s->chain, s->prio, s->handle);
+		uint64_t pk = 0, by = 0, lu = 0;
+
+		if (r)
+			esw_rule_counters(r, &pk, &by, &lu);
+		json_array_append_new(arr, tc_rule_json(s, rep_name, dl, stats ? &pk : NULL,
+							stats ? &by : NULL, stats ? &lu : NULL, now));
+	}
+	free(sc.list);
+	*out = arr;
+	return 0;
+}
+
+/* ---- datapath stats of one port ---- */
+
+static json_t *qstats_json(const struct dp_qstats *q)
+{
+	json_t *drops = json_object();
+
+	for (int i = 0; i < DP_DROP_MAX; i++)
+		json_object_set_new(drops, dp_drop_names[i], json_integer((json_int_t)q->drops[i]));
+	return json_pack("{s:{s:I,s:I},s:{s:I,s:I},s:o}",
+			 "rx", "packets", (json_int_t)q->rx_packets, "bytes", (json_int_t)q->rx_bytes,
+			 "tx", "packets", (json_int_t)q->tx_packets, "bytes", (json_int_t)q->tx_bytes,
+			 "drops", drops);
+}
+
+json_t *dl_pool_json(const struct pp_stats *p)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			 "alloc_fast", (json_int_t)p->alloc_fast, "alloc_slow", (json_int_t)p->alloc_slow,
+			 "alloc_empty", (json_int_t)p->alloc_empty,
+			 "alloc_refill", (json_int_t)p->alloc_refill,
+			 "alloc_waive", (json_int_t)p->alloc_waive,
+			 "recycle_cached", (json_int_t)p->recycle_cached,
+			 "recycle_cache_full", (json_int_t)p->recycle_cache_full,
+			 "recycle_ring", (json_int_t)p->recycle_ring,
+			 "recycle_ring_full", (json_int_t)p->recycle_ring_full,
+			 "recycle_released_refcnt", (json_int_t)p->recycle_released_refcnt,
+			 "inflight", (json_int_t)p->inflight, "hold", (json_int_t)p->hold,
+			 "max_buffers", (json_int_t)p->max_buffers, "cap_hit", (json_int_t)p->cap_hit);
+}
+
+/* {"stats": {...sums...}, "queues": [{"queue": 0, ...counters, "page_pool": {}}]} */
+json_t *dl_dp_stats_json(struct dl *dl, uint32_t vport, bool rep)
+{
+	struct dp_qstats sum = { 0 };
+	json_t *queues = json_array();
+
+	for (unsigned q = 0; dl->dp && q < dp_nqueues(dl->dp); q++) {
+		struct dp_qstats st;
+		struct pp_stats ps;
+		bool has;
+		json_t *j;
+
+		if (dp_queue_stats(dl->dp, vport, rep, q, &st, &ps, &has))
+			break;
+		sum.rx_packets += st.rx_packets;
+		sum.rx_bytes += st.rx_bytes;
+		sum.tx_packets += st.tx_packets;
+		sum.tx_bytes += st.tx_bytes;
+		for (int i = 0; i < DP_DROP_MAX; i++)
+			sum.drops[i] += st.drops[i];
+		j = qstats_json(&st);
+		json_object_set_new(j, "queue", json_integer(q));
+		if (has)
+			json_object_set_new(j, "page_pool", dl_pool_json(&ps));
+		json_array_append_new(queues, j);
+	}
+	json_t *o = qstats_json(&sum);
+
+	json_object_set_new(o, "queues", queues);
+	return o;
+}
+
+void dl_port_stats_add(struct dl *dl, json_t *result)
+{
+	json_t *ports = json_object_get(result, "port"), *v;
+	const char *h;
+	size_t n = strlen(dl->handle);
+
+	json_object_foreach(ports, h, v) {
+		char *end;
+		unsigned long idx;
+
+		if (strncmp(h, dl->handle, n) || h[n] != '/')
+			continue;
+		idx = strtoul(h + n + 1, &end, 10);
+		if (*end || !dl->dp || !dp_port_exists(dl->dp, (uint32_t)idx))
+			continue;
+		json_object_set_new(v, "stats", dl_dp_stats_json(dl, (uint32_t)idx, false));
+		if (switchdev(dl))
+			json_object_set_new(v, "rep_stats", dl_dp_stats_json(dl, (uint32_t)idx, true));
+	}
+}
