@@ -93,7 +93,7 @@ static int run(struct ctx *c, json_t *req)
 		size_t n = msg ? strlen(msg) : 0;
 
 		if (n)
-			fprintf(stderr, "Error: %s%s\n", msg, msg[n - 1] == '.' ? "" : ".");
+			fprintf(stderr, "Error: %s%s\n", msg, strchr(".?", msg[n - 1]) ? "" : ".");
 		else
 			fprintf(stderr, "sfnicd answers: %s\n", strerror(e ? e : EIO));
 		ret = -(e ? e : EIO);

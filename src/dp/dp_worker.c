@@ -11,6 +11,7 @@
 #include "dp_internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -394,7 +395,11 @@ void *dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
 	unsigned idle = 0;
+	sigset_t all;
 
+	/* Signals belong to the control thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	rcu_register_thread();
 	w->ppid = pp_self();
 	while (!atomic_load_explicit(&w->dp->stop, memory_order_acquire)) {

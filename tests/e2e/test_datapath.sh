@@ -1,0 +1,114 @@
+# test_datapath.sh - replayed captures cross the eswitch exactly as the
+# mode and the rules say, seen through captures, without root.
+
+MK=tests/e2e/mkpcap.py
+A=02:00:00:00:00:0a
+B=02:00:00:00:00:0b
+
+# capture_bg PORT COUNT FILE: starts a capture and waits until it runs.
+capture_bg() {
+	"$SFNIC" capture "$1" -c "$2" -w "$3" 2>"$3.log" &
+	CAPS="$CAPS $!"
+	for _ in $(seq 100); do
+		grep -q capturing "$3.log" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	fail "capture on $1 did not start"
+}
+
+# wait_caps: waits (at most 10 s) for the captures to reach their count.
+wait_caps() {
+	for pid in $CAPS; do
+		for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+		kill -0 "$pid" 2>/dev/null && { kill "$pid"; fail "capture $pid did not finish"; }
+		wait "$pid"
+	done
+	CAPS=
+}
+
+# pcap_lines FILE: one line per frame, "dst src [vlan N]" via tcpdump.
+pcap_lines() { tcpdump -enr "$1" 2>/dev/null | awk '{ v=""; for (i=1;i<=NF;i++) if ($i=="vlan") v=" vlan " $(i+1); sub(",","",v); print $2, ">", $4 v }' | tr -d ','; }
+
+inflight_zero() {
+	local n
+	n=$(sf -j -s port show | jq '[.port[] | (.stats.queues[]?, .rep_stats.queues[]?) | .page_pool.inflight // 0] | add')
+	expect_eq "$n" 0 "buffers in flight after traffic"
+}
+
+test_switchdev_rules_and_misses() {
+	daemon_start
+	sf_active 88
+	python3 $MK "$T/in.pcap" "$A,$B,tcp=80" "$A,$B,udp=53" "ff:ff:ff:ff:ff:ff,$B,arp"
+	# No rule: every frame is a miss for p0's representor; nobody listens.
+	sf replay p0 -r "$T/in.pcap" >/dev/null || fail replay
+	sleep 0.3
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/65535 | jq '.port[].rep_stats.drops.no_consumer')" 3 "misses dropped at the uplink representor"
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/32768 | jq '.port[].stats.tx.packets')" 0 "nothing reaches the SF without a rule"
+	# TCP/80 into the SF with VLAN 100 pushed; ARP mirrored to the SF, then dropped.
+	sf filter add dev sfnic0np0 ingress prio 10 protocol ip flower ip_proto tcp dst_port 80 \
+		action vlan push id 100 action mirred egress redirect dev sfnic0npf0sf88 || fail "filter add"
+	sf filter add dev sfnic0np0 ingress prio 20 protocol arp flower \
+		action mirred egress mirror dev sfnic0npf0sf88 action drop || fail "filter add arp"
+	capture_bg pf0sf88 2 "$T/sf.pcap"
+	capture_bg sfnic0np0 1 "$T/rep.pcap"
+	sf replay p0 -r "$T/in.pcap" >/dev/null || fail replay
+	wait_caps
+	expect_eq "$(pcap_lines "$T/sf.pcap")" "$B > $A vlan 100
+$B > ff:ff:ff:ff:ff:ff" "frames that left through the SF"
+	expect_eq "$(pcap_lines "$T/rep.pcap")" "$B > $A" "the UDP miss went to p0's representor"
+	expect_eq "$(sf -j -s filter show dev sfnic0np0 ingress | jq '[.[].options.actions[0].stats.packets]')" "[
+  1,
+  1
+]" "per-rule packet counters"
+	# Representor traffic leaves through its vport.
+	capture_bg pf0sf88 1 "$T/sf2.pcap"
+	python3 $MK "$T/one.pcap" "$A,$B,udp=7"
+	sf replay sfnic0npf0sf88 -r "$T/one.pcap" >/dev/null || fail "replay into rep"
+	wait_caps
+	expect_eq "$(pcap_lines "$T/sf2.pcap")" "$B > $A" "sent into the representor, out of the SF"
+	# Rules are durable: kill -9, restart, same rules, same behaviour.
+	daemon_kill9
+	daemon_start
+	expect_eq "$(sf -j filter show dev sfnic0np0 ingress | jq length)" 2 "rules after kill -9"
+	sf filter del dev sfnic0np0 ingress prio 10 || fail "filter del"
+	expect_eq "$(sf -j filter show dev sfnic0np0 ingress | jq '.[].pref')" 20 "one rule left"
+	inflight_zero
+	daemon_stop
+}
+
+test_legacy_learning() {
+	daemon_start --fdb-aging 1
+	# Unknown unicast floods from the uplink to the PF; the PF's reply is
+	# then switched back to the learned port only.
+	python3 $MK "$T/a.pcap" "$B,$A,udp=1"
+	python3 $MK "$T/b.pcap" "$A,$B,udp=2"
+	capture_bg sfnic0 2 "$T/pf.pcap"
+	sf replay p0 -r "$T/a.pcap" >/dev/null || fail replay
+	sf replay sfnic0 -r "$T/b.pcap" >/dev/null || fail replay
+	wait_caps
+	expect_eq "$(pcap_lines "$T/pf.pcap")" "$A > $B
+$B > $A" "PF saw the flood in and its reply out"
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/65535 | jq '.port[].stats.tx.packets')" 1 "reply switched to the uplink"
+	inflight_zero
+	daemon_stop
+}
+
+test_filter_errors() {
+	daemon_start
+	expect_err 'Error: Cannot find device "sfnic0np0".' sf filter add dev sfnic0np0 ingress flower action drop
+	sf_active 7
+	expect_err 'Error: Illegal "eth_type" for ip proto.' sf filter add dev sfnic0np0 ingress flower ip_proto tcp action drop
+	expect_err 'Error: What is "bogus"?' sf filter add dev sfnic0np0 ingress flower bogus 1 action drop
+	expect_err 'Error: Illegal "vlan_id".' sf filter add dev sfnic0np0 ingress protocol 802.1Q flower vlan_id 5000 action drop
+	expect_err 'Error: bad action type frob.' sf filter add dev sfnic0np0 ingress flower action frob
+	expect_err 'Error: Cannot find device "nope".' sf filter add dev sfnic0np0 ingress flower action mirred egress redirect dev nope
+	sf filter add dev sfnic0np0 ingress prio 3 handle 9 flower action drop || fail add
+	expect_err 'Error: Filter already exists.' sf filter add dev sfnic0np0 ingress prio 3 handle 9 flower action pass
+	expect_err 'Error: Filter with specified priority/protocol not found.' sf filter del dev sfnic0np0 ingress prio 4
+	# Deleting the SF removes the rules on its representor.
+	sf filter add dev sfnic0npf0sf7 ingress flower action drop || fail "add on sf rep"
+	sf port function set sfnic/sfnic0/32768 state inactive
+	sf port del sfnic/sfnic0/32768 || fail "port del"
+	expect_eq "$(sqlite3 "$T/state/sfnic.db" 'select count(*) from rule')" 1 "stored rules after SF deletion"
+	daemon_stop
+}
