@@ -58,15 +58,30 @@ $(O)/test_%: $(O)/obj/tests/test_%.o $(CORE_OBJ)
 
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags jansson sqlite3)
-FUZZ_TARGETS := fuzz_dev_cmd fuzz_api
+FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(LIBS) -lpcap
 
 clean:
 	rm -rf build build-san build-fuzz
 
 .PHONY: all fuzz clean
+
+# Benchmarks: bench/pp_bench links Debian's DPDK (the anchor) and nothing
+# else of sfnic but the page pool; bench/cls_bench measures the classifier.
+bench: build/pp_bench build/cls_bench
+
+build/pp_bench: bench/pp_bench.c src/pp/pp.c src/util/util.c src/pp/pp.h
+	@mkdir -p build
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \
+		-o $@ bench/pp_bench.c src/pp/pp.c src/util/util.c $(shell pkg-config --libs libdpdk) -lpthread
+
+build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/esw.h
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
+
+.PHONY: bench

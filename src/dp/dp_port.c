@@ -188,7 +188,7 @@ void dp_rebuild_polls(struct dp *dp)
 			}
 		}
 		old[w] = atomic_load(&dp->w[w].polls);
-		rcu_assign_pointer(dp->w[w].polls, pl);
+		atomic_store_explicit(&dp->w[w].polls, pl, memory_order_release);
 	}
 	synchronize_rcu();
 	for (unsigned w = 0; w < dp->nw; w++)
@@ -439,7 +439,7 @@ int dp_port_set_sink(struct dp *dp, uint32_t vport, bool rep, struct dp_ring *r)
 
 	if (!p)
 		return -ENODEV;
-	rcu_assign_pointer(p->sink, r);
+	atomic_store_explicit(&p->sink, r, memory_order_release);
 	if (!r)
 		synchronize_rcu();
 	return 0;
@@ -453,7 +453,7 @@ int dp_port_set_capture(struct dp *dp, uint32_t vport, bool rep, struct dp_ring 
 		return -ENODEV;
 	if (r && atomic_load(&p->cap))
 		return -EBUSY;
-	rcu_assign_pointer(p->cap, r);
+	atomic_store_explicit(&p->cap, r, memory_order_release);
 	if (!r)
 		synchronize_rcu();
 	return 0;

@@ -60,7 +60,7 @@ static void note_kick(struct burst *b, struct dp_ring *r)
 
 static void capture(struct burst *b, struct dp_port *p, const struct dp_pkt *pkt, uint8_t dir)
 {
-	struct dp_ring *cap = rcu_dereference(p->cap);
+	struct dp_ring *cap = atomic_load_explicit(&p->cap, memory_order_acquire);
 
 	if (__builtin_expect(cap != NULL, 0)) {
 		dp_ring_push(cap, b->w->id, dp_pkt_data(pkt), pkt->len, dir, b->ts_ns);
@@ -76,7 +76,7 @@ static void flush_one(struct burst *b, struct txq *t)
 		p->xmit(p->xmit_ctx, b->w->id, t->pkts, t->n);
 	} else {
 		/* Only ports with a host ring reach here (see out()). */
-		struct dp_ring *sink = rcu_dereference(p->sink);
+		struct dp_ring *sink = atomic_load_explicit(&p->sink, memory_order_acquire);
 
 		for (unsigned i = 0; i < t->n; i++) {
 			struct dp_spsc *s = &sink->r[b->w->id];
@@ -143,7 +143,7 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		return;
 	}
-	if (!dst->xmit && !rcu_dereference(dst->sink)) {
+	if (!dst->xmit && !atomic_load_explicit(&dst->sink, memory_order_acquire)) {
 		qst(dst, b->w)->drops[DP_DROP_NO_CONSUMER]++;
 		if (!keep)
 			dp_pkt_free(pkt);
@@ -361,7 +361,7 @@ static unsigned poll_input(struct burst *b, struct dp_port *p)
 
 unsigned dp_worker_pass(struct dp_worker *w)
 {
-	struct dp_poll_list *pl = rcu_dereference(w->polls);
+	struct dp_poll_list *pl = atomic_load_explicit(&w->polls, memory_order_acquire);
 	struct burst b;
 	struct timespec ts;
 	unsigned n = 0;

@@ -1,0 +1,75 @@
+/*
+ * fuzz_flower.c - the tc flower rule parser.  The daemon parses the words of
+ * every `filter add/del/show` a client sends.  Input: words separated by
+ * NUL bytes.  A rule that parses is inserted into a rule set, looked up with
+ * its own key (it must match) and removed.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <urcu-qsbr.h>
+
+#include "../../src/tc/tc.h"
+
+static int resolve(void *arg, const char *name, uint32_t *vport)
+{
+	(void)arg;
+	if (!strcmp(name, "rep0")) { *vport = 0xffff; return 0; }
+	if (!strcmp(name, "rep1")) { *vport = 0x8000; return 0; }
+	return -19;
+}
+
+static const char *name_of(void *arg, uint32_t vport)
+{
+	(void)arg;
+	return vport == 0xffff ? "rep0" : NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int registered;
+	char *buf = malloc(size + 1), err[256];
+	const char *argv[64];
+	struct esw_rule_spec s;
+	struct tc_sel sel;
+	int argc = 0;
+
+	if (!registered) {
+		rcu_register_thread();
+		rcu_thread_offline();
+		registered = 1;
+	}
+	memcpy(buf, data, size);
+	buf[size] = 0;
+	for (size_t i = 0; i <= size && argc < 64;) {
+		argv[argc++] = buf + i;
+		i += strlen(buf + i) + 1;
+	}
+	if (tc_sel_parse(argc, argv, &sel, resolve, NULL, err, sizeof(err)) < 0 && !err[0])
+		abort();        /* every refusal says why */
+	if (tc_flower_parse(argc, argv, &s, resolve, NULL, err, sizeof(err)) == 0) {
+		struct esw_cls *c = esw_cls_create(1);
+		struct esw_key k = s.key;
+		json_t *j;
+
+		if (!s.prio)
+			s.prio = 1;
+		if (esw_cls_insert(c, &s))
+			abort();
+		k.in_port = s.dev;
+		k.chain = s.chain;
+		rcu_thread_online();
+		if (!esw_cls_lookup(c, &k, NULL))
+			abort();        /* a rule matches its own key */
+		rcu_thread_offline();
+		j = tc_rule_json(&s, name_of, NULL, NULL, NULL, NULL, 0);
+		json_decref(j);
+		if (esw_cls_remove(c, s.dev, s.chain, s.prio, s.handle))
+			abort();
+		esw_cls_destroy(c);
+	} else if (!err[0]) {
+		abort();
+	}
+	free(buf);
+	return 0;
+}
