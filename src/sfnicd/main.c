@@ -80,6 +80,7 @@ int main(int argc, char **argv)
 	struct api *api = NULL;
 	struct dp_config dpcfg = { .workers = 1 };
 	struct dp *dp = NULL;
+	struct tick_ctx tctx;
 	int c, lockfd = -1, ret = 1, tfd = -1;
 
 	util_log_init("sfnicd");
@@ -172,7 +173,7 @@ int main(int argc, char **argv)
 	/* Once a second: FDB aging and finishing deferred pool destroys. */
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd < 0 || timerfd_settime(tfd, 0, &(struct itimerspec){ { 1, 0 }, { 1, 0 } }, NULL) ||
-	    api_watch(api, tfd, tick, &(struct tick_ctx){ tfd, dp })) {
+	    (tctx = (struct tick_ctx){ tfd, dp }, api_watch(api, tfd, tick, &tctx))) {
 		util_log(UTIL_ERR, "cannot set up the housekeeping timer: %s", strerror(errno));
 		goto out;
 	}
