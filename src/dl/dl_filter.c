@@ -233,6 +233,22 @@ static void collect(const struct esw_rule *r, void *arg)
 	sc->list[sc->n++] = *s;
 }
 
+/* Parses a del/show selector into sc->sel and collects the rules it names. */
+static int select_rules(struct dl *dl, int argc, const char *const *argv, struct scan *sc,
+			struct dl_err *err)
+{
+	struct tc_sel *sel = (struct tc_sel *)sc->sel;
+	int ret;
+
+	if (!dl->dp)
+		return dl_errf(err, EOPNOTSUPP, "no datapath");
+	ret = tc_sel_parse(argc, argv, sel, resolve_rep, dl, err->msg, sizeof(err->msg));
+	if (ret)
+		return ret;
+	dp_rule_foreach(dl->dp, collect, sc);
+	return 0;
+}
+
 static int delete_list(struct dl *dl, struct scan *sc, struct dl_err *err)
 {
 	int ret = 0;
@@ -253,14 +269,10 @@ int dl_filter_del(struct dl *dl, int argc, const char *const *argv, struct dl_er
 {
 	struct tc_sel sel;
 	struct scan sc = { .sel = &sel };
-	int ret;
+	int ret = select_rules(dl, argc, argv, &sc, err);
 
-	if (!dl->dp)
-		return dl_errf(err, EOPNOTSUPP, "no datapath");
-	ret = tc_sel_parse(argc, argv, &sel, resolve_rep, dl, err->msg, sizeof(err->msg));
 	if (ret)
 		return ret;
-	dp_rule_foreach(dl->dp, collect, &sc);
 	if (!sc.n && (sel.prio >= 0 || sel.handle >= 0)) {
 		free(sc.list);
 		return dl_errf(err, ENOENT, "Filter with specified priority/protocol not found");
@@ -287,14 +299,10 @@ int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats,
 	struct scan sc = { .sel = &sel };
 	uint64_t now = mono_ms();
 	json_t *arr;
-	int ret;
+	int ret = select_rules(dl, argc, argv, &sc, err);
 
-	if (!dl->dp)
-		return dl_errf(err, EOPNOTSUPP, "no datapath");
-	ret = tc_sel_parse(argc, argv, &sel, resolve_rep, dl, err->msg, sizeof(err->msg));
 	if (ret)
 		return ret;
-	dp_rule_foreach(dl->dp, collect, &sc);
 	arr = json_array();
 	for (size_t i = 0; i < sc.n; i++) {
 		const struct esw_rule_spec *s = &sc.list[i];

@@ -485,7 +485,9 @@ int dp_inject(struct dp *dp, uint32_t vport, bool rep, const uint8_t *const *fra
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	/* Only as many as fit: the rest is refused, not dropped. */
-	n = n < dp_inject_room(dp, vport, rep) ? n : dp_inject_room(dp, vport, rep);
+	unsigned room = dp_inject_room(dp, vport, rep);
+
+	n = n < room ? n : room;
 	for (; done < n; done++)
 		dp_spsc_push(in, frames[done], lens[done], 0,
 			     (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec);

@@ -41,6 +41,13 @@ static inline struct dp_qstats *qst(struct dp_port *p, struct dp_worker *w)
 	return &p->q[w->id].st;
 }
 
+/* Counted when the consumer took the frame, not before. */
+static inline void count_tx(struct dp_qstats *q, uint16_t len)
+{
+	q->tx_packets++;
+	q->tx_bytes += len;
+}
+
 static void drop(struct burst *b, struct dp_port *p, struct dp_pkt *pkt, enum dp_drop why)
 {
 	qst(p, b->w)->drops[why]++;
@@ -73,6 +80,8 @@ static void flush_one(struct burst *b, struct txq *t)
 	struct dp_port *p = t->port;
 
 	if (p->xmit) {
+		for (unsigned i = 0; i < t->n; i++)
+			count_tx(qst(p, b->w), t->pkts[i].len);
 		p->xmit(p->xmit_ctx, b->w->id, t->pkts, t->n);
 	} else {
 		/* Only ports with a host ring reach here (see out()). */
@@ -81,11 +90,10 @@ static void flush_one(struct burst *b, struct txq *t)
 		for (unsigned i = 0; i < t->n; i++) {
 			struct dp_spsc *s = &sink->r[b->w->id];
 
-			if (!dp_spsc_push(s, dp_pkt_data(&t->pkts[i]), t->pkts[i].len, 1, b->ts_ns)) {
+			if (dp_spsc_push(s, dp_pkt_data(&t->pkts[i]), t->pkts[i].len, 1, b->ts_ns))
+				count_tx(qst(p, b->w), t->pkts[i].len);
+			else
 				qst(p, b->w)->drops[DP_DROP_RING_FULL]++;
-				qst(p, b->w)->tx_packets--;
-				qst(p, b->w)->tx_bytes -= t->pkts[i].len;
-			}
 			dp_pkt_free(&t->pkts[i]);
 		}
 		note_kick(b, sink);
@@ -162,8 +170,6 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		pkt = &copy;
 	}
-	qst(dst, b->w)->tx_packets++;
-	qst(dst, b->w)->tx_bytes += pkt->len;
 	for (unsigned i = 0; i < b->nt; i++)
 		if (b->tx[i].port == dst) {
 			t = &b->tx[i];
