@@ -47,8 +47,9 @@ $(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/*/*.h) tests/unit/test_helpers
 $(O)/libsfnic.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
-$(O)/sfnicd: $(O)/obj/sfnicd/main.o $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+# The uplinks (src/ul) are the daemon's alone: tests drive the datapath directly.
+$(O)/sfnicd: $(O)/obj/sfnicd/main.o $(O)/obj/ul/ul.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap
 
 $(O)/sfnic: $(CLI_OBJ) $(O)/libsfnic.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap

@@ -6,6 +6,7 @@
 #include "../dev/dev.h"
 #include "../dl/dl.h"
 #include "../store/store.h"
+#include "../ul/ul.h"
 #include "../util/util.h"
 
 #include <errno.h>
@@ -18,15 +19,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-/* --uplink null: what the uplink transmits is counted (tx) and dropped. */
-static void null_xmit(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
-{
-	(void)ctx;
-	(void)worker;
-	for (unsigned i = 0; i < n; i++)
-		dp_pkt_free(&pkts[i]);
-}
 
 struct tick_ctx {
 	int fd;
@@ -42,6 +34,11 @@ static void tick(void *arg)
 		dp_tick(t->dp);
 }
 
+static int watch(void *loop, int fd, void (*cb)(void *arg), void *arg)
+{
+	return api_watch(loop, fd, cb, arg);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -50,8 +47,10 @@ static void usage(FILE *f)
 		"                    $XDG_RUNTIME_DIR/sfnic otherwise)\n"
 		"  --state-dir DIR   durable state (default: $SFNIC_STATE_DIR, /var/lib/sfnic\n"
 		"                    as root, $XDG_STATE_HOME/sfnic or ~/.local/state/sfnic)\n"
-		"  --uplink SPEC     uplink port (only \"null\" in this version: transmitted\n"
-		"                    frames are counted and dropped; default null)\n"
+		"  --uplink SPEC     the uplink p0 (default null):\n"
+		"                      null: transmitted frames are counted and dropped\n"
+		"                      pcap:rx=IN.pcap,tx=OUT.pcap: p0 receives IN's frames\n"
+		"                      once and writes what it transmits to OUT\n"
 		"  --workers N       datapath worker threads (default 1, at most 16)\n"
 		"  --fdb-aging SEC   legacy mode MAC aging time (default 300)\n"
 		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
@@ -80,6 +79,7 @@ int main(int argc, char **argv)
 	struct api *api = NULL;
 	struct dp_config dpcfg = { .workers = 1 };
 	struct dp *dp = NULL;
+	struct ul *ul = NULL;
 	struct tick_ctx tctx;
 	int c, lockfd = -1, ret = 1, tfd = -1;
 
@@ -115,9 +115,8 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "unexpected argument \"%s\"", argv[optind]);
 		return 2;
 	}
-	if (strcmp(uplink, "null")) {
-		util_log(UTIL_ERR, "uplink \"%s\" is not supported by this version (only \"null\")",
-			 uplink);
+	if (ul_parse_check(uplink, err, sizeof(err))) {
+		util_log(UTIL_ERR, "%s", err);
 		return 2;
 	}
 	util_run_dir(run_opt, run_dir, sizeof(run_dir));
@@ -160,13 +159,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	dl_attach_dp(dl, dp);
-	dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, null_xmit, NULL);
 	if ((c = dp_start(dp))) {
 		util_log(UTIL_ERR, "cannot start workers: %s", strerror(-c));
 		goto out;
 	}
 	api = api_create(util_sock_path(run_dir, sock, sizeof(sock)), dl, err, sizeof(err));
 	if (!api) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
+	ul = ul_open(uplink, dp, watch, api, err, sizeof(err));
+	if (!ul) {
 		util_log(UTIL_ERR, "%s", err);
 		goto out;
 	}
@@ -186,6 +189,7 @@ int main(int argc, char **argv)
 	ret = api_run(api) ? 1 : 0;
 out:
 	api_destroy(api);
+	ul_close(ul);
 	dl_destroy(dl);
 	dev_attach_dp(dev, NULL);
 	dp_destroy(dp);

@@ -112,3 +112,56 @@ test_filter_errors() {
 	expect_eq "$(sqlite3 "$T/state/sfnic.db" 'select count(*) from rule')" 1 "stored rules after SF deletion"
 	daemon_stop
 }
+
+test_pcap_uplink() {
+	# Rules first (they are durable), then a restart with the pcap uplink:
+	# p0 receives in.pcap at start-up; what p0 transmits lands in out.pcap.
+	daemon_start
+	sf_active 88
+	sf filter add dev sfnic0np0 ingress prio 1 protocol ip flower ip_proto udp dst_port 53 \
+		action mirred egress redirect dev sfnic0npf0sf88 || fail "filter add p0"
+	sf filter add dev sfnic0np0 ingress prio 2 protocol ip flower ip_proto tcp dst_port 80 \
+		action vlan push id 7 action mirred egress redirect dev sfnic0np0 || fail "hairpin rule"
+	sf filter add dev sfnic0npf0sf88 ingress prio 1 flower \
+		action mirred egress redirect dev sfnic0np0 || fail "filter add sf"
+	daemon_stop
+	python3 $MK "$T/in.pcap" "$A,$B,udp=53" "$A,$B,tcp=80" "$A,$B,udp=9" "$A,$B,udp=53"
+	daemon_start --uplink "pcap:rx=$T/in.pcap,tx=$T/out.pcap" || fail "daemon with pcap uplink"
+	for _ in $(seq 100); do
+		grep -q "4 frames received" "$T/sfnicd.log" && break
+		sleep 0.05
+	done
+	grep -q "uplink pcap: 4 frames received from $T/in.pcap" "$T/sfnicd.log" || fail "rx file not replayed"
+	sleep 0.3
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/65535 | jq '.port[].stats.rx.packets')" 4 "p0 received the file"
+	# Nothing consumes the SF (no netdev here): the two DNS frames reach it and
+	# are counted as dropped there.
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/32768 | jq '.port[].stats.drops.no_consumer')" 2 "DNS went to the SF"
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/65535 | jq '.port[].rep_stats.drops.no_consumer')" 1 "the miss"
+	# What the SF sends leaves through the uplink into out.pcap.
+	python3 $MK "$T/sf.pcap" "$B,$A,udp=1000"
+	sf replay pf0sf88 -r "$T/sf.pcap" >/dev/null || fail "replay from the SF"
+	sleep 0.3
+	expect_eq "$(pcap_lines "$T/out.pcap")" "$B > $A vlan 7
+$A > $B" "out.pcap while the daemon runs"
+	daemon_stop
+	grep -q "uplink pcap: 2 frames written to $T/out.pcap" "$T/sfnicd.log" || fail "close summary"
+}
+
+test_uplink_errors() {
+	mkdir -p "$T/run" "$T/state"
+	export SFNIC_RUN_DIR="$T/run" SFNIC_STATE_DIR="$T/state"
+	out=$("$SFNICD" --uplink bogus 2>&1); rc=$?
+	expect_eq "$rc" 2 "exit code for an unknown uplink"
+	echo "$out" | grep -q 'uplink "bogus" is not supported (use null or pcap:rx=IN.pcap,tx=OUT.pcap)' || fail "message: $out"
+	out=$("$SFNICD" --uplink pcap:tx 2>&1)
+	echo "$out" | grep -q 'uplink pcap: "tx" is not KEY=FILE' || fail "message: $out"
+	out=$("$SFNICD" --uplink pcap:rx=a,rx=b 2>&1)
+	echo "$out" | grep -q 'uplink pcap: rx given twice' || fail "message: $out"
+	out=$("$SFNICD" --uplink "pcap:rx=$T/missing.pcap" 2>&1); rc=$?
+	expect_eq "$rc" 1 "exit code for a missing capture"
+	echo "$out" | grep -q "uplink pcap: $T/missing.pcap: No such file or directory" || fail "message: $out"
+	# Nothing was left behind: the state directory is usable at once.
+	daemon_start || fail "daemon after a failed start"
+	daemon_stop
+}

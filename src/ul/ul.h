@@ -1,0 +1,51 @@
+/*
+ * ul.h - the uplink: what feeds p0's receive side and takes what p0 sends.
+ *
+ * An uplink is chosen by a spec string on sfnicd's command line:
+ *   null                      transmitted frames are counted and dropped
+ *   pcap:rx=IN.pcap,tx=OUT.pcap
+ *                             IN's frames are received by p0 once, as fast
+ *                             as p0's input takes them; what p0 transmits is
+ *                             written to OUT (either key may be left out)
+ *
+ * The uplink runs in the control thread: it is driven by file descriptors the
+ * caller's event loop watches (ul_watch_fn), never by the workers.
+ */
+#ifndef SFNIC_UL_H
+#define SFNIC_UL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct dp;
+struct ul;
+
+/* Registers fd with the caller's event loop: cb(arg) runs when it is
+ * readable.  Returns 0 or -errno. */
+typedef int (*ul_watch_fn)(void *loop, int fd, void (*cb)(void *arg), void *arg);
+
+/* Counters of a pcap uplink (zero for null). */
+struct ul_stats {
+	uint64_t rx_frames;      /* read from IN and taken by p0 */
+	uint64_t tx_frames;      /* written to OUT */
+	uint64_t tx_lost;        /* p0 sent them but the sink ring was full */
+	int rx_done;             /* IN is exhausted (or there is none) */
+};
+
+/* Checks a spec without opening anything.  Returns 0, or -EINVAL with a
+ * one-line reason in err. */
+int ul_parse_check(const char *spec, char *err, size_t errlen);
+
+/* Opens the uplink described by spec and makes it p0's consumer and
+ * source.  Call after dp_start().  Returns NULL with a reason in err. */
+struct ul *ul_open(const char *spec, struct dp *dp, ul_watch_fn watch, void *loop,
+		   char *err, size_t errlen);
+
+/* Detaches from p0, writes out frames still queued, closes files.  Must run
+ * before dp_destroy() and after the event loop stopped calling back. */
+void ul_close(struct ul *u);
+
+/* The uplink's counters. */
+void ul_stats(const struct ul *u, struct ul_stats *st);
+
+#endif
