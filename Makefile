@@ -74,7 +74,7 @@ clean:
 
 # Benchmarks: bench/pp_bench links Debian's DPDK (the anchor) and nothing
 # else of sfnic but the page pool; bench/cls_bench measures the classifier.
-bench: build/pp_bench build/cls_bench
+bench: build/pp_bench build/cls_bench build/sw_bench
 
 build/pp_bench: bench/pp_bench.c src/pp/pp.c src/util/util.c src/pp/pp.h
 	@mkdir -p build
@@ -84,5 +84,12 @@ build/pp_bench: bench/pp_bench.c src/pp/pp.c src/util/util.c src/pp/pp.h
 build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/esw.h
 	@mkdir -p build
 	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
+
+DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/esw/esw_flow.c \
+	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
+build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)
+	@mkdir -p build
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \
+		-o $@ bench/sw_bench.c $(DP_SRC) $(shell pkg-config --libs libdpdk) -lurcu-qsbr -lurcu-cds -lpthread
 
 .PHONY: bench

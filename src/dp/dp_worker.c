@@ -216,9 +216,11 @@ static bool vlan_pop(struct dp_pkt *p)
 	return true;
 }
 
-static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt)
+/* Classifies and acts on one frame whose chain-0 key and hash the burst
+ * computed ahead; a goto re-extracts (actions may have changed the frame). */
+static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt,
+		      struct esw_key *k, uint64_t hash)
 {
-	struct esw_key k;
 	uint32_t chain = 0;
 
 	for (unsigned depth = 0; depth < DP_MAX_CHAIN_DEPTH; depth++) {
@@ -226,10 +228,13 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 		const struct esw_rule_spec *s;
 		struct esw_rule_ctr *c;
 
-		esw_key_extract(dp_pkt_data(pkt), pkt->len, &k);
-		k.chain = chain;
-		k.in_port = in->vport;
-		r = esw_cls_lookup(dp->cls, &k, b->w->emc);
+		if (depth) {
+			esw_key_extract(dp_pkt_data(pkt), pkt->len, k);
+			k->chain = chain;
+			k->in_port = in->vport;
+			hash = esw_key_hash(k);
+		}
+		r = esw_cls_lookup_hashed(dp->cls, k, hash, b->w->emc);
 		if (!r) {
 			out(b, in->peer, pkt, in, false);       /* miss: the slow path */
 			return;
@@ -303,6 +308,34 @@ static void legacy(struct burst *b, struct dp *dp, struct dp_port *in, struct dp
 	dp_pkt_free(pkt);
 }
 
+/* Switchdev ingress of a vport, in stages over the burst: extract every
+ * key, then hash them and prefetch their EMC slots, then look up and act.
+ * By the time a key is hashed its stores have retired (no store-forwarding
+ * stall) and its cache lines are loading while the others are hashed. */
+static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
+			    struct dp_pkt *pkts, unsigned n)
+{
+	struct esw_key keys[DP_BURST];
+	uint64_t hash[DP_BURST];
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!pkts[i].len)
+			continue;
+		esw_key_extract(dp_pkt_data(&pkts[i]), pkts[i].len, &keys[i]);
+		keys[i].chain = 0;
+		keys[i].in_port = in->vport;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!pkts[i].len)
+			continue;
+		hash[i] = esw_key_hash(&keys[i]);
+		esw_emc_prefetch(b->w->emc, hash[i]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (pkts[i].len)
+			switchdev(b, dp, in, &pkts[i], &keys[i], hash[i]);
+}
+
 static void process(struct burst *b, struct dp_port *in, struct dp_pkt *pkts, unsigned n)
 {
 	struct dp *dp = b->w->dp;
@@ -315,17 +348,21 @@ static void process(struct burst *b, struct dp_port *in, struct dp_pkt *pkts, un
 		capture(b, in, pkt, 0);
 		s->rx_packets++;
 		s->rx_bytes += pkt->len;
-		if (pkt->len < 14)
+		if (pkt->len < 14) {
 			drop(b, in, pkt, DP_DROP_RUNT);
-		else if (in->is_rep)
+			pkt->len = 0;   /* handled: later stages skip it */
+		} else if (in->is_rep) {
 			out(b, in->peer, pkt, in, false);       /* into its vport */
-		else if (sd)
-			switchdev(b, dp, in, pkt);
-		else if (in->vport == DP_VPORT_UPLINK || in->vport == DP_VPORT_PF)
+		} else if (sd) {
+			continue;                               /* classified below */
+		} else if (in->vport == DP_VPORT_UPLINK || in->vport == DP_VPORT_PF) {
 			legacy(b, dp, in, pkt);
-		else
+		} else {
 			drop(b, in, pkt, DP_DROP_NO_PORT);
+		}
 	}
+	if (sd && !in->is_rep)
+		switchdev_burst(b, dp, in, pkts, n);
 	flush(b);
 }
 

@@ -59,31 +59,19 @@ struct esw_cls {
 
 #define EMC_SIZE 4096
 
+/* One cache line per entry: a hit touches one line, never two. */
 struct emc_entry {
 	struct esw_key key;
 	const struct esw_rule *rule;
 	uint32_t gen;
 	uint32_t valid;
-};
+} __attribute__((aligned(64)));
 
 struct esw_emc {
 	uint64_t hits, misses;
 	struct emc_entry e[EMC_SIZE];
 };
 
-static inline uint64_t key_hash(const struct esw_key *k)
-{
-	const uint64_t *w = (const uint64_t *)k;
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-
-	_Static_assert(sizeof(struct esw_key) == 40, "key is five words");
-	for (int i = 0; i < 5; i++) {
-		h ^= w[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	return h;
-}
 
 static inline void key_and(struct esw_key *out, const struct esw_key *k, const struct esw_key *m)
 {
@@ -263,7 +251,7 @@ int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 	if (t->list)
 		t->list->prev = r;
 	t->list = r;
-	cds_lfht_add(t->ht, key_hash(&r->spec.key), &r->node);
+	cds_lfht_add(t->ht, esw_key_hash(&r->spec.key), &r->node);
 	t->nrules++;
 	c->nrules++;
 	if (r->spec.prio < t->min_prio) {
@@ -403,7 +391,7 @@ static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_k
 		if (best && best->spec.prio <= t->min_prio)
 			break;
 		key_and(&mk, k, &t->mask);
-		cds_lfht_lookup(t->ht, key_hash(&mk), match_rule, &mk, &it);
+		cds_lfht_lookup(t->ht, esw_key_hash(&mk), match_rule, &mk, &it);
 		while ((n = cds_lfht_iter_get_node(&it))) {
 			const struct esw_rule *r = caa_container_of(n, struct esw_rule, node);
 
@@ -415,22 +403,47 @@ static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_k
 	return best;
 }
 
+static inline bool emc_holds(const struct emc_entry *e, const struct esw_key *k, uint32_t gen)
+{
+	return e->valid && e->gen == gen && !memcmp(&e->key, k, sizeof(*k));
+}
+
+void esw_emc_prefetch(const struct esw_emc *emc, uint64_t h)
+{
+	__builtin_prefetch(&emc->e[h & (EMC_SIZE - 1)]);
+	__builtin_prefetch(&emc->e[(h >> 32) & (EMC_SIZE - 1)]);
+}
+
 const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k,
 				      struct esw_emc *emc)
 {
+	return emc ? esw_cls_lookup_hashed(c, k, esw_key_hash(k), emc) : tuple_lookup(c, k);
+}
+
+const struct esw_rule *esw_cls_lookup_hashed(struct esw_cls *c, const struct esw_key *k,
+					     uint64_t h, struct esw_emc *emc)
+{
 	uint32_t gen = atomic_load_explicit(&c->gen, memory_order_acquire);
-	struct emc_entry *e;
+	struct emc_entry *a, *b, *e;
 	const struct esw_rule *r;
 
-	if (!emc)
-		return tuple_lookup(c, k);
-	e = &emc->e[key_hash(k) & (EMC_SIZE - 1)];
-	if (e->valid && e->gen == gen && !memcmp(&e->key, k, sizeof(*k))) {
+	/* Two ways, as OVS's EMC has: a direct-mapped cache of 4096 loses a
+	 * fifth of 1000 flows to collisions, two candidate slots almost none. */
+	a = &emc->e[h & (EMC_SIZE - 1)];
+	b = &emc->e[(h >> 32) & (EMC_SIZE - 1)];
+	if (emc_holds(a, k, gen) || emc_holds(b, k, gen)) {
 		emc->hits++;
-		return e->rule;
+		return emc_holds(a, k, gen) ? a->rule : b->rule;
 	}
 	emc->misses++;
 	r = tuple_lookup(c, k);
+	/* Fill a free or stale way; else evict one chosen by a hash bit. */
+	if (!a->valid || a->gen != gen)
+		e = a;
+	else if (!b->valid || b->gen != gen)
+		e = b;
+	else
+		e = h >> 63 ? b : a;
 	e->key = *k;
 	e->rule = r;
 	e->gen = gen;
@@ -440,7 +453,11 @@ const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k
 
 struct esw_emc *esw_emc_create(void)
 {
-	return calloc(1, sizeof(struct esw_emc));
+	struct esw_emc *e = aligned_alloc(64, sizeof(struct esw_emc));
+
+	if (e)
+		memset(e, 0, sizeof(*e));
+	return e;
 }
 
 void esw_emc_destroy(struct esw_emc *e)

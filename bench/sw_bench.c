@@ -1,0 +1,283 @@
+/*
+ * sw_bench.c - switching cost of one sfnic worker, side by side with DPDK's
+ * io forwarding between two net_null ports, in one binary.
+ *
+ * sfnic: a generator fills a port's input ring, then one pass of the worker
+ * (dp_poll_once) takes the burst into the port's page pool, classifies it,
+ * copies each frame once into the SF's trust domain and hands the burst to
+ * the SF's consumer, which frees it.  Only the worker pass is timed: the
+ * generator stands for the wire.  Cases:
+ *   0 rules     frames sent into the SF's representor leave through the SF
+ *               (the slow path: no lookup);
+ *   1 rule      frames received on p0 match one dst_mac rule redirecting to
+ *               the SF;
+ *   1000 rules  frames received on p0 match one of 1000 dst_ip /32 rules
+ *               (one mask) redirecting to the SF.
+ * Traffic is 1000 flows (dst_ip 10.1.x.y) round robin in every case, so the
+ * exact-match cache sees the same working set.
+ *
+ * Anchor: DPDK rx_burst from net_null (copy=1) and tx_burst to net_null
+ * (copy=1): two copies per packet, as sfnic's input and domain crossing
+ * make, and no classification at all.  That is the floor of moving a packet
+ * between two ports in a poll-mode framework.
+ *
+ * Usage: sw_bench [PACKETS] [RUNS]; medians of RUNS, TSC cycles.
+ */
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "../src/dp/dp.h"
+
+#define FLOWS 1000
+#define SF_VPORT 1u
+#define SIZES 2
+#define CASES 3
+
+static const unsigned sizes[SIZES] = { 64, 1500 };
+static const unsigned rule_counts[CASES] = { 0, 1, 1000 };
+static uint8_t frames[FLOWS][1500];
+static const uint8_t sf_mac[6] = { 2, 0, 0, 0, 0, 0x58 };
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp);
+	return v[n / 2];
+}
+
+static void build_frames(unsigned size)
+{
+	for (unsigned i = 0; i < FLOWS; i++) {
+		uint8_t *f = frames[i];
+
+		memset(f, 0, size);
+		memcpy(f, sf_mac, 6);
+		memcpy(f + 6, (uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, 6);
+		f[12] = 0x08;                           /* IPv4 */
+		f[14] = 0x45;
+		f[16] = (uint8_t)((size - 14) >> 8);
+		f[17] = (uint8_t)(size - 14);
+		f[22] = 64;
+		f[23] = 17;                             /* UDP */
+		memcpy(f + 26, (uint8_t[4]){ 10, 0, 0, 1 }, 4);
+		memcpy(f + 30, (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 4);
+		f[34] = 0x03; f[35] = 0xe8;             /* sport 1000 */
+		f[36] = 0x00; f[37] = 0x35;             /* dport 53 */
+	}
+}
+
+static uint64_t sf_received;
+static double last_emc_hit;     /* EMC hit rate of the last sfnic run */
+
+static void sf_consumer(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
+{
+	(void)ctx;
+	(void)worker;
+	for (unsigned i = 0; i < n; i++) {
+		__asm__ volatile("" : : "r"(dp_pkt_data(&pkts[i])[0]));
+		dp_pkt_free(&pkts[i]);
+	}
+	sf_received += n;
+}
+
+static int add_rules(struct dp *dp, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct esw_rule_spec s = { .dev = DP_VPORT_UPLINK, .prio = 1, .handle = i + 1,
+					   .nact = 1 };
+
+		if (count == 1) {
+			memcpy(s.key.dst_mac, sf_mac, 6);
+			memset(s.mask.dst_mac, 0xff, 6);
+		} else {
+			s.key.eth_type = 0x0800;
+			s.mask.eth_type = 0xffff;
+			memcpy(&s.key.dst_ip, (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 4);
+			s.mask.dst_ip = UINT32_MAX;
+		}
+		s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .arg = SF_VPORT };
+		if (dp_rule_add(dp, &s))
+			return -1;
+	}
+	return 0;
+}
+
+/* Cycles per packet of the worker for one case; -1 when frames were lost. */
+static double run_sfnic(unsigned rules, unsigned size, long packets)
+{
+	char err[256] = "";
+	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1 }, err, sizeof(err));
+	uint32_t in_vport = rules ? DP_VPORT_UPLINK : SF_VPORT;
+	bool in_rep = rules == 0;
+	uint16_t lens[DP_BURST];
+	const uint8_t *ptrs[DP_BURST];
+	uint64_t cycles = 0;
+	long sent = 0;
+	unsigned flow = 0;
+
+	if (!dp || dp_port_add(dp, SF_VPORT)) {
+		fprintf(stderr, "sfnic setup failed: %s\n", err);
+		exit(1);
+	}
+	dp_set_switchdev(dp, true);
+	dp_port_set_xmit(dp, SF_VPORT, false, sf_consumer, NULL);
+	if (add_rules(dp, rules)) {
+		fprintf(stderr, "rule insertion failed\n");
+		exit(1);
+	}
+	for (unsigned i = 0; i < DP_BURST; i++)
+		lens[i] = (uint16_t)size;
+	sf_received = 0;
+	while (sent < packets) {
+		for (unsigned i = 0; i < DP_BURST; i++) {
+			ptrs[i] = frames[flow];
+			flow = flow + 1 == FLOWS ? 0 : flow + 1;
+		}
+		if (dp_inject(dp, in_vport, in_rep, ptrs, lens, DP_BURST) != DP_BURST) {
+			fprintf(stderr, "input ring refused a burst\n");
+			exit(1);
+		}
+		uint64_t t0 = __rdtsc();
+
+		dp_poll_once(dp, 0);
+		cycles += __rdtsc() - t0;
+		sent += DP_BURST;
+	}
+	uint64_t hits, misses;
+
+	dp_emc_stats(dp, &hits, &misses);
+	last_emc_hit = hits + misses ? (double)hits / (double)(hits + misses) : 0;
+	if (sf_received != (uint64_t)sent || dp_inflight(dp)) {
+		fprintf(stderr, "sfnic lost frames: %lu sent, %lu received, %u in flight\n",
+			(unsigned long)sent, (unsigned long)sf_received, dp_inflight(dp));
+		return -1;
+	}
+	dp_destroy(dp);
+	return (double)cycles / (double)sent;
+}
+
+static double run_dpdk(uint16_t in, uint16_t out, long packets)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t t0 = __rdtsc();
+	long moved = 0;
+
+	while (moved < packets) {
+		uint16_t n = rte_eth_rx_burst(in, 0, pkts, DP_BURST);
+		uint16_t s = rte_eth_tx_burst(out, 0, pkts, n);
+
+		for (uint16_t i = s; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+		moved += n;
+	}
+	return (double)(__rdtsc() - t0) / (double)moved;
+}
+
+static int dpdk_port(uint16_t port, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf = { 0 };
+
+	if (rte_eth_dev_configure(port, 1, 1, &conf) ||
+	    rte_eth_rx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL, mp) ||
+	    rte_eth_tx_queue_setup(port, 0, 512, SOCKET_ID_ANY, NULL) ||
+	    rte_eth_dev_start(port))
+		return -1;
+	return 0;
+}
+
+static double tsc_hz(void)
+{
+	struct timespec a, b;
+	uint64_t t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = __rdtsc();
+	nanosleep(&(struct timespec){ 0, 200000000 }, NULL);
+	t1 = __rdtsc();
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(t1 - t0) / ((double)(b.tv_sec - a.tv_sec) +
+				    (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+}
+
+int main(int argc, char **argv)
+{
+	long packets = argc > 1 ? atol(argv[1]) : 2000000;
+	int runs = argc > 2 ? atoi(argv[2]) : 5;
+	char *eal[] = { "sw_bench", "--no-huge", "--no-pci", "--no-shconf", "-l", "0", "-m", "256",
+			"--log-level", "error",
+			"--vdev", "net_null0,size=64,copy=1", "--vdev", "net_null1,size=64,copy=1",
+			"--vdev", "net_null2,size=1500,copy=1", "--vdev", "net_null3,size=1500,copy=1",
+			NULL };
+	double sf[SIZES][CASES][64], dk[SIZES][64], emc[SIZES][CASES], hz;
+	struct rte_mempool *mp;
+
+	if (runs < 1 || runs > 64)
+		runs = 5;
+	if (rte_eal_init(sizeof(eal) / sizeof(eal[0]) - 1, eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	mp = rte_pktmbuf_pool_create("sw_bench", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     SOCKET_ID_ANY);
+	if (!mp || rte_eth_dev_count_avail() < 4) {
+		fprintf(stderr, "DPDK setup failed: %s, %u ports (net_null missing?)\n",
+			mp ? "pool ok" : "no mbuf pool", rte_eth_dev_count_avail());
+		return 1;
+	}
+	for (uint16_t p = 0; p < 4; p++)
+		if (dpdk_port(p, mp)) {
+			fprintf(stderr, "DPDK port %u did not start\n", p);
+			return 1;
+		}
+	hz = tsc_hz();
+	for (unsigned s = 0; s < SIZES; s++) {
+		build_frames(sizes[s]);
+		for (unsigned c = 0; c < CASES; c++)
+			run_sfnic(rule_counts[c], sizes[s], packets / 10);     /* warm */
+		run_dpdk((uint16_t)(2 * s), (uint16_t)(2 * s + 1), packets / 10);
+		for (int r = 0; r < runs; r++) {
+			for (unsigned c = 0; c < CASES; c++) {
+				if ((sf[s][c][r] = run_sfnic(rule_counts[c], sizes[s], packets)) < 0)
+					return 1;
+				emc[s][c] = last_emc_hit;
+			}
+			dk[s][r] = run_dpdk((uint16_t)(2 * s), (uint16_t)(2 * s + 1), packets);
+		}
+	}
+	printf("%-44s %6s %12s %8s %12s %8s\n", "case (one worker, median of runs)", "bytes",
+	       "cycles/pkt", "Mpps", "vs DPDK io", "EMC hit");
+	for (unsigned s = 0; s < SIZES; s++) {
+		double d = median(dk[s], runs);
+
+		for (unsigned c = 0; c < CASES; c++) {
+			double v = median(sf[s][c], runs);
+			char name[64];
+
+			snprintf(name, sizeof(name), "sfnic %s -> SF, %u rule%s",
+				 rule_counts[c] ? "p0" : "representor", rule_counts[c],
+				 rule_counts[c] == 1 ? "" : "s");
+			printf("%-44s %6u %12.1f %8.2f %11.2fx", name, sizes[s], v, hz / v / 1e6,
+			       v / d);
+			if (rule_counts[c])
+				printf(" %7.1f%%", 100 * emc[s][c]);
+			printf("\n");
+		}
+		printf("%-44s %6u %12.1f %8.2f %11.2fx\n", "DPDK io fwd net_null -> net_null (copy=1)",
+		       sizes[s], d, hz / d / 1e6, 1.0);
+	}
+	printf("(%ld packets per case and run, %d runs; TSC %.2f GHz; generator time excluded)\n",
+	       packets, runs, hz / 1e9);
+	return 0;
+}
