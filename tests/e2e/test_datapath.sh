@@ -165,3 +165,41 @@ test_uplink_errors() {
 	daemon_start || fail "daemon after a failed start"
 	daemon_stop
 }
+
+test_rules_change_under_traffic() {
+	# Two workers.  Flow A (udp/53) is redirected to SF 88 by a rule that
+	# never changes; while A and B (udp/54) are replayed at a steady rate,
+	# rules for B come and go on new masks and prios (each change republishes
+	# the tuple space and invalidates the EMC).  Every A frame must arrive.
+	daemon_start --workers 2
+	sf_active 88
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 89 >/dev/null || fail "port add 89"
+	sf port function set sfnic/sfnic0/32769 state active || fail "activate 89"
+	sf filter add dev sfnic0np0 ingress prio 5 protocol ip flower ip_proto udp dst_port 53 \
+		action mirred egress redirect dev sfnic0npf0sf88 || fail "rule A"
+	specs=()
+	for _ in $(seq 1500); do specs+=("$A,$B,udp=53" "$A,$B,udp=54"); done
+	python3 $MK "$T/mix.pcap" "${specs[@]}"
+	sf replay p0 -r "$T/mix.pcap" --rate 6000 >"$T/replay.out" &
+	rp=$!
+	churn=0
+	while kill -0 $rp 2>/dev/null; do
+		sf filter add dev sfnic0np0 ingress prio 1 protocol ip flower ip_proto udp dst_port 54 \
+			src_ip 10.0.0.1 action mirred egress redirect dev sfnic0npf0sf89 || fail "churn add"
+		sf filter add dev sfnic0np0 ingress prio 9 protocol ip flower dst_ip 10.0.0.0/8 \
+			action drop || fail "churn add 2"
+		sf filter del dev sfnic0np0 ingress prio 1 || fail "churn del"
+		sf filter del dev sfnic0np0 ingress prio 9 || fail "churn del 2"
+		churn=$((churn + 1))
+	done
+	wait $rp || fail "replay"
+	grep -q "Actual: 3000 packets sent" "$T/replay.out" || fail "replay: $(cat "$T/replay.out")"
+	[ "$churn" -ge 5 ] || fail "only $churn rule changes happened under traffic"
+	sleep 0.3
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/32768 | jq '.port[].stats.drops.no_consumer')" 1500 "every A frame reached SF 88"
+	expect_eq "$(sf -j -s filter show dev sfnic0np0 ingress | jq '.[] | select(.pref == 5) | .options.actions[0].stats.packets')" 1500 "rule A counted every A frame"
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/65535 | jq '.port[].stats.rx.packets')" 3000 "p0 received everything"
+	echo "rule changes under traffic: $churn rounds of 4" >&2
+	inflight_zero
+	daemon_stop
+}
