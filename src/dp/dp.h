@@ -137,6 +137,14 @@ void dp_set_switchdev(struct dp *dp, bool switchdev);
  * representor. */
 int dp_port_set_xmit(struct dp *dp, uint32_t vport, bool rep, dp_xmit_fn fn, void *ctx);
 
+/* Makes fd the port's host side (a TAP, or any fd that reads and writes one
+ * frame per call, non-blocking): the owning worker reads the frames it
+ * delivers into the eswitch (and sleeps in epoll on it), and frames leaving
+ * through the port are written to it (a full fd counts ring_full drops).
+ * fd -1 detaches.  The caller keeps fd open until detached (or the port is
+ * deleted).  Returns 0, -ENODEV, -EBUSY (another fd is attached) or -errno. */
+int dp_port_set_fd(struct dp *dp, uint32_t vport, bool rep, int fd);
+
 /* Sets the port's MTU: longer frames leaving through it are dropped. */
 int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);
 

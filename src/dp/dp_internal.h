@@ -50,6 +50,7 @@ struct dp_port {
 	struct dp_ring *_Atomic sink;
 	struct dp_ring *_Atomic cap;
 	struct dp_spsc *_Atomic in;     /* host-side input (inject) */
+	_Atomic int fd;                 /* a packet fd (TAP) as host side, or -1 */
 	unsigned owner;                 /* the worker that polls the input */
 	struct dp_queue *q;             /* [nworkers] */
 };
@@ -73,6 +74,7 @@ struct dp_worker {
 	uint32_t ppid;
 	pthread_t thread;
 	int efd;
+	int epfd;                       /* efd and the fds of its ports: its sleep */
 	_Atomic int sleeping;
 	struct esw_emc *emc;
 	struct dp_poll_list *_Atomic polls;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +87,7 @@ void dp_port_init(struct dp *dp, struct dp_port *p, uint32_t vport, bool rep, ui
 	p->domain = domain;
 	p->region = region;
 	p->owner = (vport + (rep ? 1 : 0)) % dp->nw;
+	p->fd = -1;
 }
 
 static int alloc_queues(struct dp *dp, struct dp_vport *v)
@@ -155,7 +157,7 @@ int dp_port_ensure_pools(struct dp *dp, struct dp_port *p)
 
 static void add_poll(struct dp_poll_list *pl, struct dp_port *p)
 {
-	if (atomic_load(&p->in))
+	if (atomic_load(&p->in) || atomic_load(&p->fd) >= 0)
 		pl->p[pl->n++] = p;
 }
 
@@ -231,9 +233,12 @@ struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 
 		w->dp = dp;
 		w->id = i;
-		w->efd = eventfd(0, EFD_CLOEXEC);
+		w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->emc = esw_emc_create();
-		if (w->efd < 0 || !w->emc)
+		if (w->efd < 0 || w->epfd < 0 || !w->emc ||
+		    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->efd,
+			      &(struct epoll_event){ .events = EPOLLIN }))
 			goto fail;
 	}
 	if (alloc_queues(dp, &dp->uplink) || alloc_queues(dp, &dp->pf))
@@ -327,6 +332,8 @@ void dp_destroy(struct dp *dp)
 	for (unsigned i = 0; i < dp->nw; i++) {
 		if (dp->w[i].efd > 0)
 			close(dp->w[i].efd);
+		if (dp->w[i].epfd > 0)
+			close(dp->w[i].epfd);
 		esw_emc_destroy(dp->w[i].emc);
 		free(atomic_load(&dp->w[i].polls));
 	}
@@ -380,7 +387,12 @@ void dp_port_del(struct dp *dp, uint32_t vport)
 
 	if (!p || p == &dp->uplink.port || p == &dp->pf.port)
 		return;
-	had_input = atomic_load(&p->in) || atomic_load(&p->peer->in);
+	had_input = atomic_load(&p->in) || atomic_load(&p->peer->in) ||
+		    atomic_load(&p->fd) >= 0 || atomic_load(&p->peer->fd) >= 0;
+	/* Packet fds stay the caller's; they only leave the workers' epoll. */
+	for (struct dp_port *q = p; q; q = q == p ? p->peer : NULL)
+		if (atomic_load(&q->fd) >= 0)
+			epoll_ctl(dp->w[q->owner].epfd, EPOLL_CTL_DEL, atomic_load(&q->fd), NULL);
 	publish_vport(dp, vport, NULL);
 	if (had_input)
 		dp_rebuild_polls(dp);     /* includes a grace period */
@@ -399,6 +411,40 @@ void dp_set_switchdev(struct dp *dp, bool on)
 {
 	atomic_store(&dp->switchdev, on);
 	esw_fdb_age(dp->fdb, UINT64_MAX, UINT32_MAX);
+}
+
+int dp_port_set_fd(struct dp *dp, uint32_t vport, bool rep, int fd)
+{
+	struct dp_port *p = dp_port_get(dp, vport, rep);
+	struct dp_worker *w;
+	int old, ret;
+
+	if (!p)
+		return -ENODEV;
+	w = &dp->w[p->owner];
+	old = atomic_load(&p->fd);
+	if (fd >= 0 && old >= 0)
+		return -EBUSY;
+	if (fd < 0) {
+		if (old < 0)
+			return 0;
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, old, NULL);
+		atomic_store_explicit(&p->fd, -1, memory_order_release);
+		dp_rebuild_polls(dp);   /* waits a grace period: no worker uses old */
+		return 0;
+	}
+	if ((ret = dp_port_ensure_pools(dp, p)))
+		return ret;
+	atomic_store_explicit(&p->fd, fd, memory_order_release);
+	dp_rebuild_polls(dp);
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){ .events = EPOLLIN })) {
+		ret = -errno;
+		atomic_store_explicit(&p->fd, -1, memory_order_release);
+		dp_rebuild_polls(dp);
+		return ret;
+	}
+	dp_worker_wake(w);
+	return 0;
 }
 
 int dp_port_set_xmit(struct dp *dp, uint32_t vport, bool rep, dp_xmit_fn fn, void *ctx)

@@ -78,8 +78,19 @@ static void capture(struct burst *b, struct dp_port *p, const struct dp_pkt *pkt
 static void flush_one(struct burst *b, struct txq *t)
 {
 	struct dp_port *p = t->port;
+	int fd = atomic_load_explicit(&p->fd, memory_order_acquire);
 
-	if (p->xmit) {
+	if (fd >= 0) {
+		/* A TAP takes one frame per write: the kernel copies it, so the
+		 * buffer goes home right away. */
+		for (unsigned i = 0; i < t->n; i++) {
+			if (write(fd, dp_pkt_data(&t->pkts[i]), t->pkts[i].len) > 0)
+				count_tx(qst(p, b->w), t->pkts[i].len);
+			else
+				qst(p, b->w)->drops[DP_DROP_RING_FULL]++;
+			dp_pkt_free(&t->pkts[i]);
+		}
+	} else if (p->xmit) {
 		for (unsigned i = 0; i < t->n; i++)
 			count_tx(qst(p, b->w), t->pkts[i].len);
 		p->xmit(p->xmit_ctx, b->w->id, t->pkts, t->n);
@@ -151,14 +162,16 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		return;
 	}
-	if (!dst->xmit && !atomic_load_explicit(&dst->sink, memory_order_acquire)) {
+	if (!dst->xmit && !atomic_load_explicit(&dst->sink, memory_order_acquire) &&
+	    atomic_load_explicit(&dst->fd, memory_order_relaxed) < 0) {
 		qst(dst, b->w)->drops[DP_DROP_NO_CONSUMER]++;
 		if (!keep)
 			dp_pkt_free(pkt);
 		return;
 	}
-	/* By reference inside a trust domain (and into host rings, which copy
-	 * anyway); a copy into the destination's own memory otherwise. */
+	/* By reference inside a trust domain (and into host rings and fds,
+	 * which copy anyway); a copy into the destination's own memory
+	 * otherwise. */
 	if (keep || (dst->xmit && pkt->pool->region != dst->region)) {
 		if (!copy_into(b, dst, pkt, &copy)) {
 			qst(dst, b->w)->drops[DP_DROP_NO_BUFFER]++;
@@ -402,6 +415,37 @@ static unsigned poll_input(struct burst *b, struct dp_port *p)
 	return n;
 }
 
+/* Takes frames from a port's packet fd into its pool. */
+static unsigned poll_fd(struct burst *b, struct dp_port *p)
+{
+	int fd = atomic_load_explicit(&p->fd, memory_order_acquire);
+	struct pp_pool *pool = p->q[b->w->id].pool;
+	struct dp_pkt pkts[DP_BURST];
+	unsigned n = 0;
+
+	if (fd < 0 || !pool)
+		return 0;
+	if (__builtin_expect(pool->owner != b->w->ppid, 0))
+		pp_pool_set_owner(pool);
+	while (n < DP_BURST) {
+		uint32_t buf = pp_alloc(pool);
+		ssize_t len;
+
+		if (buf == PP_NO_BUF)
+			break;  /* the frames wait in the fd's queue */
+		pkts[n] = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM };
+		len = read(fd, dp_pkt_data(&pkts[n]), PP_BUF_SIZE - PP_HEADROOM);
+		if (len <= 0) {
+			pp_put(pool, buf);
+			break;  /* EAGAIN: empty */
+		}
+		pkts[n++].len = (uint16_t)len;
+	}
+	if (n)
+		process(b, p, pkts, n);
+	return n;
+}
+
 unsigned dp_worker_pass(struct dp_worker *w)
 {
 	struct dp_poll_list *pl = atomic_load_explicit(&w->polls, memory_order_acquire);
@@ -419,7 +463,7 @@ unsigned dp_worker_pass(struct dp_worker *w)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	w->now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	for (unsigned i = 0; i < pl->n; i++)
-		n += poll_input(&b, pl->p[i]);
+		n += poll_input(&b, pl->p[i]) + poll_fd(&b, pl->p[i]);
 	return n;
 }
 
@@ -455,9 +499,14 @@ void *dp_worker_main(void *arg)
 			 * producer either sees us asleep or we see its frame. */
 			atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
 			if (!dp_worker_pass(w)) {
+				struct epoll_event ev[8];
+
 				rcu_thread_offline();
-				if (read(w->efd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
-					/* interrupted: loop and look again */
+				/* Woken by a producer's eventfd write or a readable
+				 * packet fd; either way, loop and look. */
+				epoll_wait(w->epfd, ev, 8, -1);
+				if (read(w->efd, &v, sizeof(v)) < 0) {
+					/* EAGAIN: a packet fd woke us */
 				}
 				rcu_thread_online();
 			}

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../../src/dp/dp.h"
 
@@ -204,12 +206,55 @@ static void test_goto_loop_and_runt(void **state)
 	dp_destroy(dp);
 }
 
+/* A packet fd (a datagram socketpair stands in for a TAP: one frame per
+ * read and write) as an SF's host side: what the SF sends enters the
+ * eswitch, what leaves through the SF is written to it. */
+static void test_fd_port(void **state)
+{
+	struct dp *dp = mk();
+	struct sink rep = { 0 };
+	int sv[2];
+	uint8_t got[256];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	dp_set_switchdev(dp, true);
+	assert_int_equal(dp_port_add(dp, SF1), 0);
+	assert_int_equal(dp_port_set_fd(dp, SF1, false, sv[0]), 0);
+	assert_int_equal(dp_port_set_fd(dp, SF1, false, sv[1]), -EBUSY);
+	assert_int_equal(dp_port_set_xmit(dp, SF1, true, collect, &rep), 0);
+	/* The SF transmits: a miss, so its representor receives it. */
+	mkframe("\x02\0\0\0\0\x09", "\x02\0\0\0\0\x01", 0x0800);
+	assert_int_equal(write(sv[1], frame, sizeof(frame)), sizeof(frame));
+	assert_int_equal(write(sv[1], frame, 10), 10);          /* a runt */
+	assert_int_equal(dp_poll_once(dp, 0), 2);
+	assert_int_equal(rep.n, 1);
+	assert_memory_equal(rep.first[0], frame, 32);
+	assert_int_equal(drops(dp, SF1, false, DP_DROP_RUNT), 1);
+	/* Sent into the representor: leaves through the SF into the fd. */
+	frame[0] = 0x42;
+	send1(dp, SF1, true);
+	assert_int_equal(read(sv[1], got, sizeof(got)), sizeof(frame));
+	assert_memory_equal(got, frame, sizeof(frame));
+	/* Detached, the SF has no consumer again. */
+	assert_int_equal(dp_port_set_fd(dp, SF1, false, -1), 0);
+	send1(dp, SF1, true);
+	assert_int_equal(drops(dp, SF1, false, DP_DROP_NO_CONSUMER), 1);
+	assert_int_equal(read(sv[1], got, sizeof(got)), -1);
+	dp_port_set_xmit(dp, SF1, true, NULL, NULL);
+	assert_int_equal(dp_inflight(dp), 0);
+	dp_destroy(dp);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_legacy_learning),
 		cmocka_unit_test(test_switchdev_miss_rules_domains),
 		cmocka_unit_test(test_goto_loop_and_runt),
+		cmocka_unit_test(test_fd_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
