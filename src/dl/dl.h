@@ -125,6 +125,17 @@ struct dp;
  * the device (after dl_create restored the ports). */
 void dl_attach_dp(struct dl *dl, struct dp *dp);
 
+/* Turns TAP netdevs on: the PF netdev, representors in switchdev mode and
+ * SF netdevs appear and follow the state from now on.  Returns 0, or
+ * -EPERM/-ENODEV with the reason in why (the rest of sfnic works on). */
+int dl_netdev_enable(struct dl *dl, char *why, size_t len);
+
+/* Removes every netdev (graceful shutdown); call before the datapath goes. */
+void dl_netdev_disable(struct dl *dl);
+
+/* The TAP fd of port index's own netdev or representor, or -1. */
+int dl_netdev_fd(struct dl *dl, uint32_t index, bool rep);
+
 /* The datapath given with dl_attach_dp (NULL before). */
 struct dp *dl_datapath(struct dl *dl);
 

@@ -301,6 +301,7 @@ void dl_destroy(struct dl *dl)
 {
 	if (!dl)
 		return;
+	dl_netdev_disable(dl);
 	dl_port_foreach(dl, detach_sf, dl);
 	tdestroy(dl->ports, free_port);
 	dl_names_destroy(dl);
@@ -515,6 +516,7 @@ int dl_eswitch_set(struct dl *dl, const char *handle, const struct dl_eswitch_re
 	}
 	dl->esw = esw;
 	pf_port_sync(dl);
+	dl_netdev_sync_all(dl);         /* representors come or go */
 	if (esw.mode != old.mode)
 		dl_emit_port(dl, "new", &dl->uplink);
 	return 0;

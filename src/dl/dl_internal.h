@@ -30,8 +30,10 @@ struct dl_port;
 struct dl_sf_aux {
 	struct aux_device sf, eth, zc;
 	struct dl_port *port;
+	struct dl *dl;
 	bool inst_up;           /* auxiliary/sfnic_core.sf.<id> exists */
 	bool eth_added, zc_added;
+	bool eth_bound;         /* the eth driver owns it: the SF netdev exists */
 };
 
 struct dl_port {
@@ -49,7 +51,13 @@ struct dl_port {
 	char rep_name[DL_IFNAMSIZ];
 	char sf_name[DL_IFNAMSIZ];
 	struct dl_sf_aux *aux;  /* while the SF's aux devices exist */
+	/* Netdevs: [DL_ND_OWN] the SF's (or PF's) own, [DL_ND_REP] its
+	 * representor; NULL when absent.  Bits of nd_attached by that index. */
+	struct nd_tap *nd[2];
+	uint8_t nd_attached;
 };
+
+enum { DL_ND_OWN, DL_ND_REP };
 
 struct dl {
 	struct dev *dev;
@@ -68,6 +76,7 @@ struct dl {
 	void *notify_arg;
 	bool restoring;          /* replaying the store: no notifications */
 	struct dp *dp;           /* NULL until dl_attach_dp */
+	bool nd_on;              /* TAP netdevs are wanted and possible */
 };
 
 /* A reserved netdev name. */
@@ -79,6 +88,13 @@ struct dl_name {
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* dl_netdev.c: makes a port's netdevs match what its state asks for
+ * (create, attach to the datapath, remove).  No-ops unless netdevs are on. */
+void dl_netdev_port_sync(struct dl *dl, struct dl_port *p);
+void dl_netdev_sync_all(struct dl *dl);
+/* Removes a port's netdevs (port deletion, shutdown). */
+void dl_netdev_port_close(struct dl *dl, struct dl_port *p);
 
 /* dl_core.c */
 int dl_errf(struct dl_err *err, int errnum, const char *fmt, ...)

@@ -384,6 +384,7 @@ int dl_port_add(struct dl *dl, const char *handle, const struct dl_port_add_req 
 		free(p);
 		return ret;
 	}
+	dl_netdev_port_sync(dl, p);     /* its representor appears */
 	dl_emit_port(dl, "new", p);
 	*out = json_object();
 	add_port(dl, *out, p);
@@ -408,6 +409,7 @@ int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err)
 		return dl_errf(err, EBUSY, "SF is still attached (device status %s)",
 			       dev_status_str(st));
 	dl_process_events(dl);
+	dl_netdev_port_close(dl, p);
 	if (store_port_del(dl->st, p->index))
 		dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	dl_emit_port(dl, "del", p);

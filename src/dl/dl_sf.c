@@ -43,11 +43,30 @@ static int class_probe(struct aux_device *adev, const char *match)
 
 static void class_remove(struct aux_device *adev) { (void)adev; }
 
+/* The eth driver: binding it is what makes the SF's netdev appear. */
+static int eth_probe(struct aux_device *adev, const char *match)
+{
+	struct dl_sf_aux *a = adev->parent_priv;
+
+	class_probe(adev, match);
+	a->eth_bound = true;
+	dl_netdev_port_sync(a->dl, a->port);
+	return 0;
+}
+
+static void eth_remove(struct aux_device *adev)
+{
+	struct dl_sf_aux *a = adev->parent_priv;
+
+	a->eth_bound = false;
+	dl_netdev_port_sync(a->dl, a->port);
+}
+
 static const char *const eth_ids[] = { DL_AUX_MOD ".eth", NULL };
 static const char *const zc_ids[] = { DL_AUX_MOD ".zc", NULL };
 static const struct aux_driver eth_driver = {
 	.name = DL_AUX_MOD ".eth", .id_table = eth_ids,
-	.probe = class_probe, .remove = class_remove,
+	.probe = eth_probe, .remove = eth_remove,
 };
 static const struct aux_driver zc_driver = {
 	.name = DL_AUX_MOD ".zc", .id_table = zc_ids,
@@ -153,6 +172,7 @@ static void sf_aux_create(struct dl *dl, struct dl_port *p)
 	if (!a)
 		return;
 	a->port = p;
+	a->dl = dl;
 	if (aux_device_init(&a->sf, DL_AUX_MOD, "sf", p->aux_id)) {
 		free(a);
 		return;
@@ -217,6 +237,7 @@ int dl_sf_handle_event(struct dl *dl, const struct dev_eqe *eqe)
 	default:
 		break;
 	}
+	dl_netdev_port_sync(dl, p);     /* its representor follows the vport */
 	return 1;
 }
 

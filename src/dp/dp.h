@@ -137,13 +137,33 @@ void dp_set_switchdev(struct dp *dp, bool switchdev);
  * representor. */
 int dp_port_set_xmit(struct dp *dp, uint32_t vport, bool rep, dp_xmit_fn fn, void *ctx);
 
-/* Makes fd the port's host side (a TAP, or any fd that reads and writes one
- * frame per call, non-blocking): the owning worker reads the frames it
- * delivers into the eswitch (and sleeps in epoll on it), and frames leaving
- * through the port are written to it (a full fd counts ring_full drops).
- * fd -1 detaches.  The caller keeps fd open until detached (or the port is
- * deleted).  Returns 0, -ENODEV, -EBUSY (another fd is attached) or -errno. */
-int dp_port_set_fd(struct dp *dp, uint32_t vport, bool rep, int fd);
+/*
+ * A backend is a port's host side that moves frames in bursts: a TAP, an
+ * AF_XDP or AF_PACKET socket.  The port's owning worker calls rx_burst; any
+ * worker may call tx_burst (a backend serialises it if it must).  Both run
+ * on the packet path: no allocation, no locks a worker can wait on.
+ */
+struct dp_backend {
+	/* Receives up to max frames into buffers of pool (the worker's queue
+	 * pool of the port): pp_alloc, fill, set pkts[i].  Returns the count. */
+	unsigned (*rx_burst)(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, unsigned max);
+	/* Transmits n frames and frees (or keeps, then frees) each.  Returns how
+	 * many of the first frames went out (a prefix of the burst); the
+	 * datapath counts the rest as ring_full drops.  The backend frees them
+	 * all either way. */
+	unsigned (*tx_burst)(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n);
+	/* Readable when rx_burst has frames; the owner sleeps in epoll on it. */
+	int fd;
+	/* tx_burst copies the frames out (a syscall write): frames from any
+	 * trust domain may be handed over without the domain-crossing copy. */
+	bool tx_copies;
+};
+
+/* Makes be (with its ctx) the port's host side; NULL detaches.  be and ctx
+ * must stay valid until detached or the port is deleted.  Returns 0,
+ * -ENODEV, -EBUSY (another backend is attached) or -errno. */
+int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp_backend *be,
+			void *ctx);
 
 /* Sets the port's MTU: longer frames leaving through it are dropped. */
 int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);

@@ -50,7 +50,8 @@ struct dp_port {
 	struct dp_ring *_Atomic sink;
 	struct dp_ring *_Atomic cap;
 	struct dp_spsc *_Atomic in;     /* host-side input (inject) */
-	_Atomic int fd;                 /* a packet fd (TAP) as host side, or -1 */
+	const struct dp_backend *_Atomic be;    /* host side in bursts, or NULL */
+	void *be_ctx;
 	unsigned owner;                 /* the worker that polls the input */
 	struct dp_queue *q;             /* [nworkers] */
 };

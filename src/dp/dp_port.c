@@ -87,7 +87,6 @@ void dp_port_init(struct dp *dp, struct dp_port *p, uint32_t vport, bool rep, ui
 	p->domain = domain;
 	p->region = region;
 	p->owner = (vport + (rep ? 1 : 0)) % dp->nw;
-	p->fd = -1;
 }
 
 static int alloc_queues(struct dp *dp, struct dp_vport *v)
@@ -157,7 +156,7 @@ int dp_port_ensure_pools(struct dp *dp, struct dp_port *p)
 
 static void add_poll(struct dp_poll_list *pl, struct dp_port *p)
 {
-	if (atomic_load(&p->in) || atomic_load(&p->fd) >= 0)
+	if (atomic_load(&p->in) || atomic_load(&p->be))
 		pl->p[pl->n++] = p;
 }
 
@@ -388,11 +387,11 @@ void dp_port_del(struct dp *dp, uint32_t vport)
 	if (!p || p == &dp->uplink.port || p == &dp->pf.port)
 		return;
 	had_input = atomic_load(&p->in) || atomic_load(&p->peer->in) ||
-		    atomic_load(&p->fd) >= 0 || atomic_load(&p->peer->fd) >= 0;
-	/* Packet fds stay the caller's; they only leave the workers' epoll. */
+		    atomic_load(&p->be) || atomic_load(&p->peer->be);
+	/* Backends stay the caller's; their fds only leave the workers' epoll. */
 	for (struct dp_port *q = p; q; q = q == p ? p->peer : NULL)
-		if (atomic_load(&q->fd) >= 0)
-			epoll_ctl(dp->w[q->owner].epfd, EPOLL_CTL_DEL, atomic_load(&q->fd), NULL);
+		if (atomic_load(&q->be) && atomic_load(&q->be)->fd >= 0)
+			epoll_ctl(dp->w[q->owner].epfd, EPOLL_CTL_DEL, atomic_load(&q->be)->fd, NULL);
 	publish_vport(dp, vport, NULL);
 	if (had_input)
 		dp_rebuild_polls(dp);     /* includes a grace period */
@@ -413,33 +412,39 @@ void dp_set_switchdev(struct dp *dp, bool on)
 	esw_fdb_age(dp->fdb, UINT64_MAX, UINT32_MAX);
 }
 
-int dp_port_set_fd(struct dp *dp, uint32_t vport, bool rep, int fd)
+int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp_backend *be,
+			void *ctx)
 {
 	struct dp_port *p = dp_port_get(dp, vport, rep);
+	const struct dp_backend *old;
 	struct dp_worker *w;
-	int old, ret;
+	int ret;
 
 	if (!p)
 		return -ENODEV;
 	w = &dp->w[p->owner];
-	old = atomic_load(&p->fd);
-	if (fd >= 0 && old >= 0)
+	old = atomic_load(&p->be);
+	if (be && old)
 		return -EBUSY;
-	if (fd < 0) {
-		if (old < 0)
+	if (!be) {
+		if (!old)
 			return 0;
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, old, NULL);
-		atomic_store_explicit(&p->fd, -1, memory_order_release);
+		if (old->fd >= 0)
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, old->fd, NULL);
+		atomic_store_explicit(&p->be, NULL, memory_order_release);
 		dp_rebuild_polls(dp);   /* waits a grace period: no worker uses old */
+		p->be_ctx = NULL;
 		return 0;
 	}
 	if ((ret = dp_port_ensure_pools(dp, p)))
 		return ret;
-	atomic_store_explicit(&p->fd, fd, memory_order_release);
+	p->be_ctx = ctx;
+	atomic_store_explicit(&p->be, be, memory_order_release);
 	dp_rebuild_polls(dp);
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){ .events = EPOLLIN })) {
+	if (be->fd >= 0 &&
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, be->fd, &(struct epoll_event){ .events = EPOLLIN })) {
 		ret = -errno;
-		atomic_store_explicit(&p->fd, -1, memory_order_release);
+		atomic_store_explicit(&p->be, NULL, memory_order_release);
 		dp_rebuild_polls(dp);
 		return ret;
 	}

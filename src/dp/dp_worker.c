@@ -78,18 +78,18 @@ static void capture(struct burst *b, struct dp_port *p, const struct dp_pkt *pkt
 static void flush_one(struct burst *b, struct txq *t)
 {
 	struct dp_port *p = t->port;
-	int fd = atomic_load_explicit(&p->fd, memory_order_acquire);
+	const struct dp_backend *be = atomic_load_explicit(&p->be, memory_order_acquire);
 
-	if (fd >= 0) {
-		/* A TAP takes one frame per write: the kernel copies it, so the
-		 * buffer goes home right away. */
-		for (unsigned i = 0; i < t->n; i++) {
-			if (write(fd, dp_pkt_data(&t->pkts[i]), t->pkts[i].len) > 0)
-				count_tx(qst(p, b->w), t->pkts[i].len);
-			else
-				qst(p, b->w)->drops[DP_DROP_RING_FULL]++;
-			dp_pkt_free(&t->pkts[i]);
-		}
+	if (be) {
+		uint16_t lens[DP_BURST];
+		unsigned sent;
+
+		for (unsigned i = 0; i < t->n; i++)
+			lens[i] = t->pkts[i].len;
+		sent = be->tx_burst(p->be_ctx, b->w->id, t->pkts, t->n);
+		for (unsigned i = 0; i < sent; i++)
+			count_tx(qst(p, b->w), lens[i]);
+		qst(p, b->w)->drops[DP_DROP_RING_FULL] += t->n - sent;
 	} else if (p->xmit) {
 		for (unsigned i = 0; i < t->n; i++)
 			count_tx(qst(p, b->w), t->pkts[i].len);
@@ -162,17 +162,18 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		return;
 	}
-	if (!dst->xmit && !atomic_load_explicit(&dst->sink, memory_order_acquire) &&
-	    atomic_load_explicit(&dst->fd, memory_order_relaxed) < 0) {
+	const struct dp_backend *be = atomic_load_explicit(&dst->be, memory_order_acquire);
+
+	if (!dst->xmit && !be && !atomic_load_explicit(&dst->sink, memory_order_acquire)) {
 		qst(dst, b->w)->drops[DP_DROP_NO_CONSUMER]++;
 		if (!keep)
 			dp_pkt_free(pkt);
 		return;
 	}
-	/* By reference inside a trust domain (and into host rings and fds,
-	 * which copy anyway); a copy into the destination's own memory
-	 * otherwise. */
-	if (keep || (dst->xmit && pkt->pool->region != dst->region)) {
+	/* By reference inside a trust domain (and into host rings and
+	 * backends that copy anyway); a copy into the destination's own
+	 * memory otherwise. */
+	if (keep || ((dst->xmit || (be && !be->tx_copies)) && pkt->pool->region != dst->region)) {
 		if (!copy_into(b, dst, pkt, &copy)) {
 			qst(dst, b->w)->drops[DP_DROP_NO_BUFFER]++;
 			if (!keep)
@@ -415,32 +416,19 @@ static unsigned poll_input(struct burst *b, struct dp_port *p)
 	return n;
 }
 
-/* Takes frames from a port's packet fd into its pool. */
-static unsigned poll_fd(struct burst *b, struct dp_port *p)
+/* Takes a burst from a port's backend. */
+static unsigned poll_backend(struct burst *b, struct dp_port *p)
 {
-	int fd = atomic_load_explicit(&p->fd, memory_order_acquire);
+	const struct dp_backend *be = atomic_load_explicit(&p->be, memory_order_acquire);
 	struct pp_pool *pool = p->q[b->w->id].pool;
 	struct dp_pkt pkts[DP_BURST];
-	unsigned n = 0;
+	unsigned n;
 
-	if (fd < 0 || !pool)
+	if (!be || !be->rx_burst || !pool)
 		return 0;
 	if (__builtin_expect(pool->owner != b->w->ppid, 0))
 		pp_pool_set_owner(pool);
-	while (n < DP_BURST) {
-		uint32_t buf = pp_alloc(pool);
-		ssize_t len;
-
-		if (buf == PP_NO_BUF)
-			break;  /* the frames wait in the fd's queue */
-		pkts[n] = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM };
-		len = read(fd, dp_pkt_data(&pkts[n]), PP_BUF_SIZE - PP_HEADROOM);
-		if (len <= 0) {
-			pp_put(pool, buf);
-			break;  /* EAGAIN: empty */
-		}
-		pkts[n++].len = (uint16_t)len;
-	}
+	n = be->rx_burst(p->be_ctx, pool, pkts, DP_BURST);
 	if (n)
 		process(b, p, pkts, n);
 	return n;
@@ -463,7 +451,7 @@ unsigned dp_worker_pass(struct dp_worker *w)
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	w->now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	for (unsigned i = 0; i < pl->n; i++)
-		n += poll_input(&b, pl->p[i]) + poll_fd(&b, pl->p[i]);
+		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]);
 	return n;
 }
 

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <sys/timerfd.h>
 #include "../dp/dp.h"
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 		"                      once and writes what it transmits to OUT\n"
 		"  --workers N       datapath worker threads (default 1, at most 16)\n"
 		"  --fdb-aging SEC   legacy mode MAC aging time (default 300)\n"
+		"  --netdevs auto|off  TAP netdevs for the PF, representors and SFs\n"
+		"                    (auto: when CAP_NET_ADMIN allows; default auto)\n"
 		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
 		"  -h, --help        this text\n");
 }
@@ -66,10 +69,12 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "fdb-aging", required_argument, NULL, 'a' },
+		{ "netdevs", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *run_opt = NULL, *state_opt = NULL, *uplink = "null", *name = "sfnic0";
+	bool netdevs = true;
 	char run_dir[4096], state_dir[4096], sock[4096], lock[4200], err[512];
 	struct dl_err dlerr = { { 0 } };
 	struct store *st = NULL;
@@ -90,6 +95,13 @@ int main(int argc, char **argv)
 		case 's': state_opt = optarg; break;
 		case 'u': uplink = optarg; break;
 		case 'n': name = optarg; break;
+		case 'N':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "off")) {
+				util_log(UTIL_ERR, "--netdevs: \"%s\" is not auto or off", optarg);
+				return 2;
+			}
+			netdevs = !strcmp(optarg, "auto");
+			break;
 		case 'w':
 		case 'a': {
 			char *end;
@@ -180,12 +192,13 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "cannot set up the housekeeping timer: %s", strerror(errno));
 		goto out;
 	}
+	if (netdevs && dl_netdev_enable(dl, err, sizeof(err)))
+		util_log(UTIL_INFO, "%s: TAP netdevs, AF_XDP and netns moves are unavailable "
+			 "(they need CAP_NET_ADMIN); the devlink model works in full",
+			 geteuid() ? "not root" : err);
 	util_log(UTIL_INFO, "sfnic/%s ready: %u SFs restored, uplink %s, %u worker%s, socket %s, "
 		 "state %s", name, dl_sf_count(dl), uplink, dpcfg.workers,
 		 dpcfg.workers == 1 ? "" : "s", sock, state_dir);
-	if (geteuid() != 0)
-		util_log(UTIL_INFO, "not root: TAP netdevs, AF_XDP and netns moves are unavailable "
-			 "(they need CAP_NET_ADMIN); the devlink model works in full");
 	ret = api_run(api) ? 1 : 0;
 out:
 	api_destroy(api);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../src/dp/dp.h"
+#include "../../src/nd/nd.h"
 
 #define SF1 0x8000u
 #define SF2 0x8001u
@@ -206,8 +207,8 @@ static void test_goto_loop_and_runt(void **state)
 	dp_destroy(dp);
 }
 
-/* A packet fd (a datagram socketpair stands in for a TAP: one frame per
- * read and write) as an SF's host side: what the SF sends enters the
+/* A TAP backend as an SF's host side (a datagram socketpair stands in for
+ * the TAP: one frame per read and write): what the SF sends enters the
  * eswitch, what leaves through the SF is written to it. */
 static void test_fd_port(void **state)
 {
@@ -218,10 +219,13 @@ static void test_fd_port(void **state)
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct nd_tap *tap = nd_tap_wrap(sv[0], "test0");
+
+	assert_non_null(tap);
 	dp_set_switchdev(dp, true);
 	assert_int_equal(dp_port_add(dp, SF1), 0);
-	assert_int_equal(dp_port_set_fd(dp, SF1, false, sv[0]), 0);
-	assert_int_equal(dp_port_set_fd(dp, SF1, false, sv[1]), -EBUSY);
+	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap), tap), 0);
+	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap), tap), -EBUSY);
 	assert_int_equal(dp_port_set_xmit(dp, SF1, true, collect, &rep), 0);
 	/* The SF transmits: a miss, so its representor receives it. */
 	mkframe("\x02\0\0\0\0\x09", "\x02\0\0\0\0\x01", 0x0800);
@@ -237,14 +241,14 @@ static void test_fd_port(void **state)
 	assert_int_equal(read(sv[1], got, sizeof(got)), sizeof(frame));
 	assert_memory_equal(got, frame, sizeof(frame));
 	/* Detached, the SF has no consumer again. */
-	assert_int_equal(dp_port_set_fd(dp, SF1, false, -1), 0);
+	assert_int_equal(dp_port_set_backend(dp, SF1, false, NULL, NULL), 0);
 	send1(dp, SF1, true);
 	assert_int_equal(drops(dp, SF1, false, DP_DROP_NO_CONSUMER), 1);
 	assert_int_equal(read(sv[1], got, sizeof(got)), -1);
 	dp_port_set_xmit(dp, SF1, true, NULL, NULL);
 	assert_int_equal(dp_inflight(dp), 0);
 	dp_destroy(dp);
-	close(sv[0]);
+	nd_tap_destroy(tap);
 	close(sv[1]);
 }
 

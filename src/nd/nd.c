@@ -1,0 +1,183 @@
+/*
+ * nd.c - TAP netdevices.
+ */
+#include "nd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define CAP_NET_ADMIN_BIT 12
+
+struct nd_tap {
+	int fd;
+	char name[16];
+	struct dp_backend be;
+};
+
+/* One read per frame: TAP has no batched receive (vnet_hdr GSO is how the
+ * kernel amortises it, not done yet). */
+static unsigned tap_rx(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, unsigned max)
+{
+	struct nd_tap *t = ctx;
+	unsigned n = 0;
+
+	while (n < max) {
+		uint32_t buf = pp_alloc(pool);
+		ssize_t len;
+
+		if (buf == PP_NO_BUF)
+			break;  /* the frames wait in the TAP's queue */
+		pkts[n] = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM };
+		len = read(t->fd, dp_pkt_data(&pkts[n]), PP_BUF_SIZE - PP_HEADROOM);
+		if (len <= 0) {
+			pp_put(pool, buf);
+			break;  /* EAGAIN: empty */
+		}
+		pkts[n++].len = (uint16_t)len;
+	}
+	return n;
+}
+
+/* The kernel copies each frame on write, so buffers go home at once. */
+static unsigned tap_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
+{
+	struct nd_tap *t = ctx;
+	unsigned sent = 0;
+	bool ok = true;
+
+	(void)worker;
+	for (unsigned i = 0; i < n; i++) {
+		/* A netdev that is down refuses frames (EIO); a full queue,
+		 * EAGAIN.  Either way the rest of the burst is dropped. */
+		if (ok && write(t->fd, dp_pkt_data(&pkts[i]), pkts[i].len) > 0)
+			sent++;
+		else
+			ok = false;
+		dp_pkt_free(&pkts[i]);
+	}
+	return sent;
+}
+
+struct nd_tap *nd_tap_wrap(int fd, const char *name)
+{
+	struct nd_tap *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		close(fd);
+		return NULL;
+	}
+	t->fd = fd;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->be = (struct dp_backend){ .rx_burst = tap_rx, .tx_burst = tap_tx, .fd = fd,
+				     .tx_copies = true };
+	return t;
+}
+
+const struct dp_backend *nd_tap_backend(const struct nd_tap *t) { return &t->be; }
+const char *nd_tap_name(const struct nd_tap *t) { return t->name; }
+int nd_tap_fd(const struct nd_tap *t) { return t->fd; }
+
+
+int nd_probe(char *why, size_t len)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned long long eff = 0;
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!(eff & (1ull << CAP_NET_ADMIN_BIT))) {
+		snprintf(why, len, "no CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK)) {
+		snprintf(why, len, "/dev/net/tun: %s", strerror(errno));
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int set_mac_fd(int fd, const uint8_t mac[6])
+{
+	struct ifreq ifr = { 0 };
+
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	return ioctl(fd, SIOCSIFHWADDR, &ifr) ? -errno : 0;
+}
+
+struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu, char *err,
+			     size_t errlen)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd, sock, ret;
+
+	if (strlen(name) >= IFNAMSIZ) {
+		snprintf(err, errlen, "netdev name \"%s\" is too long", name);
+		return NULL;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "/dev/net/tun: %s", strerror(errno));
+		return NULL;
+	}
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		snprintf(err, errlen, "cannot create netdev %s: %s", name, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (mac && (ret = set_mac_fd(fd, mac))) {
+		snprintf(err, errlen, "netdev %s: cannot set hw_addr: %s", name, strerror(-ret));
+		close(fd);
+		return NULL;
+	}
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ifr = (struct ifreq){ .ifr_mtu = mtu };
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
+	if (sock < 0 || ioctl(sock, SIOCSIFMTU, &ifr)) {
+		snprintf(err, errlen, "netdev %s: cannot set mtu %u: %s", name, mtu, strerror(errno));
+		if (sock >= 0)
+			close(sock);
+		close(fd);
+		return NULL;
+	}
+	close(sock);
+	struct nd_tap *t = nd_tap_wrap(fd, name);
+
+	if (!t)
+		snprintf(err, errlen, "out of memory");
+	return t;
+}
+
+int nd_tap_set_carrier(struct nd_tap *t, bool on)
+{
+	int v = on;
+
+	return ioctl(t->fd, TUNSETCARRIER, &v) ? -errno : 0;
+}
+
+int nd_tap_set_mac(struct nd_tap *t, const uint8_t mac[6])
+{
+	return set_mac_fd(t->fd, mac);
+}
+
+void nd_tap_destroy(struct nd_tap *t)
+{
+	if (!t)
+		return;
+	close(t->fd);
+	free(t);
+}

@@ -1,0 +1,55 @@
+/*
+ * nd.h - Linux netdevices for sfnic's ports: TAP devices.
+ *
+ * A TAP is the host side of a port: what the kernel transmits on the netdev
+ * is a frame the datapath reads; a frame the datapath writes is the
+ * netdev's receive.  nd gives each TAP a datapath backend (dp_backend) that
+ * reads and writes one frame per call on the non-blocking fd.
+ * Creating a TAP needs CAP_NET_ADMIN; nd_probe() says whether this process
+ * may.
+ */
+#ifndef SFNIC_ND_H
+#define SFNIC_ND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../dp/dp.h"
+
+struct nd_tap;
+
+/* 0 when this process may create TAP netdevs; -EPERM (no CAP_NET_ADMIN)
+ * or -ENODEV (no /dev/net/tun) otherwise, with the reason in why. */
+int nd_probe(char *why, size_t len);
+
+/* Creates TAP netdev name (at most 15 characters) in the calling thread's
+ * network namespace, with hw_addr mac (NULL: the kernel's random one) and
+ * MTU mtu.  It stays administratively down, as a new netdev does.  Returns
+ * NULL with a one-line reason in err. */
+struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu, char *err,
+			     size_t errlen);
+
+/* Wraps an fd that is already a TAP (or any non-blocking fd that carries
+ * one frame per read and write, such as a datagram socket).  nd owns the fd
+ * afterwards.  NULL when out of memory (the fd is then closed). */
+struct nd_tap *nd_tap_wrap(int fd, const char *name);
+
+/* The TAP's datapath backend; its ctx is the nd_tap itself. */
+const struct dp_backend *nd_tap_backend(const struct nd_tap *t);
+
+/* The netdev's name and fd. */
+const char *nd_tap_name(const struct nd_tap *t);
+int nd_tap_fd(const struct nd_tap *t);
+
+/* Sets the carrier (TUNSETCARRIER): the netdev's operstate follows it. */
+int nd_tap_set_carrier(struct nd_tap *t, bool on);
+
+/* Sets the hw_addr through the fd, which works wherever the netdev lives. */
+int nd_tap_set_mac(struct nd_tap *t, const uint8_t mac[6]);
+
+/* Closes the fd (the netdev disappears, from whatever namespace it is in,
+ * unless another process holds it) and frees t. */
+void nd_tap_destroy(struct nd_tap *t);
+
+#endif
