@@ -32,12 +32,17 @@ unit() {
 
 e2e() {
 	local pattern=${1:-.}
+	NETNS=()
+	[ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null && NETNS=(unshare -n --)
 	for file in tests/e2e/test_*.sh; do
 		for fn in $(grep -o '^test_[a-z0-9_]*' "$file"); do
 			echo "$fn" | grep -q -- "$pattern" || continue
 			T=$(mktemp -d /tmp/sfnic-e2e.XXXXXX)
-			( export T BIN=${BIN:-build-san}; . tests/e2e/lib.sh; . "$file"
-			  trap 'daemon_kill9' EXIT; "$fn" ) >"$T.out" 2>&1
+			# As root each test gets a network namespace of its own: its
+			# netdevs are private and vanish with it.
+			"${NETNS[@]}" bash -c 'export T="$1" BIN="$2"; . tests/e2e/lib.sh; . "$3"
+				trap "daemon_kill9; ns_cleanup" EXIT; "$4"' _ "$T" "${BIN:-build-san}" \
+				"$file" "$fn" >"$T.out" 2>&1
 			rc=$?
 			[ "$rc" -eq 0 ] || { cat "$T.out"; tail -20 "$T/sfnicd.log" 2>/dev/null; }
 			record "e2e $(basename "$file" .sh):$fn" "$rc"

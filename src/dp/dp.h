@@ -149,9 +149,11 @@ struct dp_backend {
 	unsigned (*rx_burst)(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, unsigned max);
 	/* Transmits n frames and frees (or keeps, then frees) each.  Returns how
 	 * many of the first frames went out (a prefix of the burst); the
-	 * datapath counts the rest as ring_full drops.  The backend frees them
-	 * all either way. */
-	unsigned (*tx_burst)(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n);
+	 * datapath counts the rest as drops for *why, which is
+	 * DP_DROP_RING_FULL unless the backend says otherwise (a netdev that
+	 * is down: DP_DROP_NO_CONSUMER).  The backend frees them all. */
+	unsigned (*tx_burst)(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n,
+			     enum dp_drop *why);
 	/* Readable when rx_burst has frames; the owner sleeps in epoll on it. */
 	int fd;
 	/* tx_burst copies the frames out (a syscall write): frames from any

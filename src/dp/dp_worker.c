@@ -81,15 +81,16 @@ static void flush_one(struct burst *b, struct txq *t)
 	const struct dp_backend *be = atomic_load_explicit(&p->be, memory_order_acquire);
 
 	if (be) {
+		enum dp_drop why = DP_DROP_RING_FULL;
 		uint16_t lens[DP_BURST];
 		unsigned sent;
 
 		for (unsigned i = 0; i < t->n; i++)
 			lens[i] = t->pkts[i].len;
-		sent = be->tx_burst(p->be_ctx, b->w->id, t->pkts, t->n);
+		sent = be->tx_burst(p->be_ctx, b->w->id, t->pkts, t->n, &why);
 		for (unsigned i = 0; i < sent; i++)
 			count_tx(qst(p, b->w), lens[i]);
-		qst(p, b->w)->drops[DP_DROP_RING_FULL] += t->n - sent;
+		qst(p, b->w)->drops[why] += t->n - sent;
 	} else if (p->xmit) {
 		for (unsigned i = 0; i < t->n; i++)
 			count_tx(qst(p, b->w), t->pkts[i].len);

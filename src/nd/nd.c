@@ -48,7 +48,8 @@ static unsigned tap_rx(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, uns
 }
 
 /* The kernel copies each frame on write, so buffers go home at once. */
-static unsigned tap_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
+static unsigned tap_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n,
+		       enum dp_drop *why)
 {
 	struct nd_tap *t = ctx;
 	unsigned sent = 0;
@@ -56,12 +57,16 @@ static unsigned tap_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned
 
 	(void)worker;
 	for (unsigned i = 0; i < n; i++) {
-		/* A netdev that is down refuses frames (EIO); a full queue,
-		 * EAGAIN.  Either way the rest of the burst is dropped. */
-		if (ok && write(t->fd, dp_pkt_data(&pkts[i]), pkts[i].len) > 0)
+		/* A netdev that is down refuses frames (EIO): nobody consumes
+		 * them.  A full queue says EAGAIN.  Either way the rest of the
+		 * burst is dropped. */
+		if (ok && write(t->fd, dp_pkt_data(&pkts[i]), pkts[i].len) > 0) {
 			sent++;
-		else
+		} else if (ok) {
 			ok = false;
+			if (errno == EIO)
+				*why = DP_DROP_NO_CONSUMER;
+		}
 		dp_pkt_free(&pkts[i]);
 	}
 	return sent;

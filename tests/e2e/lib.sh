@@ -69,3 +69,19 @@ expect_err() {
 }
 
 jget() { jq -r "$1"; }
+
+# ns_add NAME: a named network namespace (unique per test), removed at exit.
+ns_add() {
+	ip netns add "$1" || fail "ip netns add $1"
+	NSES="$NSES $1"
+}
+
+ns_cleanup() {
+	for n in $NSES; do ip netns del "$n" 2>/dev/null; done
+	NSES=
+}
+
+# need_root: netdev tests need CAP_NET_ADMIN (CI runs as root).
+need_root() {
+	[ "$(id -u)" = 0 ] || fail "this test needs root (TAP netdevs, network namespaces)"
+}

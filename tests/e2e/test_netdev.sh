@@ -1,0 +1,121 @@
+# test_netdev.sh - SF and representor netdevs (TAP) in network namespaces:
+# containers talk through the eswitch.  Needs root (CI runs as root); each
+# test runs in a network namespace of its own.
+
+# two_sfs: switchdev, SFs 88 and 89 active with known MACs, their netdevs
+# moved into namespaces $NA and $NB with 10.9.0.1 and 10.9.0.2.
+two_sfs() {
+	NA=sfa$$ NB=sfb$$
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
+	for n in 88 89; do
+		sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum $n >/dev/null || fail "port add $n"
+	done
+	sf port function set sfnic/sfnic0/32768 hw_addr 02:00:00:00:00:88 state active || fail "activate 88"
+	sf port function set sfnic/sfnic0/32769 hw_addr 02:00:00:00:00:89 state active || fail "activate 89"
+	ns_add $NA
+	ns_add $NB
+	ip link set sfnic0S88 netns $NA || fail "move sfnic0S88"
+	ip link set sfnic0S89 netns $NB || fail "move sfnic0S89"
+	ip -n $NA addr add 10.9.0.1/24 dev sfnic0S88
+	ip -n $NB addr add 10.9.0.2/24 dev sfnic0S89
+	ip -n $NA link set sfnic0S88 up
+	ip -n $NB link set sfnic0S89 up
+}
+
+# pings N: true when N pings from A to B all come back (5 s at most).
+pings() { ip netns exec $NA ping -q -c "$1" -i 0.2 -w 5 10.9.0.2 >/dev/null 2>&1; }
+
+redirect_both() {
+	sf filter add dev sfnic0npf0sf88 ingress prio 1 flower \
+		action mirred egress redirect dev sfnic0npf0sf89 || fail "rule 88->89"
+	sf filter add dev sfnic0npf0sf89 ingress prio 1 flower \
+		action mirred egress redirect dev sfnic0npf0sf88 || fail "rule 89->88"
+}
+
+test_netdevs_follow_the_state() {
+	need_root
+	daemon_start
+	# The PF netdev exists in both modes; representors in switchdev only.
+	ip link show sfnic0 >/dev/null 2>&1 || fail "no PF netdev sfnic0 in legacy mode"
+	ip link show sfnic0np0 >/dev/null 2>&1 && fail "a representor in legacy mode"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev
+	for n in sfnic0 sfnic0np0 sfnic0npf0; do
+		ip link show $n >/dev/null 2>&1 || fail "no netdev $n in switchdev mode"
+	done
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 88 >/dev/null
+	ip link show sfnic0npf0sf88 >/dev/null 2>&1 || fail "no representor after port add"
+	ip link show sfnic0S88 >/dev/null 2>&1 && fail "SF netdev before activation"
+	sf port function set sfnic/sfnic0/32768 hw_addr 02:00:00:00:00:58 state active
+	expect_eq "$(ip -j link show sfnic0S88 | jq -r '.[0].address')" 02:00:00:00:00:58 "SF netdev hw_addr"
+	expect_eq "$(ip -j link show sfnic0S88 | jq -r '.[0].mtu')" 1500 "SF netdev mtu"
+	ip link set sfnic0S88 up
+	expect_eq "$(ip -j link show sfnic0S88 | jq -r '.[0].flags | index("LOWER_UP") != null')" true "carrier on"
+	sf port function set sfnic/sfnic0/32768 state inactive
+	ip link show sfnic0S88 >/dev/null 2>&1 && fail "SF netdev after deactivation"
+	ip link show sfnic0npf0sf88 >/dev/null 2>&1 || fail "representor went with activation"
+	sf port del sfnic/sfnic0/32768
+	ip link show sfnic0npf0sf88 >/dev/null 2>&1 && fail "representor after port del"
+	sf dev eswitch set sfnic/sfnic0 mode legacy
+	ip link show sfnic0np0 >/dev/null 2>&1 && fail "representor after legacy"
+	ip link show sfnic0 >/dev/null 2>&1 || fail "PF netdev went with switchdev"
+	daemon_stop
+	ip link show sfnic0 >/dev/null 2>&1 && fail "PF netdev after the daemon stopped"
+	true
+}
+
+test_two_sfs_connected_by_rules() {
+	need_root
+	daemon_start
+	two_sfs
+	# No rules: nothing flows between SFs; the misses go to the representors.
+	ip link set sfnic0npf0sf88 up
+	timeout 10 tcpdump -c 1 -eni sfnic0npf0sf88 arp >"$T/rep.txt" 2>/dev/null &
+	tp=$!
+	sleep 0.5
+	pings 1 && fail "ping without rules"
+	wait $tp
+	grep -q "Request who-has 10.9.0.2 tell 10.9.0.1" "$T/rep.txt" || fail "tcpdump on the representor: $(cat "$T/rep.txt")"
+	[ "$(sf -j -s port show sfnic/sfnic0/32768 | jq '.port[].rep_stats.tx.packets')" -ge 1 ] || fail "representor counted no misses"
+	# Redirect rules both ways: ping and TCP work.
+	redirect_both
+	pings 3 || fail "ping with redirect rules"
+	ip netns exec $NB iperf3 -s -1 -D -B 10.9.0.2 >/dev/null 2>&1
+	sleep 0.3
+	ip netns exec $NA iperf3 -c 10.9.0.2 -t 1 -J >"$T/iperf.json" 2>&1 || fail "iperf3: $(tail -5 "$T/iperf.json")"
+	bps=$(jq '.end.sum_received.bits_per_second | floor' "$T/iperf.json")
+	[ "$bps" -gt 1000000 ] || fail "iperf3 through the rules: $bps bit/s"
+	echo "iperf3 through two SF netdevs and redirect rules: $bps bit/s" >&2
+	# Rules deleted: traffic stops.
+	sf filter del dev sfnic0npf0sf88 ingress prio 1 || fail "del"
+	sf filter del dev sfnic0npf0sf89 ingress prio 1 || fail "del"
+	ip -n $NA neigh flush all
+	pings 1 && fail "ping after the rules were deleted"
+	sf port function set sfnic/sfnic0/32768 state inactive
+	sf port function set sfnic/sfnic0/32769 state inactive
+	inflight_zero
+	daemon_stop
+}
+
+test_bridge_over_representors() {
+	need_root
+	daemon_start
+	two_sfs
+	# No rules: a Linux bridge over the representors switches in the slow
+	# path, as on an mlx5 NIC without offloaded rules.
+	ip link add br-sf type bridge || fail "bridge"
+	for r in sfnic0npf0sf88 sfnic0npf0sf89; do
+		ip link set $r master br-sf || fail "enslave $r"
+		ip link set $r up
+	done
+	ip link set br-sf up
+	pings 3 || fail "ping through the bridge over representors"
+	[ "$(sf -j -s port show sfnic/sfnic0/32769 | jq '.port[].rep_stats.rx.packets')" -ge 3 ] || fail "slow path not counted on the representor"
+	ip link del br-sf
+	daemon_stop
+}
+
+inflight_zero() {
+	local n
+	n=$(sf -j -s port show | jq '[.port[] | (.stats.queues[]?, .rep_stats.queues[]?) | .page_pool.inflight // 0] | add')
+	expect_eq "$n" 0 "buffers in flight after traffic"
+}
