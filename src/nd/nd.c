@@ -2,6 +2,7 @@
  * nd.c - TAP netdevices.
  */
 #include "nd.h"
+#include "nd_keep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,11 +128,24 @@ struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu,
 			     size_t errlen)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	struct nd_tap *t;
 	int fd, sock, ret;
 
 	if (strlen(name) >= IFNAMSIZ) {
 		snprintf(err, errlen, "netdev name \"%s\" is too long", name);
 		return NULL;
+	}
+	/* Held over from a daemon that died: the netdev is where the user
+	 * left it (another namespace, a bridge), addresses and all. */
+	fd = nd_keep_take(name);
+	if (fd >= 0) {
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+		if (mac)
+			set_mac_fd(fd, mac);
+		t = nd_tap_wrap(fd, name);
+		if (!t)
+			snprintf(err, errlen, "out of memory");
+		return t;
 	}
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -160,10 +174,11 @@ struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu,
 		return NULL;
 	}
 	close(sock);
-	struct nd_tap *t = nd_tap_wrap(fd, name);
-
+	t = nd_tap_wrap(fd, name);
 	if (!t)
 		snprintf(err, errlen, "out of memory");
+	else
+		nd_keep_put(name, fd);
 	return t;
 }
 
@@ -183,6 +198,7 @@ void nd_tap_destroy(struct nd_tap *t)
 {
 	if (!t)
 		return;
+	nd_keep_del(t->name);
 	close(t->fd);
 	free(t);
 }

@@ -7,6 +7,8 @@
 #include "../dl/dl.h"
 #include "../store/store.h"
 #include "../ul/ul.h"
+#include "../nd/nd.h"
+#include "../nd/nd_keep.h"
 #include "../util/util.h"
 
 #include <errno.h>
@@ -89,6 +91,10 @@ int main(int argc, char **argv)
 	int c, lockfd = -1, ret = 1, tfd = -1;
 
 	util_log_init("sfnicd");
+	if (argc == 3 && !strcmp(argv[1], "--fd-keeper")) {
+		util_log_init("sfnicd-fd-keeper");
+		return nd_keep_main(argv[2]);
+	}
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': run_opt = optarg; break;
@@ -192,10 +198,22 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "cannot set up the housekeeping timer: %s", strerror(errno));
 		goto out;
 	}
-	if (netdevs && dl_netdev_enable(dl, err, sizeof(err)))
+	if (netdevs && (c = nd_probe(err, sizeof(err))) == 0) {
+		char keeper[4200], exe[4096];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		exe[n > 0 ? n : 0] = 0;
+		snprintf(keeper, sizeof(keeper), "%s/fdkeeper.sock", run_dir);
+		if (nd_keep_open(keeper, exe, err, sizeof(err)))
+			util_log(UTIL_WARN, "%s: netdevs will not survive a crash", err);
+		if (dl_netdev_enable(dl, err, sizeof(err)))
+			util_log(UTIL_WARN, "netdevs: %s", err);
+		nd_keep_drop_untaken();
+	} else if (netdevs) {
 		util_log(UTIL_INFO, "%s: TAP netdevs, AF_XDP and netns moves are unavailable "
 			 "(they need CAP_NET_ADMIN); the devlink model works in full",
 			 geteuid() ? "not root" : err);
+	}
 	util_log(UTIL_INFO, "sfnic/%s ready: %u SFs restored, uplink %s, %u worker%s, socket %s, "
 		 "state %s", name, dl_sf_count(dl), uplink, dpcfg.workers,
 		 dpcfg.workers == 1 ? "" : "s", sock, state_dir);
@@ -204,6 +222,7 @@ out:
 	api_destroy(api);
 	ul_close(ul);
 	dl_destroy(dl);
+	nd_keep_close(true);    /* a graceful stop: the netdevs go */
 	dev_attach_dp(dev, NULL);
 	dp_destroy(dp);
 	if (tfd >= 0)

@@ -119,3 +119,30 @@ inflight_zero() {
 	n=$(sf -j -s port show | jq '[.port[] | (.stats.queues[]?, .rep_stats.queues[]?) | .page_pool.inflight // 0] | add')
 	expect_eq "$n" 0 "buffers in flight after traffic"
 }
+
+test_kill9_under_traffic_and_restart() {
+	need_root
+	daemon_start
+	two_sfs
+	redirect_both
+	pings 2 || fail "ping before the crash"
+	idx=$(ip -n $NA -j link show sfnic0S88 | jq '.[0].ifindex')
+	ip netns exec $NA ping -q -i 0.05 -w 8 10.9.0.2 >"$T/ping.txt" 2>&1 &
+	pp=$!
+	sleep 1
+	daemon_kill9
+	# The fd keeper holds the netdevs: still in their namespaces, addressed.
+	ip -n $NA link show sfnic0S88 >/dev/null 2>&1 || fail "SF netdev gone with the daemon"
+	ip link show sfnic0npf0sf88 >/dev/null 2>&1 || fail "representor gone with the daemon"
+	sleep 1
+	daemon_start || fail "restart"
+	grep -q "netdevs held over from the previous run" "$T/sfnicd.log" || fail "no adoption: $(tail -3 "$T/sfnicd.log")"
+	expect_eq "$(ip -n $NA -j link show sfnic0S88 | jq '.[0].ifindex')" "$idx" "the same netdev (ifindex)"
+	expect_eq "$(sf -j filter show dev sfnic0npf0sf88 ingress | jq length)" 1 "rules restored"
+	pings 3 || fail "ping after the restart, without manual steps"
+	wait $pp
+	echo "ping across kill -9 and restart: $(grep -o '[0-9]* packets transmitted, [0-9]* received' "$T/ping.txt")" >&2
+	daemon_stop
+	ip -n $NA link show sfnic0S88 >/dev/null 2>&1 && fail "SF netdev after a graceful stop"
+	true
+}
