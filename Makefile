@@ -48,8 +48,9 @@ $(O)/libsfnic.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # The uplinks (src/ul) are the daemon's alone: tests drive the datapath directly.
-$(O)/sfnicd: $(O)/obj/sfnicd/main.o $(O)/obj/ul/ul.o $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap
+UL_OBJ := $(O)/obj/ul/ul.o $(O)/obj/ul/ul_afpacket.o $(O)/obj/ul/ul_afxdp.o
+$(O)/sfnicd: $(O)/obj/sfnicd/main.o $(UL_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap $(shell pkg-config --libs libxdp libbpf)
 
 $(O)/sfnic: $(CLI_OBJ) $(O)/libsfnic.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap

@@ -167,6 +167,10 @@ struct dp_backend {
 int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp_backend *be,
 			void *ctx);
 
+/* The region the port's pools draw from (its trust domain's memory),
+ * creating the pools if needed; NULL when out of memory or no such port. */
+struct pp_region *dp_port_region(struct dp *dp, uint32_t vport, bool rep);
+
 /* Sets the port's MTU: longer frames leaving through it are dropped. */
 int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);
 

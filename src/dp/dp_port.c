@@ -452,6 +452,15 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
 	return 0;
 }
 
+struct pp_region *dp_port_region(struct dp *dp, uint32_t vport, bool rep)
+{
+	struct dp_port *p = dp_port_get(dp, vport, rep);
+
+	if (!p || dp_port_ensure_pools(dp, p))
+		return NULL;
+	return p->region;
+}
+
 int dp_port_set_xmit(struct dp *dp, uint32_t vport, bool rep, dp_xmit_fn fn, void *ctx)
 {
 	struct dp_port *p = dp_port_get(dp, vport, rep);

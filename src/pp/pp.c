@@ -166,6 +166,11 @@ int pp_region_assign(struct pp_region *r, uint32_t domain)
 int pp_region_fd(const struct pp_region *r) { return r->fd; }
 size_t pp_region_size(const struct pp_region *r) { return r->size; }
 uint32_t pp_region_domain(const struct pp_region *r) { return r->domain; }
+void *pp_region_base(const struct pp_region *r)
+{
+	return r->base;
+}
+
 uint32_t pp_region_nbufs(const struct pp_region *r) { return r->nbufs; }
 bool pp_region_huge(const struct pp_region *r) { return r->huge; }
 uint64_t pp_region_zeroed(const struct pp_region *r) { return r->zeroed; }

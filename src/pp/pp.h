@@ -70,6 +70,9 @@ int pp_region_fd(const struct pp_region *r);
 size_t pp_region_size(const struct pp_region *r);
 uint32_t pp_region_domain(const struct pp_region *r);
 uint32_t pp_region_nbufs(const struct pp_region *r);
+/* The mapping: buffer b is at base + b * PP_BUF_SIZE (an AF_XDP UMEM can
+ * be registered over it). */
+void *pp_region_base(const struct pp_region *r);
 uint32_t pp_region_free(struct pp_region *r);
 bool pp_region_huge(const struct pp_region *r);
 /* Buffers zeroed because they entered a new trust domain (for tests). */

@@ -2,11 +2,14 @@
  * ul.c - uplink ports: null and pcap.
  */
 #include "ul.h"
+#include "ul_internal.h"
 
 #include "../dp/dp.h"
 #include "../util/util.h"
 
 #include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +22,13 @@
  * runs only while a replay is in progress. */
 #define UL_RETRY_NS 250000
 
-enum ul_kind { UL_NULL, UL_PCAP };
+enum ul_kind { UL_NULL, UL_PCAP, UL_AFXDP, UL_AFPACKET };
 
 struct ul_spec {
 	enum ul_kind kind;
 	char rx[1024], tx[1024];
+	char ifname[32];
+	unsigned queue;
 };
 
 struct ul {
@@ -40,6 +45,9 @@ struct ul {
 	pcap_t *dead;
 	pcap_dumper_t *out;
 	struct ul_stats st;
+	/* An interface: exactly one of these, attached as p0's backend. */
+	void *afxdp, *afpacket;
+	bool attached;
 };
 
 /* What the uplink transmits when nothing takes it: counted (tx) by the
@@ -59,9 +67,35 @@ static int spec_parse(const char *spec, struct ul_spec *s, char *err, size_t err
 		s->kind = UL_NULL;
 		return 0;
 	}
+	if (!strncmp(spec, "afxdp:", 6) || !strncmp(spec, "afpacket:", 9)) {
+		bool xdp = spec[2] == 'x';
+		const char *name = spec + (xdp ? 6 : 9), *at = strchr(name, '@');
+		size_t len = at ? (size_t)(at - name) : strlen(name);
+		char *end;
+
+		s->kind = xdp ? UL_AFXDP : UL_AFPACKET;
+		if (!len || len >= 16) {
+			snprintf(err, errlen, "uplink %s: \"%.*s\" is not an interface name",
+				 xdp ? "afxdp" : "afpacket", (int)len, name);
+			return -EINVAL;
+		}
+		memcpy(s->ifname, name, len);
+		if (at) {
+			unsigned long q = strtoul(at + 1, &end, 10);
+
+			if (!xdp || !at[1] || *end || q > 255) {
+				snprintf(err, errlen, "uplink %s: bad queue \"%s\"%s",
+					 xdp ? "afxdp" : "afpacket", at + 1,
+					 xdp ? "" : " (only afxdp takes @QUEUE)");
+				return -EINVAL;
+			}
+			s->queue = (unsigned)q;
+		}
+		return 0;
+	}
 	if (strncmp(spec, "pcap:", 5)) {
-		snprintf(err, errlen, "uplink \"%s\" is not supported (use null or "
-			 "pcap:rx=IN.pcap,tx=OUT.pcap)", spec);
+		snprintf(err, errlen, "uplink \"%s\" is not supported (use null, afxdp:IFNAME[@QUEUE], "
+			 "afpacket:IFNAME or pcap:rx=IN.pcap,tx=OUT.pcap)", spec);
 		return -EINVAL;
 	}
 	s->kind = UL_PCAP;
@@ -244,6 +278,39 @@ static int open_tx(struct ul *u, ul_watch_fn watch, void *loop, char *err, size_
 	return 0;
 }
 
+/* AF_XDP first when asked for; AF_PACKET when AF_XDP cannot be had (no
+ * XDP support, an old kernel), said once in the log. */
+static int open_iface(struct ul *u, char *err, size_t errlen)
+{
+	const struct dp_backend *be;
+	void *ctx;
+	int ret;
+
+	if (u->spec.kind == UL_AFXDP) {
+		u->afxdp = ul_afxdp_open(u->dp, u->spec.ifname, u->spec.queue, err, errlen);
+		if (!u->afxdp) {
+			if (!if_nametoindex(u->spec.ifname))
+				return -ENODEV;
+			util_log(UTIL_WARN, "%s; falling back to afpacket:%s", err, u->spec.ifname);
+		}
+	}
+	if (!u->afxdp) {
+		u->afpacket = ul_afpacket_open(u->spec.ifname, err, errlen);
+		if (!u->afpacket)
+			return -ENODEV;
+	}
+	be = u->afxdp ? ul_afxdp_backend(u->afxdp) : ul_afpacket_backend(u->afpacket);
+	ctx = u->afxdp ? u->afxdp : u->afpacket;
+	if ((ret = dp_port_set_backend(u->dp, DP_VPORT_UPLINK, false, be, ctx))) {
+		snprintf(err, errlen, "uplink: cannot attach to p0: %s", strerror(-ret));
+		return ret;
+	}
+	u->attached = true;
+	util_log(UTIL_INFO, "uplink %s on %s%s", u->afxdp ? "AF_XDP" : "AF_PACKET",
+		 u->spec.ifname, u->afxdp ? "" : " (TPACKET_V3)");
+	return 0;
+}
+
 struct ul *ul_open(const char *spec, struct dp *dp, ul_watch_fn watch, void *loop,
 		   char *err, size_t errlen)
 {
@@ -258,6 +325,11 @@ struct ul *ul_open(const char *spec, struct dp *dp, ul_watch_fn watch, void *loo
 	u->st.rx_done = 1;
 	if (spec_parse(spec, &u->spec, err, errlen))
 		goto fail;
+	if (u->spec.kind == UL_AFXDP || u->spec.kind == UL_AFPACKET) {
+		if (open_iface(u, err, errlen))
+			goto fail;
+		return u;
+	}
 	if (u->spec.kind == UL_PCAP && u->spec.tx[0]) {
 		if (open_tx(u, watch, loop, err, errlen))
 			goto fail;
@@ -280,6 +352,10 @@ void ul_close(struct ul *u)
 	if (!u)
 		return;
 	dp_port_set_xmit(u->dp, DP_VPORT_UPLINK, false, NULL, NULL);
+	if (u->attached)
+		dp_port_set_backend(u->dp, DP_VPORT_UPLINK, false, NULL, NULL);
+	ul_afxdp_close(u->afxdp);
+	ul_afpacket_close(u->afpacket);
 	if (u->sink) {
 		dp_port_set_sink(u->dp, DP_VPORT_UPLINK, false, NULL);
 		if (u->out)

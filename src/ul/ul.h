@@ -3,6 +3,9 @@
  *
  * An uplink is chosen by a spec string on sfnicd's command line:
  *   null                      transmitted frames are counted and dropped
+ *   afxdp:IFNAME[@QUEUE]      AF_XDP on a Linux interface (falls back to
+ *                             AF_PACKET when AF_XDP cannot be set up)
+ *   afpacket:IFNAME           AF_PACKET (TPACKET_V3) on a Linux interface
  *   pcap:rx=IN.pcap,tx=OUT.pcap
  *                             IN's frames are received by p0 once, as fast
  *                             as p0's input takes them; what p0 transmits is

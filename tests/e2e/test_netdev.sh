@@ -146,3 +146,82 @@ test_kill9_under_traffic_and_restart() {
 	ip -n $NA link show sfnic0S88 >/dev/null 2>&1 && fail "SF netdev after a graceful stop"
 	true
 }
+
+# uplink_ping KIND: an SF reaches a host in another namespace through the
+# uplink, a veth whose other end is the host's.
+uplink_ping() {
+	need_root
+	NA=sfa$$ NH=host$$
+	ns_add $NH
+	ip link add up0 type veth peer name hostif netns $NH || fail "veth"
+	ip link set up0 up
+	ip -n $NH addr add 10.8.0.2/24 dev hostif
+	ip -n $NH link set hostif up
+	# A veth hands TCP segments over with their checksum still to be done
+	# (CHECKSUM_PARTIAL); XDP sees the raw bytes.  A wire would not: have
+	# the host side compute checksums, as a real NIC's peer does.
+	ip netns exec $NH ethtool -K hostif tx off >/dev/null || fail "ethtool"
+	daemon_start --uplink "$1:up0" || fail "daemon with --uplink $1:up0"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 88 >/dev/null
+	sf port function set sfnic/sfnic0/32768 hw_addr 02:00:00:00:00:88 state active
+	ns_add $NA
+	ip link set sfnic0S88 netns $NA
+	ip -n $NA addr add 10.8.0.1/24 dev sfnic0S88
+	ip -n $NA link set sfnic0S88 up
+	sf filter add dev sfnic0npf0sf88 ingress prio 1 flower \
+		action mirred egress redirect dev sfnic0np0 || fail "rule SF->uplink"
+	sf filter add dev sfnic0np0 ingress prio 1 flower \
+		action mirred egress redirect dev sfnic0npf0sf88 || fail "rule uplink->SF"
+	ip netns exec $NA ping -q -c 5 -i 0.2 -w 8 10.8.0.2 >"$T/ping.txt" 2>&1 ||
+		fail "ping through the $1 uplink: $(cat "$T/ping.txt"; tail -3 "$T/sfnicd.log")"
+	ip netns exec $NH iperf3 -s -1 -D -B 10.8.0.2 >/dev/null 2>&1
+	sleep 0.3
+	ip netns exec $NA iperf3 -c 10.8.0.2 -t 1 -J >"$T/iperf.json" 2>&1 || fail "iperf3 over $1"
+	echo "iperf3 SF -> host over $1: $(jq '.end.sum_received.bits_per_second | floor' "$T/iperf.json") bit/s" >&2
+	expect_eq "$(sf -j -s port show sfnic/sfnic0/65535 | jq '.port[].stats.rx.packets > 0 and .port[].stats.tx.packets > 0')" true "uplink counters"
+	sf port function set sfnic/sfnic0/32768 state inactive
+	sleep 0.3
+	# p0 keeps its receive buffers posted to the kernel (an AF_XDP fill
+	# ring), as a NIC keeps its RX ring full; every other pool is empty.
+	n=$(sf -j -s port show | jq '[.port[] | select(.port != null or true) | (.stats.queues[]?, .rep_stats.queues[]?) | .page_pool.inflight // 0] | add')
+	up=$(sf -j -s port show sfnic/sfnic0/65535 | jq '[.port[].stats.queues[] | .page_pool.inflight // 0] | add')
+	expect_eq "$((n - up))" 0 "buffers in flight outside p0"
+	daemon_stop
+}
+
+test_uplink_afxdp() {
+	uplink_ping afxdp
+	grep -q "uplink AF_XDP on up0" "$T/sfnicd.log" || fail "AF_XDP was not used: $(grep uplink "$T/sfnicd.log")"
+}
+
+test_uplink_afpacket() {
+	uplink_ping afpacket
+	grep -q "uplink AF_PACKET on up0" "$T/sfnicd.log" || fail "AF_PACKET was not used"
+}
+
+test_uplink_iface_errors() {
+	need_root
+	mkdir -p "$T/run" "$T/state"
+	export SFNIC_RUN_DIR="$T/run" SFNIC_STATE_DIR="$T/state"
+	out=$("$SFNICD" --uplink afxdp:nosuch0 2>&1); rc=$?
+	expect_eq "$rc" 1 "exit code for a missing interface"
+	echo "$out" | grep -q 'uplink afxdp: no interface "nosuch0"' || fail "message: $out"
+	out=$("$SFNICD" --uplink afpacket:nosuch0 2>&1)
+	echo "$out" | grep -q 'uplink afpacket: no interface "nosuch0"' || fail "message: $out"
+	out=$("$SFNICD" --uplink afpacket:lo@3 2>&1); rc=$?
+	expect_eq "$rc" 2 "exit code for a bad spec"
+	echo "$out" | grep -q 'only afxdp takes @QUEUE' || fail "message: $out"
+	# Without privileges: a clear line, not a crash.
+	ip link add up0 type veth peer name up1
+	mkdir -p "$T/u/run" "$T/u/state"
+	chown -R 65534:65534 "$T/u"
+	chmod 755 "$T"
+	for kind in afpacket afxdp; do
+		out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env SFNIC_RUN_DIR="$T/u/run" \
+			SFNIC_STATE_DIR="$T/u/state" "$SFNICD" --uplink $kind:up0 2>&1); rc=$?
+		expect_eq "$rc" 1 "exit code of an unprivileged $kind uplink"
+		echo "$out" | grep -q "uplink afpacket: Operation not permitted (needs CAP_NET_RAW)" ||
+			fail "unprivileged $kind: $out"
+	done
+}
