@@ -6,7 +6,7 @@ CC ?= cc
 O ?= build
 CFLAGS_BASE := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation \
 	-Iinclude -g -O2 $(shell pkg-config --cflags jansson sqlite3)
-LIBS := $(shell pkg-config --libs jansson sqlite3) -lurcu-qsbr -lurcu-cds -lpthread
+LIBS := $(shell pkg-config --libs jansson sqlite3 libmnl) -lurcu-qsbr -lurcu-cds -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka)
 
 ifeq ($(SAN),1)

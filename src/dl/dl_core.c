@@ -94,6 +94,7 @@ int dl_persist_port(struct dl *dl, const struct dl_port *p)
 	memcpy(sp.hw_addr, p->hw_addr, sizeof(sp.hw_addr));
 	memcpy(sp.rep_name, p->rep_name, sizeof(sp.rep_name));
 	memcpy(sp.sf_name, p->sf_name, sizeof(sp.sf_name));
+	memcpy(sp.netns, p->netns, sizeof(sp.netns));
 	return store_port_put(dl->st, &sp);
 }
 
@@ -703,9 +704,11 @@ int dl_reload(struct dl *dl, const char *handle, const char *netns, struct dl_er
 
 	if (!handle || resolve_dev(dl, handle, &sf))
 		return -ENODEV;
+	if (netns && !sf)
+		return dl_errf(err, EOPNOTSUPP, "only SF instances move to another network "
+			       "namespace in this version");
 	if (netns)
-		return dl_errf(err, EOPNOTSUPP,
-			       "netns reload needs the SF netdev driver, which this build does not have");
+		return dl_netdev_reload_netns(dl, sf, netns, err);
 	if (sf)
 		return dl_sf_reload(dl, sf, err);
 	memcpy(old, dl->size, sizeof(old));

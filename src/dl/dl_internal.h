@@ -55,6 +55,7 @@ struct dl_port {
 	 * representor; NULL when absent.  Bits of nd_attached by that index. */
 	struct nd_tap *nd[2];
 	uint8_t nd_attached;
+	char netns[64];         /* dev reload ... netns NAME ("": none) */
 };
 
 enum { DL_ND_OWN, DL_ND_REP };
@@ -93,6 +94,10 @@ struct dl_name {
  * (create, attach to the datapath, remove).  No-ops unless netdevs are on. */
 void dl_netdev_port_sync(struct dl *dl, struct dl_port *p);
 void dl_netdev_sync_all(struct dl *dl);
+/* dev reload auxiliary/... netns NAME: the SF's netdev goes to NAME, now
+ * and whenever it is created again. */
+int dl_netdev_reload_netns(struct dl *dl, struct dl_port *p, const char *netns,
+			   struct dl_err *err);
 /* Removes a port's netdevs (port deletion, shutdown). */
 void dl_netdev_port_close(struct dl *dl, struct dl_port *p);
 

@@ -15,7 +15,10 @@
 #include "../nd/nd.h"
 #include "../util/util.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DL_ND_MTU 1500
 
@@ -80,6 +83,9 @@ static void sync_one(struct dl *dl, struct dl_port *p, int k)
 			return;
 		}
 		nd_tap_set_carrier(p->nd[k], true);
+		if (k == DL_ND_OWN && p->netns[0] &&
+		    nd_tap_move_netns(p->nd[k], p->netns, err, sizeof(err)))
+			util_log(UTIL_WARN, "%s", err);
 	}
 	if (dl->dp && dp_port_exists(dl->dp, p->index)) {
 		int ret = dp_port_set_backend(dl->dp, p->index, k == DL_ND_REP,
@@ -152,4 +158,28 @@ int dl_netdev_fd(struct dl *dl, uint32_t index, bool rep)
 	int k = rep ? DL_ND_REP : DL_ND_OWN;
 
 	return p && p->nd[k] ? nd_tap_fd(p->nd[k]) : -1;
+}
+
+int dl_netdev_reload_netns(struct dl *dl, struct dl_port *p, const char *netns,
+			   struct dl_err *err)
+{
+	char old[sizeof(p->netns)], msg[256];
+	int fd;
+
+	if (!dl->nd_on)
+		return dl_errf(err, EOPNOTSUPP, "netns reload moves the SF netdev, and netdevs "
+			       "need CAP_NET_ADMIN");
+	if (strlen(netns) >= sizeof(p->netns) || (fd = nd_netns_open(netns)) < 0)
+		return dl_errf(err, ENOENT, "Cannot open network namespace \"%s\": %s", netns,
+			       strerror(ENOENT));
+	close(fd);
+	memcpy(old, p->netns, sizeof(old));
+	snprintf(p->netns, sizeof(p->netns), "%s", netns);
+	if (p->nd[DL_ND_OWN] && nd_tap_move_netns(p->nd[DL_ND_OWN], netns, msg, sizeof(msg))) {
+		memcpy(p->netns, old, sizeof(old));
+		return dl_errf(err, EIO, "%s", msg);
+	}
+	if (dl_persist_port(dl, p))
+		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
+	return 0;
 }

@@ -302,6 +302,7 @@ int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err
 	memcpy(tmpl.hw_addr, sp->hw_addr, 6);
 	memcpy(tmpl.rep_name, sp->rep_name, sizeof(tmpl.rep_name));
 	memcpy(tmpl.sf_name, sp->sf_name, sizeof(tmpl.sf_name));
+	memcpy(tmpl.netns, sp->netns, sizeof(tmpl.netns));
 	tmpl.rep_name[DL_IFNAMSIZ - 1] = tmpl.sf_name[DL_IFNAMSIZ - 1] = 0;
 	if ((ret = sf_create(dl, &tmpl, sp->index, &p, err))) {
 		size_t n = strlen(err->msg);

@@ -6,7 +6,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdio.h>
@@ -201,4 +204,88 @@ void nd_tap_destroy(struct nd_tap *t)
 	nd_keep_del(t->name);
 	close(t->fd);
 	free(t);
+}
+
+int nd_netns_open(const char *ns)
+{
+	char path[4096];
+	int fd;
+
+	if (!*ns || strchr(ns, '/') == ns)
+		snprintf(path, sizeof(path), "%s", ns);
+	else if (strchr(ns, '/'))
+		return -EINVAL;
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* A netlink socket and the ifindex of the TAP, both in the namespace the
+ * TAP is in now (the user may have moved it): this thread visits it. */
+static struct mnl_socket *nl_in_dev_ns(struct nd_tap *t, unsigned *ifindex)
+{
+	struct mnl_socket *nl = NULL;
+	struct ifreq ifr = { 0 };
+	int devns = ioctl(t->fd, TUNGETDEVNETNS), self = open("/proc/thread-self/ns/net",
+							     O_RDONLY | O_CLOEXEC);
+
+	if (devns >= 0 && self >= 0 && ioctl(t->fd, TUNGETIFF, &ifr) == 0 &&
+	    setns(devns, CLONE_NEWNET) == 0) {
+		*ifindex = if_nametoindex(ifr.ifr_name);
+		nl = mnl_socket_open(NETLINK_ROUTE);
+		if (setns(self, CLONE_NEWNET)) {
+			/* cannot happen: we came from there */
+		}
+	}
+	if (devns >= 0)
+		close(devns);
+	if (self >= 0)
+		close(self);
+	return nl;
+}
+
+int nd_tap_move_netns(struct nd_tap *t, const char *ns, char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *nl;
+	struct ifinfomsg *ifi;
+	unsigned ifindex = 0;
+	int nsfd = nd_netns_open(ns), ret = 0;
+
+	if (nsfd < 0) {
+		snprintf(err, errlen, "Cannot open network namespace \"%s\": %s", ns,
+			 strerror(-nsfd));
+		return nsfd;
+	}
+	nl = nl_in_dev_ns(t, &ifindex);
+	if (!nl || !ifindex || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
+		snprintf(err, errlen, "netdev %s: cannot reach it: %s", t->name, strerror(errno));
+		ret = -EIO;
+		goto out;
+	}
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+	} else {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		ret = n < 0 ? -errno : mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl),
+						  NULL, NULL) < 0 ? -errno : 0;
+	}
+	if (ret)
+		snprintf(err, errlen, "netdev %s: cannot move it to %s: %s", t->name, ns,
+			 strerror(-ret));
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	close(nsfd);
+	return ret;
 }

@@ -48,6 +48,16 @@ int nd_tap_set_carrier(struct nd_tap *t, bool on);
 /* Sets the hw_addr through the fd, which works wherever the netdev lives. */
 int nd_tap_set_mac(struct nd_tap *t, const uint8_t mac[6]);
 
+/* Moves the netdev into network namespace ns: a name under /run/netns
+ * (as `ip netns add` makes) or a path such as /proc/PID/ns/net.  Works
+ * from whatever namespace the netdev is in.  Returns 0 or -errno with a
+ * one-line reason in err. */
+int nd_tap_move_netns(struct nd_tap *t, const char *ns, char *err, size_t errlen);
+
+/* Opens network namespace ns (see nd_tap_move_netns).  Returns an fd or
+ * -errno. */
+int nd_netns_open(const char *ns);
+
 /* Closes the fd (the netdev disappears, from whatever namespace it is in,
  * unless another process holds it) and frees t. */
 void nd_tap_destroy(struct nd_tap *t);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2       /* 2: port.netns */
 
 struct store {
 	sqlite3 *db;
@@ -26,7 +26,8 @@ static const char schema[] =
 	" state INTEGER NOT NULL, unbound INTEGER NOT NULL,"
 	" enable_eth INTEGER NOT NULL, enable_zc INTEGER NOT NULL,"
 	" applied_eth INTEGER NOT NULL, applied_zc INTEGER NOT NULL,"
-	" aux_id INTEGER NOT NULL, rep_name TEXT NOT NULL, sf_name TEXT NOT NULL);"
+	" aux_id INTEGER NOT NULL, rep_name TEXT NOT NULL, sf_name TEXT NOT NULL,"
+	" netns TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS rule (dev INTEGER NOT NULL, chain INTEGER NOT NULL,"
 	" prio INTEGER NOT NULL, handle INTEGER NOT NULL, spec BLOB NOT NULL,"
 	" PRIMARY KEY (dev, chain, prio, handle));";
@@ -65,8 +66,17 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 			 sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* Version 1 had no port.netns: add it (SQLite appends the column,
+	 * where version 2 declares it). */
+	if (sqlite3_exec(s->db, "SELECT netns FROM port LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
+	    (sqlite3_exec(s->db, "ALTER TABLE port ADD COLUMN netns TEXT NOT NULL DEFAULT '';"
+			  "UPDATE kv SET v = 2 WHERE k = 'schema_version'", NULL, NULL, NULL) !=
+	     SQLITE_OK)) {
+		snprintf(err, errlen, "cannot upgrade %s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	if (prep(s, &s->port_put,
-		 "INSERT OR REPLACE INTO port VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
+		 "INSERT OR REPLACE INTO port VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
 	    prep(s, &s->port_del, "DELETE FROM port WHERE idx = ?") ||
 	    prep(s, &s->port_del_all, "DELETE FROM port") ||
 	    prep(s, &s->port_all, "SELECT * FROM port ORDER BY idx") ||
@@ -152,6 +162,7 @@ int store_port_put(struct store *s, const struct store_port *p)
 	sqlite3_bind_int64(st, 12, p->aux_id);
 	sqlite3_bind_text(st, 13, p->rep_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, p->sf_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, p->netns, -1, SQLITE_STATIC);
 	return run(st);
 }
 
@@ -193,6 +204,7 @@ int store_port_foreach(struct store *s,
 		p.aux_id = (uint32_t)sqlite3_column_int64(st, 11);
 		copy_text(p.rep_name, sizeof(p.rep_name), sqlite3_column_text(st, 12));
 		copy_text(p.sf_name, sizeof(p.sf_name), sqlite3_column_text(st, 13));
+		copy_text(p.netns, sizeof(p.netns), sqlite3_column_text(st, 14));
 		ret = cb(&p, arg);
 		if (ret)
 			break;

@@ -29,6 +29,7 @@ struct store_port {
 	uint32_t aux_id;        /* 0: none yet */
 	char rep_name[16];
 	char sf_name[16];
+	char netns[64];         /* network namespace of the SF's netdev ("": the daemon's) */
 };
 
 /* Opens (creating if needed) DIR/sfnic.db.  On failure returns -1 and puts

@@ -225,3 +225,25 @@ test_uplink_iface_errors() {
 			fail "unprivileged $kind: $out"
 	done
 }
+
+test_reload_into_netns() {
+	need_root
+	daemon_start
+	NA=rl$$
+	ns_add $NA
+	sf dev eswitch set sfnic/sfnic0 mode switchdev
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 88 >/dev/null
+	sf port function set sfnic/sfnic0/32768 hw_addr 02:00:00:00:00:88 state active
+	inst=$(sf -j port show sfnic/sfnic0/32768 | jq -r '.port[].function.nested_devlink | keys[0]')
+	expect_err 'Error: Cannot open network namespace "nosuch": No such file or directory.' \
+		sf dev reload "$inst" netns nosuch
+	sf dev reload "$inst" netns $NA || fail "reload into $NA"
+	ip -n $NA link show sfnic0S88 >/dev/null 2>&1 || fail "SF netdev not in $NA"
+	ip link show sfnic0S88 >/dev/null 2>&1 && fail "SF netdev still in the daemon's namespace"
+	# The choice is durable: a new netdev (reactivation) goes there too.
+	sf port function set sfnic/sfnic0/32768 state inactive
+	sf port function set sfnic/sfnic0/32768 state active
+	ip -n $NA link show sfnic0S88 >/dev/null 2>&1 || fail "recreated SF netdev not in $NA"
+	daemon_stop
+	true
+}
