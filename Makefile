@@ -18,7 +18,7 @@ endif
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 
 CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
-	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
+	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
 	src/dl/dl_filter.c src/dl/dl_netdev.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
 	src/api/api_dispatch.c src/api/api_server.c
@@ -60,7 +60,7 @@ $(O)/test_%: $(O)/obj/tests/test_%.o $(CORE_OBJ)
 
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags jansson sqlite3)
-FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames
+FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 
@@ -86,7 +86,7 @@ build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/
 	@mkdir -p build
 	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
 
-DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/esw/esw_flow.c \
+DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/esw/esw_flow.c \
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)
 	@mkdir -p build

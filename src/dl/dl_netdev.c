@@ -76,8 +76,8 @@ static void sync_one(struct dl *dl, struct dl_port *p, int k)
 		return;
 	}
 	if (!p->nd[k]) {
-		p->nd[k] = nd_tap_create(nd_name(dl, p, k), nd_mac(p, k), DL_ND_MTU, err,
-					 sizeof(err));
+		p->nd[k] = nd_tap_create(nd_name(dl, p, k), nd_mac(p, k), DL_ND_MTU,
+					 dl->dp && dp_gso(dl->dp), err, sizeof(err));
 		if (!p->nd[k]) {
 			util_log(UTIL_WARN, "%s", err);
 			return;

@@ -40,11 +40,28 @@
 #define DP_VPORT_PF 0u
 #define DP_HOST_DOMAIN 0u
 
+/* Offloads a frame still needs, as a TAP with vnet headers hands them
+ * over (struct virtio_net_hdr's fields, host order).  All zero: a complete
+ * frame.  Destinations that cannot take them (anything but such a TAP) get
+ * the checksum filled in and GSO frames cut into segments on the way. */
+struct dp_offload {
+	uint8_t flags;          /* DP_OL_NEEDS_CSUM */
+	uint8_t gso_type;       /* DP_GSO_* */
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+
+#define DP_OL_NEEDS_CSUM 1      /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+#define DP_GSO_NONE 0
+#define DP_GSO_TCPV4 1
+#define DP_GSO_TCPV6 4
+#define DP_GSO_ECN 0x80
+
 /* One frame in flight: where its buffer is and what it holds. */
 struct dp_pkt {
 	struct pp_pool *pool;   /* the buffer goes home here */
 	uint32_t buf;
 	uint16_t off, len;
+	struct dp_offload ol;
 };
 
 static inline uint8_t *dp_pkt_data(const struct dp_pkt *p)
@@ -101,7 +118,10 @@ struct dp_config {
 	unsigned workers;       /* 1..DP_MAX_WORKERS */
 	uint32_t fdb_aging_ms;  /* legacy mode; 300 s when 0 */
 	uint32_t host_buffers;  /* host domain region; 16384 when 0 */
-	uint32_t sf_buffers;    /* each SF's region; 2048 when 0 */
+	uint32_t sf_buffers;    /* each SF's region; 2048 when 0 (512 with gso) */
+	bool gso;               /* GSO-sized buffers (PP_BUF_SIZE_GSO) for every
+				 * port but p0, whose region stays PP_BUF_SIZE
+				 * (an AF_XDP UMEM); for TAP netdevs */
 };
 
 /* Creates the datapath with the uplink and PF ports, in legacy mode, and
@@ -156,6 +176,8 @@ struct dp_backend {
 			     enum dp_drop *why);
 	/* Readable when rx_burst has frames; the owner sleeps in epoll on it. */
 	int fd;
+	/* tx_burst takes frames with offloads pending (struct dp_offload). */
+	bool offloads;
 	/* tx_burst copies the frames out (a syscall write): frames from any
 	 * trust domain may be handed over without the domain-crossing copy. */
 	bool tx_copies;
@@ -170,6 +192,9 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
 /* The region the port's pools draw from (its trust domain's memory),
  * creating the pools if needed; NULL when out of memory or no such port. */
 struct pp_region *dp_port_region(struct dp *dp, uint32_t vport, bool rep);
+
+/* Whether the datapath was created with GSO-sized buffers. */
+bool dp_gso(const struct dp *dp);
 
 /* Sets the port's MTU: longer frames leaving through it are dropped. */
 int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);

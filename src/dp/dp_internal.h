@@ -92,6 +92,7 @@ struct dp {
 	struct dp_port *_Atomic *_Atomic chunks[DP_VPORT_CHUNKS];
 	struct dp_vport uplink, pf;
 	struct pp_region *host;
+	struct pp_region *uplink_region;        /* p0's own with gso, else NULL */
 	struct esw_cls *cls;
 	struct esw_fdb *fdb;
 	void *sf_regions;               /* free list of SF regions to reuse */
@@ -115,6 +116,14 @@ bool dp_spsc_push(struct dp_spsc *s, const uint8_t *data, uint32_t len, uint8_t 
 void dp_ring_push(struct dp_ring *r, unsigned worker, const uint8_t *data, uint32_t len,
 		  uint8_t dir, uint64_t ts_ns);
 void dp_ring_kick(struct dp_ring *r);
+
+/* dp_gso.c */
+/* Fills in a checksum the frame still needs (DP_OL_NEEDS_CSUM). */
+void dp_csum_fill(struct dp_pkt *p);
+/* Cuts a GSO TCP frame into complete segments in buffers of its own pool.
+ * Returns the number written to segs (at most max), 0 when it cannot
+ * (not TCP, a malformed header, no buffers: the caller drops it). */
+unsigned dp_gso_segment(const struct dp_pkt *p, struct dp_pkt *segs, unsigned max);
 
 /* dp_worker.c */
 unsigned dp_worker_pass(struct dp_worker *w);

@@ -128,8 +128,9 @@ int dp_port_ensure_pools(struct dp *dp, struct dp_port *p)
 			free(n);
 		} else {
 			snprintf(name, sizeof(name), "sfnic-vport-%x", p->vport);
-			p->region = pp_region_create(name, p->domain, dp->cfg.sf_buffers, true, err,
-						     sizeof(err));
+			p->region = pp_region_create_sized(name, p->domain, dp->cfg.sf_buffers,
+							   dp->cfg.gso ? PP_BUF_SIZE_GSO : PP_BUF_SIZE,
+							   true, err, sizeof(err));
 			if (!p->region) {
 				util_log(UTIL_ERR, "%s", err);
 				return -ENOMEM;
@@ -217,11 +218,18 @@ struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 	if (!dp->cfg.fdb_aging_ms)
 		dp->cfg.fdb_aging_ms = 300000;
 	if (!dp->cfg.host_buffers)
-		dp->cfg.host_buffers = 16384;
+		dp->cfg.host_buffers = dp->cfg.gso ? 4096 : 16384;
 	if (!dp->cfg.sf_buffers)
-		dp->cfg.sf_buffers = 2048;
+		dp->cfg.sf_buffers = dp->cfg.gso ? 512 : 2048;
 	dp->nw = dp->cfg.workers;
-	dp->host = pp_region_create("sfnic-host", DP_HOST_DOMAIN, dp->cfg.host_buffers, true, err,
+	if (dp->cfg.gso) {
+		dp->uplink_region = pp_region_create("sfnic-uplink", DP_HOST_DOMAIN, 16384, true,
+						     err, errlen);
+		if (!dp->uplink_region)
+			goto fail;
+	}
+	dp->host = pp_region_create_sized("sfnic-host", DP_HOST_DOMAIN, dp->cfg.host_buffers,
+				    dp->cfg.gso ? PP_BUF_SIZE_GSO : PP_BUF_SIZE, true, err,
 				    errlen);
 	dp->cls = esw_cls_create(dp->nw);
 	dp->fdb = esw_fdb_create(dp->cfg.fdb_aging_ms);
@@ -242,7 +250,8 @@ struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 	}
 	if (alloc_queues(dp, &dp->uplink) || alloc_queues(dp, &dp->pf))
 		goto fail;
-	dp_port_init(dp, &dp->uplink.port, DP_VPORT_UPLINK, false, DP_HOST_DOMAIN, dp->host);
+	dp_port_init(dp, &dp->uplink.port, DP_VPORT_UPLINK, false, DP_HOST_DOMAIN,
+		     dp->uplink_region ? dp->uplink_region : dp->host);
 	dp_port_init(dp, &dp->uplink.rep, DP_VPORT_UPLINK, true, DP_HOST_DOMAIN, dp->host);
 	dp_port_init(dp, &dp->pf.port, DP_VPORT_PF, false, DP_HOST_DOMAIN, dp->host);
 	dp_port_init(dp, &dp->pf.rep, DP_VPORT_PF, true, DP_HOST_DOMAIN, dp->host);
@@ -348,6 +357,8 @@ void dp_destroy(struct dp *dp)
 		free(n);
 	}
 	pp_region_destroy(dp->host);
+	if (dp->uplink_region)
+		pp_region_destroy(dp->uplink_region);
 	rcu_barrier();
 	rcu_unregister_thread();
 	free(dp);
@@ -450,6 +461,11 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
 	}
 	dp_worker_wake(w);
 	return 0;
+}
+
+bool dp_gso(const struct dp *dp)
+{
+	return dp->cfg.gso;
 }
 
 struct pp_region *dp_port_region(struct dp *dp, uint32_t vport, bool rep)

@@ -135,12 +135,34 @@ static bool copy_into(struct burst *b, struct dp_port *dst, const struct dp_pkt 
 		return false;
 	if (__builtin_expect(pool->owner != b->w->ppid, 0))
 		pp_pool_set_owner(pool);
+	if (src->len > pool->buf_size - PP_HEADROOM)
+		return false;   /* a GSO-sized frame for a small-buffer port */
 	buf = pp_alloc(pool);
 	if (buf == PP_NO_BUF)
 		return false;
-	*out = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM, .len = src->len };
+	*out = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM, .len = src->len,
+				.ol = src->ol };
 	memcpy(dp_pkt_data(out), dp_pkt_data(src), src->len);
 	return true;
+}
+
+static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
+		bool keep);
+
+/* A GSO frame for a destination that takes only complete frames: cut into
+ * segments in its own pool, each sent on as a frame of its own. */
+static void gso_out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
+		    bool keep)
+{
+	struct dp_pkt segs[256];
+	unsigned n = dp_gso_segment(pkt, segs, 256);
+
+	if (!n)
+		qst(dst, b->w)->drops[DP_DROP_MTU]++;
+	if (!keep)
+		dp_pkt_free(pkt);
+	for (unsigned i = 0; i < n; i++)
+		out(b, dst, &segs[i], in, false);
 }
 
 /* Sends pkt out through port dst; consumes it (or, with keep, a copy). */
@@ -156,15 +178,21 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		return;
 	}
+	const struct dp_backend *be = atomic_load_explicit(&dst->be, memory_order_acquire);
+	bool offloads = be && be->offloads;
+
+	if (pkt->ol.gso_type != DP_GSO_NONE && !offloads) {
+		gso_out(b, dst, pkt, in, keep);
+		return;
+	}
 	capture(b, dst, pkt, 1);
-	if (dst->mtu && pkt->len > dst->mtu + 14u + (pkt->len >= 18 && dp_pkt_data(pkt)[12] == 0x81 ? 4 : 0)) {
+	if (dst->mtu && pkt->ol.gso_type == DP_GSO_NONE &&
+	    pkt->len > dst->mtu + 14u + (pkt->len >= 18 && dp_pkt_data(pkt)[12] == 0x81 ? 4 : 0)) {
 		qst(dst, b->w)->drops[DP_DROP_MTU]++;
 		if (!keep)
 			dp_pkt_free(pkt);
 		return;
 	}
-	const struct dp_backend *be = atomic_load_explicit(&dst->be, memory_order_acquire);
-
 	if (!dst->xmit && !be && !atomic_load_explicit(&dst->sink, memory_order_acquire)) {
 		qst(dst, b->w)->drops[DP_DROP_NO_CONSUMER]++;
 		if (!keep)
@@ -185,6 +213,8 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		pkt = &copy;
 	}
+	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !offloads)
+		dp_csum_fill(pkt);      /* ours alone now: the original or a copy */
 	for (unsigned i = 0; i < b->nt; i++)
 		if (b->tx[i].port == dst) {
 			t = &b->tx[i];
@@ -210,6 +240,10 @@ static bool vlan_push(struct dp_pkt *p, uint16_t tci)
 		return false;
 	p->off -= 4;
 	p->len += 4;
+	if (p->ol.flags || p->ol.gso_type) {
+		p->ol.csum_start += 4;
+		p->ol.hdr_len += 4;
+	}
 	d = dp_pkt_data(p);
 	memmove(d, d + 4, 12);
 	d[12] = 0x81;
@@ -228,6 +262,10 @@ static bool vlan_pop(struct dp_pkt *p)
 	memmove(d + 4, d, 12);
 	p->off += 4;
 	p->len -= 4;
+	if (p->ol.flags || p->ol.gso_type) {
+		p->ol.csum_start -= 4;
+		p->ol.hdr_len -= 4;
+	}
 	return true;
 }
 

@@ -25,15 +25,19 @@ int nd_probe(char *why, size_t len);
 
 /* Creates TAP netdev name (at most 15 characters) in the calling thread's
  * network namespace, with hw_addr mac (NULL: the kernel's random one) and
- * MTU mtu.  It stays administratively down, as a new netdev does.  Returns
- * NULL with a one-line reason in err. */
-struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu, char *err,
-			     size_t errlen);
+ * MTU mtu.  With vnet, frames carry virtio-net headers and the netdev
+ * offers checksum and TSO offloads: TCP moves 64 KiB per read and write
+ * (the datapath needs GSO-sized buffers, dp_config.gso).  It stays
+ * administratively down, as a new netdev does.  Returns NULL with a
+ * one-line reason in err. */
+struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu, bool vnet,
+			     char *err, size_t errlen);
 
 /* Wraps an fd that is already a TAP (or any non-blocking fd that carries
- * one frame per read and write, such as a datagram socket).  nd owns the fd
- * afterwards.  NULL when out of memory (the fd is then closed). */
-struct nd_tap *nd_tap_wrap(int fd, const char *name);
+ * one frame per read and write, such as a datagram socket); vnet: frames
+ * are preceded by a struct virtio_net_hdr.  nd owns the fd afterwards.
+ * NULL when out of memory (the fd is then closed). */
+struct nd_tap *nd_tap_wrap(int fd, const char *name, bool vnet);
 
 /* The TAP's datapath backend; its ctx is the nd_tap itself. */
 const struct dp_backend *nd_tap_backend(const struct nd_tap *t);

@@ -29,6 +29,7 @@ struct pp_region {
 	uint8_t *base;
 	size_t size;
 	uint32_t nbufs;
+	uint32_t buf_size;
 	uint32_t domain;
 	bool huge;
 	pthread_mutex_t lock;   /* the slow path: free stack and dirty marks */
@@ -59,11 +60,20 @@ static uint64_t now_ms(void)
 struct pp_region *pp_region_create(const char *name, uint32_t domain, uint32_t nbufs,
 				   bool try_huge, char *err, size_t errlen)
 {
-	struct pp_region *r;
-	size_t size = (size_t)nbufs * PP_BUF_SIZE;
+	return pp_region_create_sized(name, domain, nbufs, PP_BUF_SIZE, try_huge, err, errlen);
+}
 
-	if (!nbufs || nbufs > (1u << 24)) {
-		snprintf(err, errlen, "region of %u buffers: out of range", nbufs);
+struct pp_region *pp_region_create_sized(const char *name, uint32_t domain, uint32_t nbufs,
+					 uint32_t buf_size, bool try_huge, char *err,
+					 size_t errlen)
+{
+	struct pp_region *r;
+	size_t size = (size_t)nbufs * buf_size;
+
+	if (!nbufs || nbufs > (1u << 24) || buf_size < PP_BUF_SIZE || buf_size % 64 ||
+	    buf_size > (1u << 20)) {
+		snprintf(err, errlen, "region of %u buffers of %u bytes: out of range", nbufs,
+			 buf_size);
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
@@ -108,6 +118,7 @@ struct pp_region *pp_region_create(const char *name, uint32_t domain, uint32_t n
 	}
 	r->size = size;
 	r->nbufs = nbufs;
+	r->buf_size = buf_size;
 	r->domain = domain;
 	r->free = malloc(sizeof(*r->free) * nbufs);
 	r->dirty = calloc(nbufs, 1);    /* fresh memfd pages read as zero */
@@ -124,7 +135,7 @@ nomem:
 fail:
 	if (r) {
 		if (r->base)
-			munmap(r->base, r->huge ? size : (size_t)nbufs * PP_BUF_SIZE);
+			munmap(r->base, r->huge ? size : (size_t)nbufs * buf_size);
 		if (r->fd >= 0)
 			close(r->fd);
 		free(r->free);
@@ -172,6 +183,7 @@ void *pp_region_base(const struct pp_region *r)
 }
 
 uint32_t pp_region_nbufs(const struct pp_region *r) { return r->nbufs; }
+uint32_t pp_region_buf_size(const struct pp_region *r) { return r->buf_size; }
 bool pp_region_huge(const struct pp_region *r) { return r->huge; }
 uint64_t pp_region_zeroed(const struct pp_region *r) { return r->zeroed; }
 
@@ -194,7 +206,7 @@ static uint32_t region_take(struct pp_region *r, uint32_t *out, uint32_t n)
 		uint32_t b = r->free[--r->nfree];
 
 		if (r->dirty[b]) {
-			memset(r->base + (size_t)b * PP_BUF_SIZE, 0, PP_BUF_SIZE);
+			memset(r->base + (size_t)b * r->buf_size, 0, r->buf_size);
 			r->dirty[b] = 0;
 			r->zeroed++;
 		}
@@ -242,6 +254,7 @@ struct pp_pool *pp_pool_create(struct pp_region *r, const struct pp_params *prm)
 	atomic_flag_clear(&p->ring.lock);
 	p->region = r;
 	p->base = r->base;
+	p->buf_size = r->buf_size;
 	p->max_buffers = prm && prm->max_buffers ? prm->max_buffers : r->nbufs;
 	snprintf(p->name, sizeof(p->name), "%s", prm && prm->name ? prm->name : "pool");
 	p->owner = prm && prm->unowned ? 0 : pp_self();

@@ -40,7 +40,8 @@
 
 #define PP_CACHE_SIZE 128
 #define PP_CACHE_REFILL 64
-#define PP_BUF_SIZE 2048        /* one buffer; the size AF_XDP's smallest chunk has */
+#define PP_BUF_SIZE 2048        /* a default buffer; the size AF_XDP's smallest chunk has */
+#define PP_BUF_SIZE_GSO 67584   /* a buffer that holds a 64 KiB GSO frame plus headroom */
 #define PP_HEADROOM 128         /* room for a pushed VLAN tag and encapsulations */
 #define PP_NO_BUF UINT32_MAX
 #define PP_RING_DEFAULT 1024
@@ -48,12 +49,22 @@
 struct pp_region;
 
 /*
- * Creates a region of nbufs buffers for trust domain `domain`.  name labels
- * the memfd (visible in /proc/PID/fd).  Tries hugepages first when
- * try_huge is set.  Returns NULL with a reason in err.
+ * Creates a region of nbufs buffers of PP_BUF_SIZE bytes for trust domain
+ * `domain`.  name labels the memfd (visible in /proc/PID/fd).  Tries
+ * hugepages first when try_huge is set.  Returns NULL with a reason in err.
  */
 struct pp_region *pp_region_create(const char *name, uint32_t domain, uint32_t nbufs,
 				   bool try_huge, char *err, size_t errlen);
+
+/* The same with buffers of buf_size bytes (a multiple of 64; PP_BUF_SIZE_GSO
+ * for regions that take GSO frames from a TAP).  Memory is only committed
+ * where buffers are written, so large buffers cost address space first. */
+struct pp_region *pp_region_create_sized(const char *name, uint32_t domain, uint32_t nbufs,
+					 uint32_t buf_size, bool try_huge, char *err,
+					 size_t errlen);
+
+/* The size of the region's buffers. */
+uint32_t pp_region_buf_size(const struct pp_region *r);
 
 /* Unmaps and closes the region.  Every pool on it must be gone. */
 void pp_region_destroy(struct pp_region *r);
@@ -70,8 +81,8 @@ int pp_region_fd(const struct pp_region *r);
 size_t pp_region_size(const struct pp_region *r);
 uint32_t pp_region_domain(const struct pp_region *r);
 uint32_t pp_region_nbufs(const struct pp_region *r);
-/* The mapping: buffer b is at base + b * PP_BUF_SIZE (an AF_XDP UMEM can
- * be registered over it). */
+/* The mapping: buffer b is at base + b * buffer size (an AF_XDP UMEM can
+ * be registered over a region of PP_BUF_SIZE buffers). */
 void *pp_region_base(const struct pp_region *r);
 uint32_t pp_region_free(struct pp_region *r);
 bool pp_region_huge(const struct pp_region *r);
@@ -114,6 +125,7 @@ struct pp_pool {
 	uint32_t hold;          /* buffers taken from the region, ever (wraps) */
 	uint32_t max_buffers;
 	uint8_t *base;          /* region memory */
+	uint32_t buf_size;      /* the region's */
 	struct pp_region *region;
 	struct {
 		uint64_t fast, slow, empty, refill, waive, cached, cache_full, cap_hit;
@@ -160,7 +172,7 @@ void pp_pool_stats(struct pp_pool *p, struct pp_stats *out);
 /* Address of buffer buf in the pool's region. */
 static inline void *pp_buf_addr(const struct pp_pool *p, uint32_t buf)
 {
-	return p->base + (size_t)buf * PP_BUF_SIZE;
+	return p->base + (size_t)buf * p->buf_size;
 }
 
 /* Refills the cache from the ring or the region; PP_NO_BUF when both are

@@ -76,7 +76,8 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	const char *run_opt = NULL, *state_opt = NULL, *uplink = "null", *name = "sfnic0";
-	bool netdevs = true;
+	bool netdevs = true, nd_ok;
+	char nd_why[256] = "";
 	char run_dir[4096], state_dir[4096], sock[4096], lock[4200], err[512];
 	struct dl_err dlerr = { { 0 } };
 	struct store *st = NULL;
@@ -164,6 +165,9 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "out of memory");
 		goto out;
 	}
+	/* TAP netdevs hand over 64 KiB TCP frames: the pools get room for them. */
+	nd_ok = netdevs && nd_probe(nd_why, sizeof(nd_why)) == 0;
+	dpcfg.gso = nd_ok;
 	err[0] = 0;
 	dp = dp_create(&dpcfg, err, sizeof(err));
 	if (!dp) {
@@ -198,7 +202,7 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "cannot set up the housekeeping timer: %s", strerror(errno));
 		goto out;
 	}
-	if (netdevs && (c = nd_probe(err, sizeof(err))) == 0) {
+	if (nd_ok) {
 		char keeper[4200], exe[4096];
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -212,7 +216,7 @@ int main(int argc, char **argv)
 	} else if (netdevs) {
 		util_log(UTIL_INFO, "%s: TAP netdevs, AF_XDP and netns moves are unavailable "
 			 "(they need CAP_NET_ADMIN); the devlink model works in full",
-			 geteuid() ? "not root" : err);
+			 geteuid() ? "not root" : nd_why);
 	}
 	util_log(UTIL_INFO, "sfnic/%s ready: %u SFs restored, uplink %s, %u worker%s, socket %s, "
 		 "state %s", name, dl_sf_count(dl), uplink, dpcfg.workers,

@@ -219,7 +219,7 @@ static void test_fd_port(void **state)
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
-	struct nd_tap *tap = nd_tap_wrap(sv[0], "test0");
+	struct nd_tap *tap = nd_tap_wrap(sv[0], "test0", false);
 
 	assert_non_null(tap);
 	dp_set_switchdev(dp, true);
@@ -252,6 +252,98 @@ static void test_fd_port(void **state)
 	close(sv[1]);
 }
 
+/* Frames kept whole for checking. */
+struct whole {
+	unsigned n;
+	uint16_t len[64];
+	uint8_t data[64][2048];
+};
+
+static void keep_whole(void *ctx, unsigned w, struct dp_pkt *pkts, unsigned n)
+{
+	struct whole *s = ctx;
+
+	(void)w;
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(pkts[i].ol.gso_type, 0);
+		assert_int_equal(pkts[i].ol.flags, 0);
+		if (s->n < 64 && pkts[i].len <= 2048) {
+			s->len[s->n] = pkts[i].len;
+			memcpy(s->data[s->n++], dp_pkt_data(&pkts[i]), pkts[i].len);
+		}
+		dp_pkt_free(&pkts[i]);
+	}
+}
+
+static uint16_t csum_ok(const uint8_t *d, size_t n, uint32_t s)
+{
+	for (; n > 1; n -= 2, d += 2)
+		s += (uint32_t)d[0] << 8 | d[1];
+	if (n)
+		s += (uint32_t)d[0] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* A 512-byte TCP/IPv4 super-frame from a TAP with vnet headers, redirected
+ * to a port that takes only complete frames: six segments of at most 100
+ * bytes, consecutive sequence numbers, valid IP and TCP checksums, PSH on
+ * the last one only. */
+static void test_gso_segmentation(void **state)
+{
+	char err[128] = "";
+	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1, .sf_buffers = 64,
+						       .host_buffers = 64, .gso = true },
+				  err, sizeof(err));
+	struct whole *up = calloc(1, sizeof(*up));
+	struct esw_rule_spec s = redirect(SF1, DP_VPORT_UPLINK, 1);
+	uint8_t rec[10 + 14 + 40 + 512] = { 0 }, *f = rec + 10, *ip = f + 14, *tcp = ip + 20;
+	int sv[2];
+
+	(void)state;
+	assert_non_null(dp);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct nd_tap *tap = nd_tap_wrap(sv[0], "gso0", true);
+
+	dp_set_switchdev(dp, true);
+	assert_int_equal(dp_port_add(dp, SF1), 0);
+	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap), tap), 0);
+	assert_int_equal(dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, keep_whole, up), 0);
+	assert_int_equal(dp_rule_add(dp, &s), 0);
+	/* virtio_net_hdr: NEEDS_CSUM, TCPV4, hdr_len 54, gso_size 100, csum at 34+16 */
+	rec[0] = 1; rec[1] = 1; rec[2] = 54; rec[4] = 100; rec[6] = 34; rec[8] = 16;
+	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	ip[0] = 0x45; ip[2] = (40 + 512) >> 8; ip[3] = (40 + 512) & 0xff; ip[8] = 64; ip[9] = 6;
+	memcpy(ip + 12, "\x0a\0\0\x01\x0a\0\0\x02", 8);
+	tcp[0] = 0x03; tcp[1] = 0xe8; tcp[3] = 80; tcp[7] = 1; tcp[12] = 0x50; tcp[13] = 0x18;
+	for (int i = 0; i < 512; i++)
+		tcp[20 + i] = (uint8_t)i;
+	assert_int_equal(write(sv[1], rec, sizeof(rec)), (ssize_t)sizeof(rec));
+	assert_int_equal(dp_poll_once(dp, 0), 1);
+	assert_int_equal(up->n, 6);
+	for (unsigned i = 0; i < up->n; i++) {
+		const uint8_t *d = up->data[i], *sip = d + 14, *st = sip + 20;
+		unsigned chunk = i < 5 ? 100 : 12, tl = 20 + chunk;
+		uint32_t ph = 6 + tl;
+
+		assert_int_equal(up->len[i], 14 + 40 + chunk);
+		assert_int_equal(csum_ok(sip, 20, 0), 0xffff);
+		assert_int_equal((st[4] << 24 | st[5] << 16 | st[6] << 8 | st[7]), 1 + 100 * i);
+		assert_int_equal(!!(st[13] & 0x08), i == 5);    /* PSH */
+		ph = csum_ok(sip + 12, 8, ph);
+		assert_int_equal(csum_ok(st, tl, ph), 0xffff);
+		assert_int_equal(st[20], (uint8_t)(100 * i));
+	}
+	dp_rule_del(dp, SF1, 0, 1, 1);
+	dp_port_set_backend(dp, SF1, false, NULL, NULL);
+	assert_int_equal(dp_inflight(dp), 0);
+	dp_destroy(dp);
+	nd_tap_destroy(tap);
+	close(sv[1]);
+	free(up);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_switchdev_miss_rules_domains),
 		cmocka_unit_test(test_goto_loop_and_runt),
 		cmocka_unit_test(test_fd_port),
+		cmocka_unit_test(test_gso_segmentation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
