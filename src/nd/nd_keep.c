@@ -294,6 +294,12 @@ int nd_keep_main(const char *path)
 	struct stat st, now;
 	int l, dn = open("/dev/null", O_RDWR);
 
+	sigset_t none;
+
+	/* The daemon blocks its signals (it reads them from a signalfd); the
+	 * mask survived exec.  The keeper dies of SIGTERM like anything else. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	if (dn >= 0) {

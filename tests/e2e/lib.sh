@@ -79,6 +79,9 @@ ns_add() {
 ns_cleanup() {
 	for n in $NSES; do ip netns del "$n" 2>/dev/null; done
 	NSES=
+	# A killed daemon's fd keeper would hold its netdevs until $T goes.
+	pkill -f -- "--fd-keeper $T/run" 2>/dev/null
+	true
 }
 
 # need_root: netdev tests need CAP_NET_ADMIN (CI runs as root).

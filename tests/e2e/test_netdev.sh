@@ -247,3 +247,41 @@ test_reload_into_netns() {
 	daemon_stop
 	true
 }
+
+test_deactivate_under_iperf() {
+	need_root
+	daemon_start
+	# Pair 1: SFs 1 and 2 run iperf3.  Pair 2: SFs 3 and 4 ping meanwhile.
+	sf dev eswitch set sfnic/sfnic0 mode switchdev
+	for n in 1 2 3 4; do
+		sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum $n >/dev/null || fail "add $n"
+		sf port function set sfnic/sfnic0/$((32767 + n)) hw_addr 02:00:00:00:00:0$n state active
+		ns_add sfn$n$$
+		ip link set sfnic0S$n netns sfn$n$$
+		ip -n sfn$n$$ addr add 10.6.0.$n/24 dev sfnic0S$n
+		ip -n sfn$n$$ link set sfnic0S$n up
+	done
+	for p in "1 2" "2 1" "3 4" "4 3"; do
+		set -- $p
+		sf filter add dev sfnic0npf0sf$1 ingress flower action mirred egress redirect \
+			dev sfnic0npf0sf$2 || fail "rule $1->$2"
+	done
+	ip netns exec sfn3$$ ping -q -c 2 -w 5 10.6.0.4 >/dev/null || fail "pair 2 before"
+	ip netns exec sfn2$$ iperf3 -s -1 -D -B 10.6.0.2 >/dev/null 2>&1
+	sleep 0.3
+	ip netns exec sfn1$$ iperf3 -c 10.6.0.2 -t 4 >"$T/iperf.txt" 2>&1 &
+	ip=$!
+	ip netns exec sfn3$$ ping -q -i 0.05 -c 60 10.6.0.4 >"$T/ping.txt" 2>&1 &
+	pp=$!
+	sleep 1.5
+	sf port function set sfnic/sfnic0/32768 state inactive || fail "deactivate under traffic"
+	ip -n sfn1$$ link show sfnic0S1 >/dev/null 2>&1 && fail "SF 1's netdev is still there"
+	wait $pp || fail "pair 2 lost packets: $(cat "$T/ping.txt")"
+	grep -q " 0% packet loss" "$T/ping.txt" || fail "pair 2: $(cat "$T/ping.txt")"
+	# iperf3 does not notice that its interface vanished; stop it.
+	kill $ip 2>/dev/null
+	wait $ip 2>/dev/null
+	sleep 0.5
+	inflight_zero
+	daemon_stop
+}
