@@ -46,8 +46,8 @@ echo
 echo "---- traffic through the eswitch ----"
 run sfnic port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 1 netdev red0
 run sfnic port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 2 netdev blue0
-run sfnic port function set sfnic/sfnic0/32770 hw_addr 02:00:00:00:00:01 state active
-run sfnic port function set sfnic/sfnic0/32771 hw_addr 02:00:00:00:00:02 state active
+run sfnic port function set sfnic0npf0sf1 hw_addr 02:00:00:00:00:01 state active
+run sfnic port function set sfnic0npf0sf2 hw_addr 02:00:00:00:00:02 state active
 if ip link show red0 >/dev/null 2>&1; then
 	NA=red$$ NB=blue$$
 	trap 'kill $DPID 2>/dev/null; ip netns del $NA 2>/dev/null; ip netns del $NB 2>/dev/null; rm -rf "$T"' EXIT
