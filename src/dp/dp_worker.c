@@ -150,9 +150,10 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 		bool keep);
 
 /* A GSO frame for a destination that takes only complete frames: cut into
- * segments in its own pool, each sent on as a frame of its own. */
-static void gso_out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
-		    bool keep)
+ * segments in its own pool, each sent on as a frame of its own.  Not
+ * inlined: its 8 KiB of segments would make every out() frame that big. */
+__attribute__((noinline)) static void gso_out(struct burst *b, struct dp_port *dst,
+					      struct dp_pkt *pkt, struct dp_port *in, bool keep)
 {
 	struct dp_pkt segs[256];
 	unsigned n = dp_gso_segment(pkt, segs, 256);
