@@ -41,6 +41,7 @@ addr() {
 }
 
 setup_sfnic() {
+	rm -rf "$T/run" "$T/state"      # a fresh daemon each run
 	"$BIN/sfnicd" 2>"$T/log" &
 	DPID=$!
 	for _ in $(seq 200); do "$BIN/sfnic" dev show >/dev/null 2>&1 && break; sleep 0.02; done

@@ -178,6 +178,10 @@ struct dp_backend {
 	int fd;
 	/* tx_burst takes frames with offloads pending (struct dp_offload). */
 	bool offloads;
+	/* rx_burst is called on every pass, not only when fd is readable: it
+	 * has work of its own (an AF_XDP fill ring to keep stocked) and costs
+	 * no syscall when idle. */
+	bool poll_always;
 	/* tx_burst copies the frames out (a syscall write): frames from any
 	 * trust domain may be handed over without the domain-crossing copy. */
 	bool tx_copies;

@@ -52,6 +52,7 @@ struct dp_port {
 	struct dp_spsc *_Atomic in;     /* host-side input (inject) */
 	const struct dp_backend *_Atomic be;    /* host side in bursts, or NULL */
 	void *be_ctx;
+	bool rx_ready;                  /* owner only: epoll said its fd is readable */
 	unsigned owner;                 /* the worker that polls the input */
 	struct dp_queue *q;             /* [nworkers] */
 };
@@ -76,6 +77,7 @@ struct dp_worker {
 	pthread_t thread;
 	int efd;
 	int epfd;                       /* efd and the fds of its ports: its sleep */
+	_Atomic unsigned nfds;          /* backends with an fd in epfd */
 	_Atomic int sleeping;
 	struct esw_emc *emc;
 	struct dp_poll_list *_Atomic polls;

@@ -401,8 +401,10 @@ void dp_port_del(struct dp *dp, uint32_t vport)
 		    atomic_load(&p->be) || atomic_load(&p->peer->be);
 	/* Backends stay the caller's; their fds only leave the workers' epoll. */
 	for (struct dp_port *q = p; q; q = q == p ? p->peer : NULL)
-		if (atomic_load(&q->be) && atomic_load(&q->be)->fd >= 0)
+		if (atomic_load(&q->be) && atomic_load(&q->be)->fd >= 0) {
 			epoll_ctl(dp->w[q->owner].epfd, EPOLL_CTL_DEL, atomic_load(&q->be)->fd, NULL);
+			atomic_fetch_sub(&dp->w[q->owner].nfds, 1);
+		}
 	publish_vport(dp, vport, NULL);
 	if (had_input)
 		dp_rebuild_polls(dp);     /* includes a grace period */
@@ -440,8 +442,10 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
 	if (!be) {
 		if (!old)
 			return 0;
-		if (old->fd >= 0)
+		if (old->fd >= 0) {
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, old->fd, NULL);
+			atomic_fetch_sub(&w->nfds, 1);
+		}
 		atomic_store_explicit(&p->be, NULL, memory_order_release);
 		dp_rebuild_polls(dp);   /* waits a grace period: no worker uses old */
 		p->be_ctx = NULL;
@@ -453,12 +457,15 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
 	atomic_store_explicit(&p->be, be, memory_order_release);
 	dp_rebuild_polls(dp);
 	if (be->fd >= 0 &&
-	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, be->fd, &(struct epoll_event){ .events = EPOLLIN })) {
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, be->fd,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.ptr = p })) {
 		ret = -errno;
 		atomic_store_explicit(&p->be, NULL, memory_order_release);
 		dp_rebuild_polls(dp);
 		return ret;
 	}
+	if (be->fd >= 0)
+		atomic_fetch_add(&w->nfds, 1);
 	dp_worker_wake(w);
 	return 0;
 }

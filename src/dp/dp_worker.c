@@ -466,9 +466,16 @@ static unsigned poll_backend(struct burst *b, struct dp_port *p)
 
 	if (!be || !be->rx_burst || !pool)
 		return 0;
+	/* A backend with an fd is read when epoll says so (one syscall per
+	 * pass for all of them), not tried blindly. */
+	if (be->fd >= 0 && !be->poll_always && !p->rx_ready)
+		return 0;
+	p->rx_ready = false;
 	if (__builtin_expect(pool->owner != b->w->ppid, 0))
 		pp_pool_set_owner(pool);
 	n = be->rx_burst(p->be_ctx, pool, pkts, DP_BURST);
+	if (n == DP_BURST)
+		p->rx_ready = true;     /* more is likely waiting */
 	if (n)
 		process(b, p, pkts, n);
 	return n;
@@ -490,6 +497,14 @@ unsigned dp_worker_pass(struct dp_worker *w)
 	b.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	w->now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (atomic_load_explicit(&w->nfds, memory_order_relaxed)) {
+		struct epoll_event ev[DP_BURST];
+		int k = epoll_wait(w->epfd, ev, DP_BURST, 0);
+
+		for (int i = 0; i < k; i++)
+			if (ev[i].data.ptr)
+				((struct dp_port *)ev[i].data.ptr)->rx_ready = true;
+	}
 	for (unsigned i = 0; i < pl->n; i++)
 		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]);
 	return n;
@@ -520,7 +535,10 @@ void *dp_worker_main(void *arg)
 	while (!atomic_load_explicit(&w->dp->stop, memory_order_acquire)) {
 		if (dp_worker_pass(w)) {
 			idle = 0;
-		} else if (++idle >= IDLE_SPINS) {
+		} else if (++idle >= IDLE_SPINS ||
+			   atomic_load_explicit(&w->nfds, memory_order_relaxed)) {
+			/* With fds to wait on, epoll is the interrupt: sleep at
+			 * once rather than spin through syscalls. */
 			uint64_t v;
 
 			/* Announce the sleep, then look once more, so that a

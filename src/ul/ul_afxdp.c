@@ -185,7 +185,8 @@ void *ul_afxdp_open(struct dp *dp, const char *ifname, unsigned q, char *err, si
 		goto fail;
 	}
 	x->be = (struct dp_backend){ .rx_burst = axdp_rx, .tx_burst = axdp_tx,
-				     .fd = xsk_socket__fd(x->xsk), .tx_copies = false };
+				     .fd = xsk_socket__fd(x->xsk), .tx_copies = false,
+				     .poll_always = true };
 	return x;
 fail:
 	ul_afxdp_close(x);
