@@ -55,12 +55,39 @@ static const uint8_t *nd_mac(const struct dl_port *p, int k)
 	return p->hw_addr;
 }
 
+/* Attaches (or with on false, detaches) a netdev's queues to its port: one
+ * per worker when it has as many queues as there are workers, else (a
+ * netdev adopted from a run with another worker count) its first queue as
+ * a single-queue backend.  Returns 0 when attached. */
+static int attach(struct dl *dl, struct dl_port *p, int k, bool on)
+{
+	struct nd_tap *t = p->nd[k];
+	unsigned nq = nd_tap_queues(t);
+	bool rep = k == DL_ND_REP;
+	int ret = 0;
+
+	if (nq != dp_nqueues(dl->dp)) {
+		ret = dp_port_set_backend(dl->dp, p->index, rep, on ? nd_tap_backend(t, 0) : NULL,
+					  on ? nd_tap_ctx(t, 0) : NULL);
+		return ret == -EBUSY ? 0 : ret;
+	}
+	for (unsigned q = 0; q < nq; q++) {
+		int r = dp_port_set_queue_backend(dl->dp, p->index, rep, q,
+						  on ? nd_tap_backend(t, q) : NULL,
+						  on ? nd_tap_ctx(t, q) : NULL);
+
+		if (r && r != -EBUSY)
+			ret = r;
+	}
+	return ret;
+}
+
 static void close_one(struct dl *dl, struct dl_port *p, int k)
 {
 	if (!p->nd[k])
 		return;
 	if ((p->nd_attached & (1u << k)) && dl->dp && dp_port_exists(dl->dp, p->index))
-		dp_port_set_backend(dl->dp, p->index, k == DL_ND_REP, NULL, NULL);
+		attach(dl, p, k, false);
 	nd_tap_destroy(p->nd[k]);
 	p->nd[k] = NULL;
 	p->nd_attached &= (uint8_t)~(1u << k);
@@ -77,7 +104,8 @@ static void sync_one(struct dl *dl, struct dl_port *p, int k)
 	}
 	if (!p->nd[k]) {
 		p->nd[k] = nd_tap_create(nd_name(dl, p, k), nd_mac(p, k), DL_ND_MTU,
-					 dl->dp && dp_gso(dl->dp), err, sizeof(err));
+					 dl->dp && dp_gso(dl->dp), dl->dp ? dp_nqueues(dl->dp) : 1,
+					 err, sizeof(err));
 		if (!p->nd[k]) {
 			util_log(UTIL_WARN, "%s", err);
 			return;
@@ -88,10 +116,7 @@ static void sync_one(struct dl *dl, struct dl_port *p, int k)
 			util_log(UTIL_WARN, "%s", err);
 	}
 	if (dl->dp && dp_port_exists(dl->dp, p->index)) {
-		int ret = dp_port_set_backend(dl->dp, p->index, k == DL_ND_REP,
-					      nd_tap_backend(p->nd[k]), p->nd[k]);
-
-		if (ret == 0 || ret == -EBUSY)
+		if (attach(dl, p, k, true) == 0)
 			p->nd_attached |= bit;
 	} else {
 		p->nd_attached &= (uint8_t)~bit;   /* the port went with its fd */

@@ -187,11 +187,18 @@ struct dp_backend {
 	bool tx_copies;
 };
 
-/* Makes be (with its ctx) the port's host side; NULL detaches.  be and ctx
- * must stay valid until detached or the port is deleted.  Returns 0,
- * -ENODEV, -EBUSY (another backend is attached) or -errno. */
+/* Makes be (with its ctx) the port's host side, a single queue: the port's
+ * owning worker receives from it, every worker transmits into it.  NULL
+ * detaches.  be and ctx must stay valid until detached or the port is
+ * deleted.  Returns 0, -ENODEV, -EBUSY (a backend is attached) or -errno. */
 int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp_backend *be,
 			void *ctx);
+
+/* Makes be the host side of queue q only (a multiqueue TAP's queue q):
+ * worker q receives from it and transmits into it.  NULL detaches.  Cannot
+ * be mixed with dp_port_set_backend on one port (-EBUSY). */
+int dp_port_set_queue_backend(struct dp *dp, uint32_t vport, bool rep, unsigned q,
+			      const struct dp_backend *be, void *ctx);
 
 /* The region the port's pools draw from (its trust domain's memory),
  * creating the pools if needed; NULL when out of memory or no such port. */

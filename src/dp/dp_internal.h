@@ -36,6 +36,11 @@ struct dp_ring {
 struct dp_queue {
 	struct dp_qstats st;
 	struct pp_pool *pool;           /* NULL until the port needs buffers */
+	/* This queue's host side (a multiqueue TAP's queue), polled by the
+	 * queue's worker.  A single-queue backend sits in the owner's slot. */
+	const struct dp_backend *_Atomic be;
+	void *be_ctx;
+	bool rx_ready;                  /* its worker only: epoll said readable */
 };
 
 struct dp_port {
@@ -50,9 +55,7 @@ struct dp_port {
 	struct dp_ring *_Atomic sink;
 	struct dp_ring *_Atomic cap;
 	struct dp_spsc *_Atomic in;     /* host-side input (inject) */
-	const struct dp_backend *_Atomic be;    /* host side in bursts, or NULL */
-	void *be_ctx;
-	bool rx_ready;                  /* owner only: epoll said its fd is readable */
+	bool be_single;                 /* a single-queue backend in q[owner] */
 	unsigned owner;                 /* the worker that polls the input */
 	struct dp_queue *q;             /* [nworkers] */
 };

@@ -155,9 +155,10 @@ int dp_port_ensure_pools(struct dp *dp, struct dp_port *p)
 	return 0;
 }
 
-static void add_poll(struct dp_poll_list *pl, struct dp_port *p)
+/* Worker w polls p's inject ring if it owns p, and p's backend queue w. */
+static void add_poll(struct dp_poll_list *pl, struct dp_port *p, unsigned w)
 {
-	if (atomic_load(&p->in) || atomic_load(&p->be))
+	if ((p->owner == w && atomic_load(&p->in)) || atomic_load(&p->q[w].be))
 		pl->p[pl->n++] = p;
 }
 
@@ -183,10 +184,10 @@ void dp_rebuild_polls(struct dp *dp)
 			for (uint32_t i = 0; chunk && i < (1u << DP_VPORT_CHUNK_SHIFT); i++) {
 				struct dp_port *p = atomic_load(&chunk[i]);
 
-				if (p && p->owner == w)
-					add_poll(pl, p);
-				if (p && p->peer->owner == w)
-					add_poll(pl, p->peer);
+				if (p) {
+					add_poll(pl, p, w);
+					add_poll(pl, p->peer, w);
+				}
 			}
 		}
 		old[w] = atomic_load(&dp->w[w].polls);
@@ -397,13 +398,17 @@ void dp_port_del(struct dp *dp, uint32_t vport)
 
 	if (!p || p == &dp->uplink.port || p == &dp->pf.port)
 		return;
-	had_input = atomic_load(&p->in) || atomic_load(&p->peer->in) ||
-		    atomic_load(&p->be) || atomic_load(&p->peer->be);
+	had_input = atomic_load(&p->in) || atomic_load(&p->peer->in);
 	/* Backends stay the caller's; their fds only leave the workers' epoll. */
 	for (struct dp_port *q = p; q; q = q == p ? p->peer : NULL)
-		if (atomic_load(&q->be) && atomic_load(&q->be)->fd >= 0) {
-			epoll_ctl(dp->w[q->owner].epfd, EPOLL_CTL_DEL, atomic_load(&q->be)->fd, NULL);
-			atomic_fetch_sub(&dp->w[q->owner].nfds, 1);
+		for (unsigned w = 0; w < dp->nw; w++) {
+			const struct dp_backend *be = atomic_load(&q->q[w].be);
+
+			had_input |= be != NULL;
+			if (be && be->fd >= 0) {
+				epoll_ctl(dp->w[w].epfd, EPOLL_CTL_DEL, be->fd, NULL);
+				atomic_fetch_sub(&dp->w[w].nfds, 1);
+			}
 		}
 	publish_vport(dp, vport, NULL);
 	if (had_input)
@@ -425,18 +430,15 @@ void dp_set_switchdev(struct dp *dp, bool on)
 	esw_fdb_age(dp->fdb, UINT64_MAX, UINT32_MAX);
 }
 
-int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp_backend *be,
-			void *ctx)
+/* Puts be into queue qi's slot of p (NULL empties it). */
+static int set_queue_backend(struct dp *dp, struct dp_port *p, unsigned qi,
+			     const struct dp_backend *be, void *ctx)
 {
-	struct dp_port *p = dp_port_get(dp, vport, rep);
-	const struct dp_backend *old;
-	struct dp_worker *w;
+	struct dp_queue *q = &p->q[qi];
+	struct dp_worker *w = &dp->w[qi];
+	const struct dp_backend *old = atomic_load(&q->be);
 	int ret;
 
-	if (!p)
-		return -ENODEV;
-	w = &dp->w[p->owner];
-	old = atomic_load(&p->be);
 	if (be && old)
 		return -EBUSY;
 	if (!be) {
@@ -446,21 +448,21 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, old->fd, NULL);
 			atomic_fetch_sub(&w->nfds, 1);
 		}
-		atomic_store_explicit(&p->be, NULL, memory_order_release);
+		atomic_store_explicit(&q->be, NULL, memory_order_release);
 		dp_rebuild_polls(dp);   /* waits a grace period: no worker uses old */
-		p->be_ctx = NULL;
+		q->be_ctx = NULL;
 		return 0;
 	}
 	if ((ret = dp_port_ensure_pools(dp, p)))
 		return ret;
-	p->be_ctx = ctx;
-	atomic_store_explicit(&p->be, be, memory_order_release);
+	q->be_ctx = ctx;
+	atomic_store_explicit(&q->be, be, memory_order_release);
 	dp_rebuild_polls(dp);
 	if (be->fd >= 0 &&
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, be->fd,
-		      &(struct epoll_event){ .events = EPOLLIN, .data.ptr = p })) {
+		      &(struct epoll_event){ .events = EPOLLIN, .data.ptr = q })) {
 		ret = -errno;
-		atomic_store_explicit(&p->be, NULL, memory_order_release);
+		atomic_store_explicit(&q->be, NULL, memory_order_release);
 		dp_rebuild_polls(dp);
 		return ret;
 	}
@@ -468,6 +470,37 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
 		atomic_fetch_add(&w->nfds, 1);
 	dp_worker_wake(w);
 	return 0;
+}
+
+int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp_backend *be,
+			void *ctx)
+{
+	struct dp_port *p = dp_port_get(dp, vport, rep);
+	int ret;
+
+	if (!p)
+		return -ENODEV;
+	if (be && (p->be_single || atomic_load(&p->q[p->owner].be)))
+		return -EBUSY;
+	if (!be && !p->be_single)
+		return 0;
+	p->be_single = be != NULL;
+	ret = set_queue_backend(dp, p, p->owner, be, ctx);
+	if (ret)
+		p->be_single = false;
+	return ret;
+}
+
+int dp_port_set_queue_backend(struct dp *dp, uint32_t vport, bool rep, unsigned q,
+			      const struct dp_backend *be, void *ctx)
+{
+	struct dp_port *p = dp_port_get(dp, vport, rep);
+
+	if (!p || q >= dp->nw)
+		return -ENODEV;
+	if (p->be_single)
+		return -EBUSY;
+	return set_queue_backend(dp, p, q, be, ctx);
 }
 
 bool dp_gso(const struct dp *dp)

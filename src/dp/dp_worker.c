@@ -75,10 +75,19 @@ static void capture(struct burst *b, struct dp_port *p, const struct dp_pkt *pkt
 	}
 }
 
+/* The backend queue worker w transmits into: its own, else a single-queue
+ * backend's (in the owner's slot). */
+static inline struct dp_queue *tx_queue(struct dp_port *p, unsigned w)
+{
+	return atomic_load_explicit(&p->q[w].be, memory_order_acquire) ? &p->q[w]
+								       : &p->q[p->owner];
+}
+
 static void flush_one(struct burst *b, struct txq *t)
 {
 	struct dp_port *p = t->port;
-	const struct dp_backend *be = atomic_load_explicit(&p->be, memory_order_acquire);
+	struct dp_queue *bq = tx_queue(p, b->w->id);
+	const struct dp_backend *be = atomic_load_explicit(&bq->be, memory_order_acquire);
 
 	if (be) {
 		enum dp_drop why = DP_DROP_RING_FULL;
@@ -87,7 +96,7 @@ static void flush_one(struct burst *b, struct txq *t)
 
 		for (unsigned i = 0; i < t->n; i++)
 			lens[i] = t->pkts[i].len;
-		sent = be->tx_burst(p->be_ctx, b->w->id, t->pkts, t->n, &why);
+		sent = be->tx_burst(bq->be_ctx, b->w->id, t->pkts, t->n, &why);
 		for (unsigned i = 0; i < sent; i++)
 			count_tx(qst(p, b->w), lens[i]);
 		qst(p, b->w)->drops[why] += t->n - sent;
@@ -179,7 +188,8 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		return;
 	}
-	const struct dp_backend *be = atomic_load_explicit(&dst->be, memory_order_acquire);
+	const struct dp_backend *be = atomic_load_explicit(&tx_queue(dst, b->w->id)->be,
+							   memory_order_acquire);
 	bool offloads = be && be->offloads;
 
 	if (pkt->ol.gso_type != DP_GSO_NONE && !offloads) {
@@ -429,8 +439,8 @@ static unsigned poll_input(struct burst *b, struct dp_port *p)
 	uint32_t tail, head;
 	unsigned n = 0;
 
-	if (!in || !pool)
-		return 0;
+	if (!in || !pool || p->owner != b->w->id)
+		return 0;       /* one consumer per ring: the port's owner */
 	if (__builtin_expect(pool->owner != b->w->ppid, 0))
 		pp_pool_set_owner(pool);
 	tail = atomic_load_explicit(&in->tail, memory_order_relaxed);
@@ -456,26 +466,26 @@ static unsigned poll_input(struct burst *b, struct dp_port *p)
 	return n;
 }
 
-/* Takes a burst from a port's backend. */
+/* Takes a burst from the port's backend queue of this worker. */
 static unsigned poll_backend(struct burst *b, struct dp_port *p)
 {
-	const struct dp_backend *be = atomic_load_explicit(&p->be, memory_order_acquire);
-	struct pp_pool *pool = p->q[b->w->id].pool;
+	struct dp_queue *q = &p->q[b->w->id];
+	const struct dp_backend *be = atomic_load_explicit(&q->be, memory_order_acquire);
 	struct dp_pkt pkts[DP_BURST];
 	unsigned n;
 
-	if (!be || !be->rx_burst || !pool)
+	if (!be || !be->rx_burst || !q->pool)
 		return 0;
 	/* A backend with an fd is read when epoll says so (one syscall per
 	 * pass for all of them), not tried blindly. */
-	if (be->fd >= 0 && !be->poll_always && !p->rx_ready)
+	if (be->fd >= 0 && !be->poll_always && !q->rx_ready)
 		return 0;
-	p->rx_ready = false;
-	if (__builtin_expect(pool->owner != b->w->ppid, 0))
-		pp_pool_set_owner(pool);
-	n = be->rx_burst(p->be_ctx, pool, pkts, DP_BURST);
+	q->rx_ready = false;
+	if (__builtin_expect(q->pool->owner != b->w->ppid, 0))
+		pp_pool_set_owner(q->pool);
+	n = be->rx_burst(q->be_ctx, q->pool, pkts, DP_BURST);
 	if (n == DP_BURST)
-		p->rx_ready = true;     /* more is likely waiting */
+		q->rx_ready = true;     /* more is likely waiting */
 	if (n)
 		process(b, p, pkts, n);
 	return n;
@@ -503,7 +513,7 @@ unsigned dp_worker_pass(struct dp_worker *w)
 
 		for (int i = 0; i < k; i++)
 			if (ev[i].data.ptr)
-				((struct dp_port *)ev[i].data.ptr)->rx_ready = true;
+				((struct dp_queue *)ev[i].data.ptr)->rx_ready = true;
 	}
 	for (unsigned i = 0; i < pl->n; i++)
 		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]);

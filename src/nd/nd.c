@@ -23,18 +23,25 @@
 
 #define CAP_NET_ADMIN_BIT 12
 
-struct nd_tap {
+/* One queue of a TAP: an fd and the datapath backend that reads and
+ * writes it. */
+struct nd_tapq {
 	int fd;
 	bool vnet;              /* IFF_VNET_HDR: offloads travel with frames */
-	char name[16];
 	struct dp_backend be;
+};
+
+struct nd_tap {
+	char name[16];
+	unsigned nq;
+	struct nd_tapq q[];
 };
 
 /* One read per frame; with vnet headers a frame is a TCP super-frame of up
  * to 64 KiB, which is how the kernel amortises the syscall. */
 static unsigned tap_rx(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, unsigned max)
 {
-	struct nd_tap *t = ctx;
+	struct nd_tapq *t = ctx;
 	unsigned n = 0;
 
 	while (n < max) {
@@ -75,7 +82,7 @@ static unsigned tap_rx(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, uns
 static unsigned tap_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n,
 		       enum dp_drop *why)
 {
-	struct nd_tap *t = ctx;
+	struct nd_tapq *t = ctx;
 	unsigned sent = 0;
 	bool ok = true;
 
@@ -104,26 +111,53 @@ static unsigned tap_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned
 	return sent;
 }
 
+static struct nd_tap *tap_alloc(const char *name, unsigned nq)
+{
+	struct nd_tap *t = calloc(1, sizeof(*t) + nq * sizeof(t->q[0]));
+
+	if (!t)
+		return NULL;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->nq = nq;
+	for (unsigned i = 0; i < nq; i++)
+		t->q[i].fd = -1;
+	return t;
+}
+
+static void tapq_init(struct nd_tapq *q, int fd, bool vnet)
+{
+	q->fd = fd;
+	q->vnet = vnet;
+	q->be = (struct dp_backend){ .rx_burst = tap_rx, .tx_burst = tap_tx, .fd = fd,
+				     .tx_copies = true, .offloads = vnet };
+}
+
 struct nd_tap *nd_tap_wrap(int fd, const char *name, bool vnet)
 {
-	struct nd_tap *t = calloc(1, sizeof(*t));
+	struct nd_tap *t = tap_alloc(name, 1);
 
 	if (!t) {
 		close(fd);
 		return NULL;
 	}
-	t->fd = fd;
-	t->vnet = vnet;
-	snprintf(t->name, sizeof(t->name), "%s", name);
-	t->be = (struct dp_backend){ .rx_burst = tap_rx, .tx_burst = tap_tx, .fd = fd,
-				     .tx_copies = true, .offloads = vnet };
+	tapq_init(&t->q[0], fd, vnet);
 	return t;
 }
 
-const struct dp_backend *nd_tap_backend(const struct nd_tap *t) { return &t->be; }
+unsigned nd_tap_queues(const struct nd_tap *t) { return t->nq; }
+const struct dp_backend *nd_tap_backend(const struct nd_tap *t, unsigned q) { return &t->q[q].be; }
+void *nd_tap_ctx(struct nd_tap *t, unsigned q) { return &t->q[q]; }
 const char *nd_tap_name(const struct nd_tap *t) { return t->name; }
-int nd_tap_fd(const struct nd_tap *t) { return t->fd; }
+int nd_tap_fd(const struct nd_tap *t) { return t->q[0].fd; }
 
+/* The keeper knows queue q of name as "name" (q 0) or "name#q". */
+static void keep_name(char *out, size_t len, const char *name, unsigned q)
+{
+	if (q)
+		snprintf(out, len, "%s#%u", name, q);
+	else
+		snprintf(out, len, "%s", name);
+}
 
 int nd_probe(char *why, size_t len)
 {
@@ -147,63 +181,86 @@ int nd_probe(char *why, size_t len)
 	return 0;
 }
 
-static int set_mac_fd(int fd, const uint8_t mac[6])
+/* Takes the queues a previous daemon left with the keeper, if it left
+ * exactly nq of them. */
+static struct nd_tap *adopt(const char *name, unsigned nq)
 {
-	struct ifreq ifr = { 0 };
+	struct nd_tap *t;
+	char kn[40];
+	int fd;
 
-	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
-	return ioctl(fd, SIOCSIFHWADDR, &ifr) ? -errno : 0;
+	keep_name(kn, sizeof(kn), name, 0);
+	if ((fd = nd_keep_take(kn)) < 0)
+		return NULL;
+	t = tap_alloc(name, nq);
+	for (unsigned q = 0; t && q < nq; q++) {
+		struct ifreq ifr = { 0 };
+
+		if (q) {
+			keep_name(kn, sizeof(kn), name, q);
+			fd = nd_keep_take(kn);
+		}
+		if (fd < 0 || ioctl(fd, TUNGETIFF, &ifr)) {
+			if (fd >= 0)
+				close(fd);
+			nd_tap_destroy(t);      /* a different shape: start afresh */
+			return NULL;
+		}
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+		/* Its flags are what they were set to when it was made. */
+		tapq_init(&t->q[q], fd, ifr.ifr_flags & IFF_VNET_HDR);
+	}
+	return t;
 }
 
 struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu, bool vnet,
-			     char *err, size_t errlen)
+			     unsigned nq, char *err, size_t errlen)
 {
-	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) };
+	short flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) |
+		      (nq > 1 ? IFF_MULTI_QUEUE : 0);
+	struct ifreq ifr;
 	struct nd_tap *t;
-	int fd, sock, ret;
+	int sock, ret;
 
-	if (strlen(name) >= IFNAMSIZ) {
+	if (strlen(name) >= IFNAMSIZ || !nq || nq > DP_MAX_WORKERS) {
 		snprintf(err, errlen, "netdev name \"%s\" is too long", name);
 		return NULL;
 	}
 	/* Held over from a daemon that died: the netdev is where the user
 	 * left it (another namespace, a bridge), addresses and all. */
-	fd = nd_keep_take(name);
-	if (fd >= 0) {
-		fcntl(fd, F_SETFL, O_NONBLOCK);
+	if ((t = adopt(name, nq))) {
 		if (mac)
-			set_mac_fd(fd, mac);
-		/* Its flags are what they were set to when it was made. */
-		if (ioctl(fd, TUNGETIFF, &ifr) == 0)
-			vnet = ifr.ifr_flags & IFF_VNET_HDR;
-		t = nd_tap_wrap(fd, name, vnet);
-		if (!t)
-			snprintf(err, errlen, "out of memory");
+			nd_tap_set_mac(t, mac);
 		return t;
 	}
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "/dev/net/tun: %s", strerror(errno));
+	if (!(t = tap_alloc(name, nq))) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	memcpy(ifr.ifr_name, name, strlen(name) + 1);
-	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		snprintf(err, errlen, "cannot create netdev %s: %s", name, strerror(errno));
-		close(fd);
-		return NULL;
+	/* The first open creates the netdev, the others attach queues to it. */
+	for (unsigned q = 0; q < nq; q++) {
+		int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+		ifr = (struct ifreq){ .ifr_flags = flags };
+		memcpy(ifr.ifr_name, name, strlen(name) + 1);
+		if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr)) {
+			snprintf(err, errlen, "cannot create netdev %s: %s", name, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+		tapq_init(&t->q[q], fd, vnet);
 	}
 	/* Checksum and TSO offloads: the kernel hands over 64 KiB TCP frames
 	 * with the checksum left to us (or to the next TAP's kernel). */
-	if (vnet && ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) {
+	if (vnet && ioctl(t->q[0].fd, TUNSETOFFLOAD,
+			  TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)) {
 		snprintf(err, errlen, "netdev %s: cannot set offloads: %s", name, strerror(errno));
-		close(fd);
-		return NULL;
+		goto fail;
 	}
-	if (mac && (ret = set_mac_fd(fd, mac))) {
+	if (mac && (ret = nd_tap_set_mac(t, mac))) {
 		snprintf(err, errlen, "netdev %s: cannot set hw_addr: %s", name, strerror(-ret));
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ifr = (struct ifreq){ .ifr_mtu = mtu };
@@ -212,36 +269,53 @@ struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu,
 		snprintf(err, errlen, "netdev %s: cannot set mtu %u: %s", name, mtu, strerror(errno));
 		if (sock >= 0)
 			close(sock);
-		close(fd);
-		return NULL;
+		goto fail;
 	}
 	close(sock);
-	t = nd_tap_wrap(fd, name, vnet);
-	if (!t)
-		snprintf(err, errlen, "out of memory");
-	else
-		nd_keep_put(name, fd);
+	for (unsigned q = 0; q < nq; q++) {
+		char kn[40];
+
+		keep_name(kn, sizeof(kn), name, q);
+		nd_keep_put(kn, t->q[q].fd);
+	}
 	return t;
+fail:
+	for (unsigned q = 0; q < nq; q++)
+		if (t->q[q].fd >= 0)
+			close(t->q[q].fd);
+	free(t);
+	return NULL;
 }
 
 int nd_tap_set_carrier(struct nd_tap *t, bool on)
 {
 	int v = on;
 
-	return ioctl(t->fd, TUNSETCARRIER, &v) ? -errno : 0;
+	return ioctl(t->q[0].fd, TUNSETCARRIER, &v) ? -errno : 0;
 }
 
 int nd_tap_set_mac(struct nd_tap *t, const uint8_t mac[6])
 {
-	return set_mac_fd(t->fd, mac);
+	struct ifreq ifr = { 0 };
+
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	return ioctl(t->q[0].fd, SIOCSIFHWADDR, &ifr) ? -errno : 0;
 }
 
 void nd_tap_destroy(struct nd_tap *t)
 {
 	if (!t)
 		return;
-	nd_keep_del(t->name);
-	close(t->fd);
+	for (unsigned q = 0; q < t->nq; q++) {
+		char kn[40];
+
+		if (t->q[q].fd < 0)
+			continue;
+		keep_name(kn, sizeof(kn), t->name, q);
+		nd_keep_del(kn);
+		close(t->q[q].fd);
+	}
 	free(t);
 }
 
@@ -266,10 +340,10 @@ static struct mnl_socket *nl_in_dev_ns(struct nd_tap *t, unsigned *ifindex)
 {
 	struct mnl_socket *nl = NULL;
 	struct ifreq ifr = { 0 };
-	int devns = ioctl(t->fd, TUNGETDEVNETNS), self = open("/proc/thread-self/ns/net",
+	int devns = ioctl(t->q[0].fd, TUNGETDEVNETNS), self = open("/proc/thread-self/ns/net",
 							     O_RDONLY | O_CLOEXEC);
 
-	if (devns >= 0 && self >= 0 && ioctl(t->fd, TUNGETIFF, &ifr) == 0 &&
+	if (devns >= 0 && self >= 0 && ioctl(t->q[0].fd, TUNGETIFF, &ifr) == 0 &&
 	    setns(devns, CLONE_NEWNET) == 0) {
 		*ifindex = if_nametoindex(ifr.ifr_name);
 		nl = mnl_socket_open(NETLINK_ROUTE);

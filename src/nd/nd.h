@@ -27,11 +27,13 @@ int nd_probe(char *why, size_t len);
  * network namespace, with hw_addr mac (NULL: the kernel's random one) and
  * MTU mtu.  With vnet, frames carry virtio-net headers and the netdev
  * offers checksum and TSO offloads: TCP moves 64 KiB per read and write
- * (the datapath needs GSO-sized buffers, dp_config.gso).  It stays
+ * (the datapath needs GSO-sized buffers, dp_config.gso).  With nqueues > 1
+ * it is a multiqueue TAP (IFF_MULTI_QUEUE): the kernel spreads flows over
+ * the queues, one per datapath worker.  It stays
  * administratively down, as a new netdev does.  Returns NULL with a
  * one-line reason in err. */
 struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu, bool vnet,
-			     char *err, size_t errlen);
+			     unsigned nqueues, char *err, size_t errlen);
 
 /* Wraps an fd that is already a TAP (or any non-blocking fd that carries
  * one frame per read and write, such as a datagram socket); vnet: frames
@@ -39,10 +41,12 @@ struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu,
  * NULL when out of memory (the fd is then closed). */
 struct nd_tap *nd_tap_wrap(int fd, const char *name, bool vnet);
 
-/* The TAP's datapath backend; its ctx is the nd_tap itself. */
-const struct dp_backend *nd_tap_backend(const struct nd_tap *t);
+/* The number of queues, and queue q's datapath backend with its ctx. */
+unsigned nd_tap_queues(const struct nd_tap *t);
+const struct dp_backend *nd_tap_backend(const struct nd_tap *t, unsigned q);
+void *nd_tap_ctx(struct nd_tap *t, unsigned q);
 
-/* The netdev's name and fd. */
+/* The netdev's name and the fd of its first queue. */
 const char *nd_tap_name(const struct nd_tap *t);
 int nd_tap_fd(const struct nd_tap *t);
 

@@ -285,3 +285,21 @@ test_deactivate_under_iperf() {
 	inflight_zero
 	daemon_stop
 }
+
+test_multiqueue_two_workers() {
+	need_root
+	daemon_start --workers 2
+	two_sfs
+	redirect_both
+	pings 2 || fail "ping with two workers"
+	# Four TCP streams: the kernel spreads them over the TAP's two queues,
+	# one per worker, and both workers carry traffic.
+	ip netns exec $NB iperf3 -s -1 -D -B 10.9.0.2 >/dev/null 2>&1
+	sleep 0.3
+	ip netns exec $NA iperf3 -c 10.9.0.2 -t 2 -P 4 -J >"$T/iperf.json" 2>&1 || fail "iperf3 -P 4"
+	q=$(sf -j -s port show sfnic/sfnic0/32768 | jq -c '[.port[].stats.queues[].rx.packets > 0]')
+	expect_eq "$q" "[true,true]" "SF 88's two queues both received"
+	echo "iperf3 -P 4 with two workers: $(jq '.end.sum_received.bits_per_second | floor' "$T/iperf.json") bit/s" >&2
+	inflight_zero
+	daemon_stop
+}

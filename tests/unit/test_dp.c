@@ -224,8 +224,8 @@ static void test_fd_port(void **state)
 	assert_non_null(tap);
 	dp_set_switchdev(dp, true);
 	assert_int_equal(dp_port_add(dp, SF1), 0);
-	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap), tap), 0);
-	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap), tap), -EBUSY);
+	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap, 0), nd_tap_ctx(tap, 0)), 0);
+	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap, 0), nd_tap_ctx(tap, 0)), -EBUSY);
 	assert_int_equal(dp_port_set_xmit(dp, SF1, true, collect, &rep), 0);
 	/* The SF transmits: a miss, so its representor receives it. */
 	mkframe("\x02\0\0\0\0\x09", "\x02\0\0\0\0\x01", 0x0800);
@@ -308,7 +308,7 @@ static void test_gso_segmentation(void **state)
 
 	dp_set_switchdev(dp, true);
 	assert_int_equal(dp_port_add(dp, SF1), 0);
-	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap), tap), 0);
+	assert_int_equal(dp_port_set_backend(dp, SF1, false, nd_tap_backend(tap, 0), nd_tap_ctx(tap, 0)), 0);
 	assert_int_equal(dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, keep_whole, up), 0);
 	assert_int_equal(dp_rule_add(dp, &s), 0);
 	/* virtio_net_hdr: NEEDS_CSUM, TCPV4, hdr_len 54, gso_size 100, csum at 34+16 */
