@@ -181,10 +181,39 @@ int nd_probe(char *why, size_t len)
 	return 0;
 }
 
-/* Takes the queues a previous daemon left with the keeper, if it left
- * exactly nq of them. */
+/* Opens one more queue of the TAP that fd0 is a queue of, in the network
+ * namespace the netdev is in now and under the name it has now (the user
+ * may have moved or renamed it). */
+static int add_queue(int fd0)
+{
+	struct ifreq ifr = { 0 };
+	int devns = ioctl(fd0, TUNGETDEVNETNS), self = open("/proc/thread-self/ns/net",
+							    O_RDONLY | O_CLOEXEC), fd = -1;
+
+	if (devns >= 0 && self >= 0 && ioctl(fd0, TUNGETIFF, &ifr) == 0 &&
+	    setns(devns, CLONE_NEWNET) == 0) {
+		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr)) {
+			close(fd);
+			fd = -1;
+		}
+		if (setns(self, CLONE_NEWNET)) {
+			/* cannot happen: we came from there */
+		}
+	}
+	if (devns >= 0)
+		close(devns);
+	if (self >= 0)
+		close(self);
+	return fd;
+}
+
+/* Takes the queues a previous daemon left with the keeper.  A run with
+ * another worker count left more queues (the extra ones are dropped with
+ * the untaken fds) or fewer (new ones are attached where the netdev is). */
 static struct nd_tap *adopt(const char *name, unsigned nq)
 {
+	struct ifreq ifr = { 0 };
 	struct nd_tap *t;
 	char kn[40];
 	int fd;
@@ -192,19 +221,21 @@ static struct nd_tap *adopt(const char *name, unsigned nq)
 	keep_name(kn, sizeof(kn), name, 0);
 	if ((fd = nd_keep_take(kn)) < 0)
 		return NULL;
-	t = tap_alloc(name, nq);
-	for (unsigned q = 0; t && q < nq; q++) {
-		struct ifreq ifr = { 0 };
-
+	if (ioctl(fd, TUNGETIFF, &ifr) || !(t = tap_alloc(name, nq))) {
+		close(fd);
+		return NULL;
+	}
+	for (unsigned q = 0; q < nq; q++) {
 		if (q) {
 			keep_name(kn, sizeof(kn), name, q);
 			fd = nd_keep_take(kn);
+			if (fd < 0 && (ifr.ifr_flags & IFF_MULTI_QUEUE) &&
+			    (fd = add_queue(t->q[0].fd)) >= 0)
+				nd_keep_put(kn, fd);
 		}
-		if (fd < 0 || ioctl(fd, TUNGETIFF, &ifr)) {
-			if (fd >= 0)
-				close(fd);
-			nd_tap_destroy(t);      /* a different shape: start afresh */
-			return NULL;
+		if (fd < 0) {
+			t->nq = q;      /* what it has: the datapath copes */
+			break;
 		}
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		/* Its flags are what they were set to when it was made. */
@@ -216,8 +247,9 @@ static struct nd_tap *adopt(const char *name, unsigned nq)
 struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu, bool vnet,
 			     unsigned nq, char *err, size_t errlen)
 {
-	short flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) |
-		      (nq > 1 ? IFF_MULTI_QUEUE : 0);
+	/* Always multiqueue, even with one queue: a daemon restarted with
+	 * more workers can add queues to the netdev it takes back. */
+	short flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) | IFF_MULTI_QUEUE;
 	struct ifreq ifr;
 	struct nd_tap *t;
 	int sock, ret;

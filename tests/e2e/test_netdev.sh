@@ -303,3 +303,22 @@ test_multiqueue_two_workers() {
 	inflight_zero
 	daemon_stop
 }
+
+test_restart_with_another_worker_count() {
+	need_root
+	daemon_start
+	two_sfs
+	redirect_both
+	pings 2 || fail "ping with one worker"
+	idx=$(ip -n $NA -j link show sfnic0S88 | jq '.[0].ifindex')
+	# Two workers now: the kept netdev gets a second queue where it is.
+	daemon_kill9
+	daemon_start --workers 2 || fail "restart with two workers"
+	expect_eq "$(ip -n $NA -j link show sfnic0S88 | jq '.[0].ifindex')" "$idx" "the same netdev"
+	pings 3 || fail "ping with two workers after the restart"
+	# And back to one: the extra queue is let go.
+	daemon_kill9
+	daemon_start --workers 1 || fail "restart with one worker"
+	pings 3 || fail "ping with one worker again"
+	daemon_stop
+}
