@@ -325,11 +325,14 @@ void pp_put_ring(struct pp_pool *p, const uint32_t *bufs, uint32_t n)
 		for (uint32_t i = 0; i < done; i++)
 			rg->slot[(head + i) & rg->mask] = bufs[i];
 		atomic_store_explicit(&rg->head, head + done, memory_order_release);
-		atomic_flag_clear_explicit(&rg->lock, memory_order_release);
-		if (done)
-			atomic_fetch_add_explicit(&p->ring_ok, done, memory_order_relaxed);
+		/* Counted under the lock: plain stores, no second locked
+		 * instruction per return. */
+		atomic_store_explicit(&p->ring_ok, atomic_load_explicit(&p->ring_ok,
+			memory_order_relaxed) + done, memory_order_relaxed);
 		if (done < n)
-			atomic_fetch_add_explicit(&p->ring_full, n - done, memory_order_relaxed);
+			atomic_store_explicit(&p->ring_full, atomic_load_explicit(&p->ring_full,
+				memory_order_relaxed) + (n - done), memory_order_relaxed);
+		atomic_flag_clear_explicit(&rg->lock, memory_order_release);
 	}
 	pool_release(p, bufs + done, n - done);
 }
