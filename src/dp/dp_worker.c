@@ -133,26 +133,27 @@ static void flush(struct burst *b)
 	b->nkick = 0;
 }
 
-/* A copy of pkt in a buffer of dst's pool (trust domain crossing, mirror). */
-static bool copy_into(struct burst *b, struct dp_port *dst, const struct dp_pkt *src,
-		      struct dp_pkt *out)
+/* A copy of pkt in a buffer of dst's pool (trust domain crossing, mirror).
+ * Returns DP_DROP_MAX, or why it could not. */
+static enum dp_drop copy_into(struct burst *b, struct dp_port *dst, const struct dp_pkt *src,
+			      struct dp_pkt *out)
 {
 	struct pp_pool *pool = dst->q[b->w->id].pool;
 	uint32_t buf;
 
 	if (!pool)
-		return false;
+		return DP_DROP_NO_BUFFER;
 	if (__builtin_expect(pool->owner != b->w->ppid, 0))
 		pp_pool_set_owner(pool);
 	if (src->len > pool->buf_size - PP_HEADROOM)
-		return false;   /* a GSO-sized frame for a small-buffer port */
+		return DP_DROP_MTU;     /* a jumbo frame for a small-buffer port */
 	buf = pp_alloc(pool);
 	if (buf == PP_NO_BUF)
-		return false;
+		return DP_DROP_NO_BUFFER;
 	*out = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM, .len = src->len,
 				.ol = src->ol };
 	memcpy(dp_pkt_data(out), dp_pkt_data(src), src->len);
-	return true;
+	return DP_DROP_MAX;
 }
 
 static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
@@ -191,38 +192,39 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 	const struct dp_backend *be = atomic_load_explicit(&tx_queue(dst, b->w->id)->be,
 							   memory_order_acquire);
 	bool offloads = be && be->offloads;
+	bool consumer = dst->xmit || be || atomic_load_explicit(&dst->sink, memory_order_acquire);
+	enum dp_drop why = DP_DROP_MAX;
 
-	if (pkt->ol.gso_type != DP_GSO_NONE && !offloads) {
-		gso_out(b, dst, pkt, in, keep);
+	/* Segments only for someone who takes them: a frame nobody consumes
+	 * is dropped (and counted) once, whole. */
+	if (consumer && pkt->ol.gso_type != DP_GSO_NONE && !offloads) {
+		gso_out(b, dst, pkt, in, keep);         /* each segment comes back here */
 		return;
 	}
 	capture(b, dst, pkt, 1);
 	if (dst->mtu && pkt->ol.gso_type == DP_GSO_NONE &&
-	    pkt->len > dst->mtu + 14u + (pkt->len >= 18 && dp_pkt_data(pkt)[12] == 0x81 ? 4 : 0)) {
-		qst(dst, b->w)->drops[DP_DROP_MTU]++;
-		if (!keep)
-			dp_pkt_free(pkt);
-		return;
-	}
-	if (!dst->xmit && !be && !atomic_load_explicit(&dst->sink, memory_order_acquire)) {
-		qst(dst, b->w)->drops[DP_DROP_NO_CONSUMER]++;
-		if (!keep)
-			dp_pkt_free(pkt);
-		return;
-	}
+	    pkt->len > dst->mtu + 14u + (pkt->len >= 18 && dp_pkt_data(pkt)[12] == 0x81 ? 4 : 0))
+		why = DP_DROP_MTU;
+	else if (!consumer)
+		why = DP_DROP_NO_CONSUMER;
 	/* By reference inside a trust domain (and into host rings and
 	 * backends that copy anyway); a copy into the destination's own
 	 * memory otherwise. */
-	if (keep || ((dst->xmit || (be && !be->tx_copies)) && pkt->pool->region != dst->region)) {
-		if (!copy_into(b, dst, pkt, &copy)) {
-			qst(dst, b->w)->drops[DP_DROP_NO_BUFFER]++;
+	else if (keep || ((dst->xmit || (be && !be->tx_copies)) &&
+			  pkt->pool->region != dst->region)) {
+		why = copy_into(b, dst, pkt, &copy);
+		if (why == DP_DROP_MAX) {
 			if (!keep)
 				dp_pkt_free(pkt);
-			return;
+			pkt = &copy;
+			keep = false;   /* the copy is ours to send */
 		}
+	}
+	if (why != DP_DROP_MAX) {
+		qst(dst, b->w)->drops[why]++;
 		if (!keep)
 			dp_pkt_free(pkt);
-		pkt = &copy;
+		return;
 	}
 	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !offloads)
 		dp_csum_fill(pkt);      /* ours alone now: the original or a copy */

@@ -335,6 +335,22 @@ static void test_gso_segmentation(void **state)
 		assert_int_equal(csum_ok(st, tl, ph), 0xffff);
 		assert_int_equal(st[20], (uint8_t)(100 * i));
 	}
+	/* A 3000-byte frame without GSO cannot enter p0's 2 KiB buffers:
+	 * an mtu drop, not a lack of buffers. */
+	uint8_t *big = calloc(1, 10 + 3000);
+
+	memcpy(big + 10, f, 14);
+	assert_int_equal(write(sv[1], big, 10 + 3000), 10 + 3000);
+	assert_int_equal(dp_poll_once(dp, 0), 1);
+	assert_int_equal(drops(dp, DP_VPORT_UPLINK, false, DP_DROP_MTU), 1);
+	free(big);
+	/* Nobody consumes p0 now: the super-frame is dropped once, whole,
+	 * without being cut into segments first. */
+	dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, NULL, NULL);
+	assert_int_equal(write(sv[1], rec, sizeof(rec)), (ssize_t)sizeof(rec));
+	assert_int_equal(dp_poll_once(dp, 0), 1);
+	assert_int_equal(drops(dp, DP_VPORT_UPLINK, false, DP_DROP_NO_CONSUMER), 1);
+	assert_int_equal(up->n, 6);
 	dp_rule_del(dp, SF1, 0, 1, 1);
 	dp_port_set_backend(dp, SF1, false, NULL, NULL);
 	assert_int_equal(dp_inflight(dp), 0);
