@@ -64,7 +64,7 @@ FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_consume.h $(CORE_SRC)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(LIBS) -lpcap
 

@@ -133,9 +133,6 @@ int dl_netdev_enable(struct dl *dl, char *why, size_t len);
 /* Removes every netdev (graceful shutdown); call before the datapath goes. */
 void dl_netdev_disable(struct dl *dl);
 
-/* The TAP fd of port index's own netdev or representor, or -1. */
-int dl_netdev_fd(struct dl *dl, uint32_t index, bool rep);
-
 /* The datapath given with dl_attach_dp (NULL before). */
 struct dp *dl_datapath(struct dl *dl);
 

@@ -177,14 +177,6 @@ void dl_netdev_disable(struct dl *dl)
 	dl_port_foreach(dl, close_cb, dl);
 }
 
-int dl_netdev_fd(struct dl *dl, uint32_t index, bool rep)
-{
-	struct dl_port *p = index == dl->pf.index ? &dl->pf : dl_port_by_index(dl, index);
-	int k = rep ? DL_ND_REP : DL_ND_OWN;
-
-	return p && p->nd[k] ? nd_tap_fd(p->nd[k]) : -1;
-}
-
 int dl_netdev_reload_netns(struct dl *dl, struct dl_port *p, const char *netns,
 			   struct dl_err *err)
 {

@@ -147,8 +147,6 @@ struct nd_tap *nd_tap_wrap(int fd, const char *name, bool vnet)
 unsigned nd_tap_queues(const struct nd_tap *t) { return t->nq; }
 const struct dp_backend *nd_tap_backend(const struct nd_tap *t, unsigned q) { return &t->q[q].be; }
 void *nd_tap_ctx(struct nd_tap *t, unsigned q) { return &t->q[q]; }
-const char *nd_tap_name(const struct nd_tap *t) { return t->name; }
-int nd_tap_fd(const struct nd_tap *t) { return t->q[0].fd; }
 
 /* The keeper knows queue q of name as "name" (q 0) or "name#q". */
 static void keep_name(char *out, size_t len, const char *name, unsigned q)
@@ -181,22 +179,20 @@ int nd_probe(char *why, size_t len)
 	return 0;
 }
 
-/* Opens one more queue of the TAP that fd0 is a queue of, in the network
- * namespace the netdev is in now and under the name it has now (the user
- * may have moved or renamed it). */
-static int add_queue(int fd0)
+/* Runs fn(ifr, arg) in the network namespace the netdev that fd0 is a
+ * queue of is in now, with its name as it is now in ifr (the user may have
+ * moved or renamed it).  Only the calling thread changes namespace, and it
+ * comes back.  Returns fn's result, or -1 when the namespace is out of
+ * reach. */
+static int in_dev_ns(int fd0, int (*fn)(const struct ifreq *ifr, void *arg), void *arg)
 {
 	struct ifreq ifr = { 0 };
 	int devns = ioctl(fd0, TUNGETDEVNETNS), self = open("/proc/thread-self/ns/net",
-							    O_RDONLY | O_CLOEXEC), fd = -1;
+							    O_RDONLY | O_CLOEXEC), ret = -1;
 
 	if (devns >= 0 && self >= 0 && ioctl(fd0, TUNGETIFF, &ifr) == 0 &&
 	    setns(devns, CLONE_NEWNET) == 0) {
-		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr)) {
-			close(fd);
-			fd = -1;
-		}
+		ret = fn(&ifr, arg);
 		if (setns(self, CLONE_NEWNET)) {
 			/* cannot happen: we came from there */
 		}
@@ -205,6 +201,20 @@ static int add_queue(int fd0)
 		close(devns);
 	if (self >= 0)
 		close(self);
+	return ret;
+}
+
+/* One more queue on the netdev ifr names (in_dev_ns callback). */
+static int open_queue(const struct ifreq *ifr, void *arg)
+{
+	struct ifreq req = *ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	(void)arg;
+	if (fd >= 0 && ioctl(fd, TUNSETIFF, &req)) {
+		close(fd);
+		fd = -1;
+	}
 	return fd;
 }
 
@@ -230,7 +240,7 @@ static struct nd_tap *adopt(const char *name, unsigned nq)
 			keep_name(kn, sizeof(kn), name, q);
 			fd = nd_keep_take(kn);
 			if (fd < 0 && (ifr.ifr_flags & IFF_MULTI_QUEUE) &&
-			    (fd = add_queue(t->q[0].fd)) >= 0)
+			    (fd = in_dev_ns(t->q[0].fd, open_queue, NULL)) >= 0)
 				nd_keep_put(kn, fd);
 		}
 		if (fd < 0) {
@@ -254,8 +264,12 @@ struct nd_tap *nd_tap_create(const char *name, const uint8_t *mac, uint16_t mtu,
 	struct nd_tap *t;
 	int sock, ret;
 
-	if (strlen(name) >= IFNAMSIZ || !nq || nq > DP_MAX_WORKERS) {
+	if (strlen(name) >= IFNAMSIZ) {
 		snprintf(err, errlen, "netdev name \"%s\" is too long", name);
+		return NULL;
+	}
+	if (!nq || nq > DP_MAX_WORKERS) {
+		snprintf(err, errlen, "netdev %s: %u queues is out of range", name, nq);
 		return NULL;
 	}
 	/* Held over from a daemon that died: the netdev is where the user
@@ -366,37 +380,29 @@ int nd_netns_open(const char *ns)
 	return fd < 0 ? -errno : fd;
 }
 
-/* A netlink socket and the ifindex of the TAP, both in the namespace the
- * TAP is in now (the user may have moved it): this thread visits it. */
-static struct mnl_socket *nl_in_dev_ns(struct nd_tap *t, unsigned *ifindex)
-{
-	struct mnl_socket *nl = NULL;
-	struct ifreq ifr = { 0 };
-	int devns = ioctl(t->q[0].fd, TUNGETDEVNETNS), self = open("/proc/thread-self/ns/net",
-							     O_RDONLY | O_CLOEXEC);
+/* A netlink socket in the netdev's namespace, and its ifindex there
+ * (in_dev_ns callback).  Sockets stay in the namespace they were made in. */
+struct nl_ctx {
+	struct mnl_socket *nl;
+	unsigned ifindex;
+};
 
-	if (devns >= 0 && self >= 0 && ioctl(t->q[0].fd, TUNGETIFF, &ifr) == 0 &&
-	    setns(devns, CLONE_NEWNET) == 0) {
-		*ifindex = if_nametoindex(ifr.ifr_name);
-		nl = mnl_socket_open(NETLINK_ROUTE);
-		if (setns(self, CLONE_NEWNET)) {
-			/* cannot happen: we came from there */
-		}
-	}
-	if (devns >= 0)
-		close(devns);
-	if (self >= 0)
-		close(self);
-	return nl;
+static int open_nl(const struct ifreq *ifr, void *arg)
+{
+	struct nl_ctx *c = arg;
+
+	c->ifindex = if_nametoindex(ifr->ifr_name);
+	c->nl = mnl_socket_open(NETLINK_ROUTE);
+	return c->nl ? 0 : -1;
 }
 
 int nd_tap_move_netns(struct nd_tap *t, const char *ns, char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nl_ctx c = { 0 };
 	struct mnl_socket *nl;
 	struct ifinfomsg *ifi;
-	unsigned ifindex = 0;
 	int nsfd = nd_netns_open(ns), ret = 0;
 
 	if (nsfd < 0) {
@@ -404,8 +410,9 @@ int nd_tap_move_netns(struct nd_tap *t, const char *ns, char *err, size_t errlen
 			 strerror(-nsfd));
 		return nsfd;
 	}
-	nl = nl_in_dev_ns(t, &ifindex);
-	if (!nl || !ifindex || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
+	in_dev_ns(t->q[0].fd, open_nl, &c);
+	nl = c.nl;
+	if (!nl || !c.ifindex || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
 		snprintf(err, errlen, "netdev %s: cannot reach it: %s", t->name, strerror(errno));
 		ret = -EIO;
 		goto out;
@@ -415,7 +422,7 @@ int nd_tap_move_netns(struct nd_tap *t, const char *ns, char *err, size_t errlen
 	nlh->nlmsg_seq = 1;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = (int)ifindex;
+	ifi->ifi_index = (int)c.ifindex;
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;

@@ -46,10 +46,6 @@ unsigned nd_tap_queues(const struct nd_tap *t);
 const struct dp_backend *nd_tap_backend(const struct nd_tap *t, unsigned q);
 void *nd_tap_ctx(struct nd_tap *t, unsigned q);
 
-/* The netdev's name and the fd of its first queue. */
-const char *nd_tap_name(const struct nd_tap *t);
-int nd_tap_fd(const struct nd_tap *t);
-
 /* Sets the carrier (TUNSETCARRIER): the netdev's operstate follows it. */
 int nd_tap_set_carrier(struct nd_tap *t, bool on);
 

@@ -63,8 +63,6 @@ struct pp_region *pp_region_create_sized(const char *name, uint32_t domain, uint
 					 uint32_t buf_size, bool try_huge, char *err,
 					 size_t errlen);
 
-/* The size of the region's buffers. */
-uint32_t pp_region_buf_size(const struct pp_region *r);
 
 /* Unmaps and closes the region.  Every pool on it must be gone. */
 void pp_region_destroy(struct pp_region *r);

@@ -44,9 +44,12 @@ struct ul {
 	struct dp_ring *sink;
 	pcap_t *dead;
 	pcap_dumper_t *out;
-	struct ul_stats st;
-	/* An interface: exactly one of these, attached as p0's backend. */
-	void *afxdp, *afpacket;
+	uint64_t rx_frames, tx_frames;  /* for the log lines */
+	bool rx_done;                   /* IN is exhausted (or there is none) */
+	/* An interface driver's backend, attached to p0, and how to close it. */
+	struct dp_backend *iface;
+	void (*iface_close)(struct dp_backend *be);
+	const char *iface_kind;         /* for the log */
 	bool attached;
 };
 
@@ -189,13 +192,13 @@ static void rx_pump(void *arg)
 		if (took <= 0)
 			return; /* full: the timer brings us back */
 		u->next += (unsigned)took;
-		u->st.rx_frames += (uint64_t)took;
+		u->rx_frames += (uint64_t)took;
 	}
-	if (!u->st.rx_done) {
-		u->st.rx_done = 1;
+	if (!u->rx_done) {
+		u->rx_done = 1;
 		timerfd_settime(u->timer_fd, 0, &(struct itimerspec){ { 0, 0 }, { 0, 0 } }, NULL);
 		util_log(UTIL_INFO, "uplink pcap: %llu frames received from %s",
-			 (unsigned long long)u->st.rx_frames, u->spec.rx);
+			 (unsigned long long)u->rx_frames, u->spec.rx);
 	}
 }
 
@@ -209,7 +212,7 @@ static void dump_frame(const struct dp_frame *f, void *arg)
 	};
 
 	pcap_dump((u_char *)u->out, &h, f->data);
-	u->st.tx_frames++;
+	u->tx_frames++;
 }
 
 static void tx_drain(void *arg)
@@ -282,32 +285,31 @@ static int open_tx(struct ul *u, ul_watch_fn watch, void *loop, char *err, size_
  * XDP support, an old kernel), said once in the log. */
 static int open_iface(struct ul *u, char *err, size_t errlen)
 {
-	const struct dp_backend *be;
-	void *ctx;
 	int ret;
 
 	if (u->spec.kind == UL_AFXDP) {
-		u->afxdp = ul_afxdp_open(u->dp, u->spec.ifname, u->spec.queue, err, errlen);
-		if (!u->afxdp) {
+		u->iface = ul_afxdp_open(u->dp, u->spec.ifname, u->spec.queue, err, errlen);
+		u->iface_close = ul_afxdp_close;
+		u->iface_kind = "AF_XDP";
+		if (!u->iface) {
 			if (!if_nametoindex(u->spec.ifname))
 				return -ENODEV;
 			util_log(UTIL_WARN, "%s; falling back to afpacket:%s", err, u->spec.ifname);
 		}
 	}
-	if (!u->afxdp) {
-		u->afpacket = ul_afpacket_open(u->spec.ifname, err, errlen);
-		if (!u->afpacket)
+	if (!u->iface) {
+		u->iface = ul_afpacket_open(u->spec.ifname, err, errlen);
+		u->iface_close = ul_afpacket_close;
+		u->iface_kind = "AF_PACKET";
+		if (!u->iface)
 			return -ENODEV;
 	}
-	be = u->afxdp ? ul_afxdp_backend(u->afxdp) : ul_afpacket_backend(u->afpacket);
-	ctx = u->afxdp ? u->afxdp : u->afpacket;
-	if ((ret = dp_port_set_backend(u->dp, DP_VPORT_UPLINK, false, be, ctx))) {
+	if ((ret = dp_port_set_backend(u->dp, DP_VPORT_UPLINK, false, u->iface, u->iface))) {
 		snprintf(err, errlen, "uplink: cannot attach to p0: %s", strerror(-ret));
 		return ret;
 	}
 	u->attached = true;
-	util_log(UTIL_INFO, "uplink %s on %s%s", u->afxdp ? "AF_XDP" : "AF_PACKET",
-		 u->spec.ifname, u->afxdp ? "" : " (TPACKET_V3)");
+	util_log(UTIL_INFO, "uplink %s on %s", u->iface_kind, u->spec.ifname);
 	return 0;
 }
 
@@ -322,7 +324,7 @@ struct ul *ul_open(const char *spec, struct dp *dp, ul_watch_fn watch, void *loo
 	}
 	u->dp = dp;
 	u->timer_fd = -1;
-	u->st.rx_done = 1;
+	u->rx_done = 1;
 	if (spec_parse(spec, &u->spec, err, errlen))
 		goto fail;
 	if (u->spec.kind == UL_AFXDP || u->spec.kind == UL_AFPACKET) {
@@ -337,7 +339,7 @@ struct ul *ul_open(const char *spec, struct dp *dp, ul_watch_fn watch, void *loo
 		dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, null_xmit, NULL);
 	}
 	if (u->spec.kind == UL_PCAP && u->spec.rx[0]) {
-		u->st.rx_done = 0;
+		u->rx_done = 0;
 		if (open_rx(u, watch, loop, err, errlen))
 			goto fail;
 	}
@@ -354,8 +356,8 @@ void ul_close(struct ul *u)
 	dp_port_set_xmit(u->dp, DP_VPORT_UPLINK, false, NULL, NULL);
 	if (u->attached)
 		dp_port_set_backend(u->dp, DP_VPORT_UPLINK, false, NULL, NULL);
-	ul_afxdp_close(u->afxdp);
-	ul_afpacket_close(u->afpacket);
+	if (u->iface)
+		u->iface_close(u->iface);
 	if (u->sink) {
 		dp_port_set_sink(u->dp, DP_VPORT_UPLINK, false, NULL);
 		if (u->out)
@@ -368,7 +370,7 @@ void ul_close(struct ul *u)
 	}
 	if (u->out) {
 		util_log(UTIL_INFO, "uplink pcap: %llu frames written to %s",
-			 (unsigned long long)u->st.tx_frames, u->spec.tx);
+			 (unsigned long long)u->tx_frames, u->spec.tx);
 		pcap_dump_close(u->out);
 	}
 	if (u->dead)
@@ -379,11 +381,4 @@ void ul_close(struct ul *u)
 		close(u->timer_fd);
 	free(u->frames);
 	free(u);
-}
-
-void ul_stats(const struct ul *u, struct ul_stats *st)
-{
-	*st = u->st;
-	if (u->sink)
-		st->tx_lost = dp_ring_dropped(u->sink);
 }

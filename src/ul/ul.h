@@ -18,7 +18,6 @@
 #define SFNIC_UL_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct dp;
 struct ul;
@@ -26,14 +25,6 @@ struct ul;
 /* Registers fd with the caller's event loop: cb(arg) runs when it is
  * readable.  Returns 0 or -errno. */
 typedef int (*ul_watch_fn)(void *loop, int fd, void (*cb)(void *arg), void *arg);
-
-/* Counters of a pcap uplink (zero for null). */
-struct ul_stats {
-	uint64_t rx_frames;      /* read from IN and taken by p0 */
-	uint64_t tx_frames;      /* written to OUT */
-	uint64_t tx_lost;        /* p0 sent them but the sink ring was full */
-	int rx_done;             /* IN is exhausted (or there is none) */
-};
 
 /* Checks a spec without opening anything.  Returns 0, or -EINVAL with a
  * one-line reason in err. */
@@ -47,8 +38,5 @@ struct ul *ul_open(const char *spec, struct dp *dp, ul_watch_fn watch, void *loo
 /* Detaches from p0, writes out frames still queued, closes files.  Must run
  * before dp_destroy() and after the event loop stopped calling back. */
 void ul_close(struct ul *u);
-
-/* The uplink's counters. */
-void ul_stats(const struct ul *u, struct ul_stats *st);
 
 #endif

@@ -4,7 +4,8 @@
  * Receive: a TPACKET_V3 ring mapped into the daemon; the kernel fills
  * blocks of frames, the worker that owns p0 walks a block, copies each
  * frame into a page-pool buffer and hands the block back.  Transmit: one
- * sendmmsg() per burst.  The socket is promiscuous (the SFs' MACs are not
+ * sendmmsg() per burst, from any worker (the kernel serialises sends on a
+ * packet socket without a TX ring; no lock of ours).  The socket is promiscuous (the SFs' MACs are not
  * the interface's) and ignores what it sends itself.
  */
 #include "ul_internal.h"
@@ -29,14 +30,13 @@
 #define FRAME_SIZE 2048
 
 struct afp {
+	struct dp_backend be;           /* first: the backend is the handle */
 	int fd;
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned block;                 /* the block being walked */
 	struct tpacket3_hdr *next;      /* next frame in it, NULL: block start */
 	uint32_t left;                  /* frames left in it */
-	pthread_spinlock_t tx_lock;     /* workers share one socket */
-	struct dp_backend be;
 };
 
 static struct tpacket_block_desc *block_at(struct afp *a, unsigned i)
@@ -102,15 +102,13 @@ static unsigned afp_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned
 		iov[i] = (struct iovec){ dp_pkt_data(&pkts[i]), pkts[i].len };
 		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
 	}
-	pthread_spin_lock(&a->tx_lock);
 	sent = sendmmsg(a->fd, m, n, MSG_DONTWAIT);
-	pthread_spin_unlock(&a->tx_lock);
 	for (unsigned i = 0; i < n; i++)
 		dp_pkt_free(&pkts[i]);
 	return sent > 0 ? (unsigned)sent : 0;
 }
 
-void *ul_afpacket_open(const char *ifname, char *err, size_t errlen)
+struct dp_backend *ul_afpacket_open(const char *ifname, char *err, size_t errlen)
 {
 	struct tpacket_req3 req = {
 		.tp_block_size = BLOCK_SIZE, .tp_block_nr = BLOCK_NR,
@@ -133,13 +131,12 @@ void *ul_afpacket_open(const char *ifname, char *err, size_t errlen)
 		snprintf(err, errlen, "uplink afpacket: out of memory");
 		return NULL;
 	}
-	pthread_spin_init(&a->tx_lock, PTHREAD_PROCESS_PRIVATE);
+	a->ring = MAP_FAILED;
 	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (a->fd < 0) {
 		snprintf(err, errlen, "uplink afpacket: %s%s", strerror(errno),
 			 errno == EPERM ? " (needs CAP_NET_RAW)" : "");
-		free(a);
-		return NULL;
+		goto fail;
 	}
 	if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver)) ||
 	    setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) ||
@@ -147,36 +144,31 @@ void *ul_afpacket_open(const char *ifname, char *err, size_t errlen)
 	    setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) ||
 	    bind(a->fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		snprintf(err, errlen, "uplink afpacket: %s: %s", ifname, strerror(errno));
-		close(a->fd);
-		free(a);
-		return NULL;
+		goto fail;
 	}
 	a->ring_len = (size_t)BLOCK_SIZE * BLOCK_NR;
 	a->ring = mmap(NULL, a->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
 	if (a->ring == MAP_FAILED) {
 		snprintf(err, errlen, "uplink afpacket: cannot map the ring: %s", strerror(errno));
-		close(a->fd);
-		free(a);
-		return NULL;
+		goto fail;
 	}
 	a->be = (struct dp_backend){ .rx_burst = afp_rx, .tx_burst = afp_tx, .fd = a->fd,
 				     .tx_copies = true };
-	return a;
+	return &a->be;
+fail:
+	ul_afpacket_close(&a->be);
+	return NULL;
 }
 
-const struct dp_backend *ul_afpacket_backend(void *ctx)
+void ul_afpacket_close(struct dp_backend *be)
 {
-	return &((struct afp *)ctx)->be;
-}
-
-void ul_afpacket_close(void *ctx)
-{
-	struct afp *a = ctx;
+	struct afp *a = (struct afp *)be;
 
 	if (!a)
 		return;
-	munmap(a->ring, a->ring_len);
-	close(a->fd);
-	pthread_spin_destroy(&a->tx_lock);
+	if (a->ring != MAP_FAILED)
+		munmap(a->ring, a->ring_len);
+	if (a->fd >= 0)
+		close(a->fd);
 	free(a);
 }

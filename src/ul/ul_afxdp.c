@@ -17,6 +17,7 @@
 #include "../util/util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #define FILL_BATCH 64
 
 struct axdp {
+	struct dp_backend be;           /* first: the backend is the handle */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fill, tx;
@@ -37,7 +39,6 @@ struct axdp {
 	uint32_t nbufs;
 	struct pp_pool *_Atomic *lent;  /* [nbufs]: lent to the kernel, and whose */
 	pthread_spinlock_t tx_lock;     /* tx and completion rings: workers share them */
-	struct dp_backend be;
 };
 
 static void reap_completions(struct axdp *x)
@@ -143,7 +144,8 @@ static unsigned axdp_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigne
 	return got;
 }
 
-void *ul_afxdp_open(struct dp *dp, const char *ifname, unsigned q, char *err, size_t errlen)
+struct dp_backend *ul_afxdp_open(struct dp *dp, const char *ifname, unsigned q, char *err,
+				 size_t errlen)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = RING_SIZE, .comp_size = RING_SIZE, .frame_size = PP_BUF_SIZE,
@@ -187,20 +189,15 @@ void *ul_afxdp_open(struct dp *dp, const char *ifname, unsigned q, char *err, si
 	x->be = (struct dp_backend){ .rx_burst = axdp_rx, .tx_burst = axdp_tx,
 				     .fd = xsk_socket__fd(x->xsk), .tx_copies = false,
 				     .poll_always = true };
-	return x;
+	return &x->be;
 fail:
-	ul_afxdp_close(x);
+	ul_afxdp_close(&x->be);
 	return NULL;
 }
 
-const struct dp_backend *ul_afxdp_backend(void *ctx)
+void ul_afxdp_close(struct dp_backend *be)
 {
-	return &((struct axdp *)ctx)->be;
-}
-
-void ul_afxdp_close(void *ctx)
-{
-	struct axdp *x = ctx;
+	struct axdp *x = (struct axdp *)be;
 
 	if (!x)
 		return;

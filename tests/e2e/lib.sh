@@ -70,6 +70,13 @@ expect_err() {
 
 jget() { jq -r "$1"; }
 
+# inflight_zero: no page-pool buffer of any port or representor is out.
+inflight_zero() {
+	local n
+	n=$(sf -j -s port show | jq '[.port[] | (.stats.queues[]?, .rep_stats.queues[]?) | .page_pool.inflight // 0] | add')
+	expect_eq "$n" 0 "buffers in flight after traffic"
+}
+
 # ns_add NAME: a named network namespace (unique per test), removed at exit.
 ns_add() {
 	ip netns add "$1" || fail "ip netns add $1"

@@ -29,11 +29,6 @@ wait_caps() {
 # pcap_lines FILE: one line per frame, "dst src [vlan N]" via tcpdump.
 pcap_lines() { tcpdump -enr "$1" 2>/dev/null | awk '{ v=""; for (i=1;i<=NF;i++) if ($i=="vlan") v=" vlan " $(i+1); sub(",","",v); print $2, ">", $4 v }' | tr -d ','; }
 
-inflight_zero() {
-	local n
-	n=$(sf -j -s port show | jq '[.port[] | (.stats.queues[]?, .rep_stats.queues[]?) | .page_pool.inflight // 0] | add')
-	expect_eq "$n" 0 "buffers in flight after traffic"
-}
 
 test_switchdev_rules_and_misses() {
 	daemon_start

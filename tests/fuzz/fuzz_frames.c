@@ -12,18 +12,8 @@
 #include <string.h>
 
 #include "../../src/dp/dp.h"
+#include "fuzz_consume.h"
 
-static void consume(void *ctx, unsigned w, struct dp_pkt *pkts, unsigned n)
-{
-	(void)ctx;
-	(void)w;
-	for (unsigned i = 0; i < n; i++) {
-		volatile uint8_t x = dp_pkt_data(&pkts[i])[pkts[i].len - 1];  /* in bounds */
-
-		(void)x;
-		dp_pkt_free(&pkts[i]);
-	}
-}
 
 static struct dp *setup(void)
 {

@@ -17,25 +17,10 @@
 
 #include "../../src/dp/dp.h"
 #include "../../src/nd/nd.h"
+#include "fuzz_consume.h"
+
 
 #define SF 0x8000u
-
-static uint64_t frames_out;
-
-static void consume(void *ctx, unsigned w, struct dp_pkt *pkts, unsigned n)
-{
-	(void)ctx;
-	(void)w;
-	for (unsigned i = 0; i < n; i++) {
-		volatile uint8_t x = dp_pkt_data(&pkts[i])[pkts[i].len - 1];  /* in bounds */
-
-		(void)x;
-		if (pkts[i].ol.gso_type || (pkts[i].ol.flags & DP_OL_NEEDS_CSUM))
-			abort();        /* the uplink takes complete frames only */
-		dp_pkt_free(&pkts[i]);
-		frames_out++;
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
