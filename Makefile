@@ -21,7 +21,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
 	src/dl/dl_filter.c src/dl/dl_netdev.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
-	src/api/api_dispatch.c src/api/api_server.c
+	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c
 LIB_SRC := src/lib/client.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c
 
