@@ -20,7 +20,8 @@ CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
-	src/dl/dl_filter.c src/dl/dl_netdev.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
+	src/dl/dl_filter.c src/dl/dl_netdev.c src/dl/dl_memif.c src/dl/dl_steer.c src/dp/dp_fn.c \
+	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
 	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c
 LIB_SRC := src/lib/client.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c
@@ -48,7 +49,7 @@ $(O)/libsfnic.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # The uplinks (src/ul) are the daemon's alone: tests drive the datapath directly.
-UL_OBJ := $(O)/obj/ul/ul.o $(O)/obj/ul/ul_afpacket.o $(O)/obj/ul/ul_afxdp.o
+UL_OBJ := $(O)/obj/ul/ul.o $(O)/obj/ul/ul_afpacket.o $(O)/obj/ul/ul_afxdp.o $(O)/obj/ul/ul_memif.o
 $(O)/sfnicd: $(O)/obj/sfnicd/main.o $(UL_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap $(shell pkg-config --libs libxdp libbpf)
 
@@ -86,7 +87,8 @@ build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/
 	@mkdir -p build
 	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
 
-DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/esw/esw_flow.c \
+DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fn.c \
+	src/steer/steer_match.c src/esw/esw_flow.c \
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)
 	@mkdir -p build

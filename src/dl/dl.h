@@ -130,6 +130,11 @@ void dl_attach_dp(struct dl *dl, struct dp *dp);
  * -EPERM/-ENODEV with the reason in why (the rest of sfnic works on). */
 int dl_netdev_enable(struct dl *dl, char *why, size_t len);
 
+struct memif_hub;
+/* Gives the devlink layer the memif hub: SFs with the zc driver bound
+ * serve memif from now on (and whenever zc binds). */
+void dl_attach_memif(struct dl *dl, struct memif_hub *hub);
+
 /* Removes every netdev (graceful shutdown); call before the datapath goes. */
 void dl_netdev_disable(struct dl *dl);
 

@@ -95,6 +95,8 @@ int dl_persist_port(struct dl *dl, const struct dl_port *p)
 	memcpy(sp.rep_name, p->rep_name, sizeof(sp.rep_name));
 	memcpy(sp.sf_name, p->sf_name, sizeof(sp.sf_name));
 	memcpy(sp.netns, p->netns, sizeof(sp.netns));
+	memcpy(sp.zc_owner, p->zc_owner, sizeof(sp.zc_owner));
+	memcpy(sp.zc_secret, p->zc_secret, sizeof(sp.zc_secret));
 	return store_port_put(dl->st, &sp);
 }
 
@@ -593,13 +595,19 @@ int dl_resource_set(struct dl *dl, const char *handle, const char *path, int64_t
 
 /* ---- params and reload ---- */
 
+/* Booleans are driverinit (they act on reload); strings are runtime. */
 struct param_def {
 	const char *name, *type;
-	size_t enable_off;
+	size_t off;
+	size_t str_size;        /* 0: a uint8_t boolean */
 };
 static const struct param_def params[] = {
-	{ "enable_eth", "generic", offsetof(struct dl_port, enable_eth) },
-	{ "enable_zc", "driver-specific", offsetof(struct dl_port, enable_zc) },
+	{ "enable_eth", "generic", offsetof(struct dl_port, enable_eth), 0 },
+	{ "enable_zc", "driver-specific", offsetof(struct dl_port, enable_zc), 0 },
+	{ "zc_owner", "driver-specific", offsetof(struct dl_port, zc_owner),
+	  sizeof(((struct dl_port *)0)->zc_owner) },
+	{ "zc_secret", "driver-specific", offsetof(struct dl_port, zc_secret),
+	  sizeof(((struct dl_port *)0)->zc_secret) },
 };
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
 
@@ -608,15 +616,46 @@ static json_t *params_json(const struct dl_port *p, const char *only)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < NPARAMS; i++) {
-		uint8_t v = *((const uint8_t *)p + params[i].enable_off);
+		const char *slot = (const char *)p + params[i].off;
 
 		if (only && strcmp(only, params[i].name))
 			continue;
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:[{s:s,s:b}]}",
-			"name", params[i].name, "type", params[i].type,
-			"values", "cmode", "driverinit", "value", v));
+		if (params[i].str_size)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:[{s:s,s:s}]}",
+				"name", params[i].name, "type", params[i].type,
+				"values", "cmode", "runtime", "value", slot));
+		else
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:[{s:s,s:b}]}",
+				"name", params[i].name, "type", params[i].type,
+				"values", "cmode", "driverinit", "value", *(const uint8_t *)slot));
 	}
 	return arr;
+}
+
+/* A runtime string param: zc_owner or zc_secret. */
+static int param_set_str(struct dl *dl, struct dl_port *sf, const struct param_def *d,
+			 const char *value, const char *cmode, struct dl_err *err)
+{
+	char *slot = (char *)sf + d->off, old[64];
+
+	if (!cmode || strcmp(cmode, "runtime"))
+		return dl_errf(err, EOPNOTSUPP, "Parameter \"%s\" supports only cmode runtime",
+			       d->name);
+	if (!value)
+		return dl_errf(err, EINVAL, "Value is not specified");
+	if (strlen(value) >= d->str_size)
+		return dl_errf(err, EINVAL, "Value \"%s\" is longer than %zu characters", value,
+			       d->str_size - 1);
+	if (!strcmp(d->name, "zc_owner") && !dl_memif_owner_valid(value))
+		return dl_errf(err, EINVAL, "Value \"%s\" is not UID[:GID]", value);
+	snprintf(old, sizeof(old), "%s", slot);
+	snprintf(slot, d->str_size, "%s", value);
+	if (dl_persist_port(dl, sf)) {
+		snprintf(slot, d->str_size, "%s", old);
+		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
+	}
+	dl_memif_access_changed(dl, sf);
+	return 0;
 }
 
 static void add_sf_params(struct dl_port *p, void *arg)
@@ -661,15 +700,31 @@ int dl_param_set(struct dl *dl, const char *handle, const char *name,
 		 const char *value, const char *cmode, struct dl_err *err)
 {
 	struct dl_port *sf;
-	uint8_t *slot = NULL, old, v;
+	const struct param_def *def = NULL;
+	uint8_t *slot, old, v;
+	int ret;
 
 	if (!handle || resolve_dev(dl, handle, &sf))
 		return -ENODEV;
 	for (size_t i = 0; sf && name && i < NPARAMS; i++)
 		if (!strcmp(name, params[i].name))
-			slot = (uint8_t *)sf + params[i].enable_off;
-	if (!slot)
+			def = &params[i];
+	if (!def)
 		return dl_errf(err, EINVAL, "Parameter \"%s\" not found", name ? name : "");
+	slot = (uint8_t *)sf + def->off;
+	if (def->str_size) {
+		char before[64];
+
+		snprintf(before, sizeof(before), "%s", (const char *)slot);
+		ret = param_set_str(dl, sf, def, value, cmode, err);
+		if (!ret && dl->notify && strcmp(before, (const char *)slot)) {
+			json_t *msg = json_pack("{s:{s:o}}", "param", handle, params_json(sf, name));
+
+			dl->notify(dl->notify_arg, "param", "new", msg);
+			json_decref(msg);
+		}
+		return ret;
+	}
 	if (!cmode || strcmp(cmode, "driverinit"))
 		return dl_errf(err, EOPNOTSUPP,
 			       "Parameter \"%s\" supports only cmode driverinit", name);

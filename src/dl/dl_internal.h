@@ -25,6 +25,9 @@ enum dl_flavour {
 };
 
 struct dl_port;
+struct steer_rule;
+struct memif_srv;
+struct memif_hub;
 
 /* The aux devices of one active SF and its nested devlink instance. */
 struct dl_sf_aux {
@@ -34,6 +37,8 @@ struct dl_sf_aux {
 	bool inst_up;           /* auxiliary/sfnic_core.sf.<id> exists */
 	bool eth_added, zc_added;
 	bool eth_bound;         /* the eth driver owns it: the SF netdev exists */
+	bool zc_bound;          /* the zc driver owns it: the memif server exists */
+	struct memif_srv *memif;        /* while zc is bound and the vport exists */
 };
 
 struct dl_port {
@@ -56,6 +61,13 @@ struct dl_port {
 	struct nd_tap *nd[2];
 	uint8_t nd_attached;
 	char netns[64];         /* dev reload ... netns NAME ("": none) */
+	/* RX steering (ethtool -N), SF ports only: nsteer rules sorted by
+	 * loc, owned here (the datapath holds its own copy); kept whatever
+	 * the SF's state and applied while its vport exists. */
+	struct steer_rule *steer;
+	unsigned nsteer;
+	char zc_owner[24];      /* runtime param: "UID[:GID]" or "" */
+	char zc_secret[24];     /* runtime param: memif secret or "" */
 };
 
 enum { DL_ND_OWN, DL_ND_REP };
@@ -78,6 +90,7 @@ struct dl {
 	bool restoring;          /* replaying the store: no notifications */
 	struct dp *dp;           /* NULL until dl_attach_dp */
 	bool nd_on;              /* TAP netdevs are wanted and possible */
+	struct memif_hub *memif; /* NULL until dl_attach_memif */
 };
 
 /* A reserved netdev name. */
@@ -100,6 +113,31 @@ int dl_netdev_reload_netns(struct dl *dl, struct dl_port *p, const char *netns,
 			   struct dl_err *err);
 /* Removes a port's netdevs (port deletion, shutdown). */
 void dl_netdev_port_close(struct dl *dl, struct dl_port *p);
+
+/* dl_memif.c: the SF's memif server follows zc binding and the vport. */
+void dl_memif_sync(struct dl *dl, struct dl_port *p);
+void dl_memif_sync_all(struct dl *dl);
+/* zc_owner or zc_secret changed: the server's access follows. */
+void dl_memif_access_changed(struct dl *dl, struct dl_port *p);
+/* Whether s is "", "UID" or "UID:GID". */
+bool dl_memif_owner_valid(const char *s);
+/* The socket path while a server exists, else NULL. */
+const char *dl_memif_path(const struct dl_port *p);
+/* The memif interface's counters for `port show -s`, or NULL. */
+json_t *dl_memif_stats_json(struct dl *dl, const struct dl_port *p);
+
+/* dl_steer.c: RX steering rules of SF functions (ethtool ntuple). */
+/* Installs p's rules and its default queue (netdev when eth is bound, else
+ * memif when zc is bound, else drop) in the datapath, if p's vport exists
+ * there.  Call after rules, driver binding or the vport change. */
+void dl_steer_sync(struct dl *dl, struct dl_port *p);
+/* Loads every stored rule into its SF port (after the ports are restored);
+ * rules of ports that no longer exist are dropped from the store. */
+void dl_steer_restore(struct dl *dl);
+/* dl_steer_sync for every SF port (the datapath was just attached). */
+void dl_steer_sync_all(struct dl *dl);
+/* Forgets p's rules, in memory and in the store (its SF is deleted). */
+int dl_steer_flush(struct dl *dl, struct dl_port *p);
 
 /* dl_core.c */
 int dl_errf(struct dl_err *err, int errnum, const char *fmt, ...)

@@ -115,5 +115,7 @@ json_t *dl_json_sf_inst_port(const struct dl *dl, const struct dl_port *p)
 	json_object_set_new(o, "flavour", json_string("virtual"));
 	json_object_set_new(o, "port", json_integer(0));
 	json_object_set_new(o, "splittable", json_false());
+	if (dl_memif_path(p))
+		json_object_set_new(o, "memif", json_string(dl_memif_path(p)));
 	return o;
 }

@@ -303,6 +303,8 @@ int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err
 	memcpy(tmpl.rep_name, sp->rep_name, sizeof(tmpl.rep_name));
 	memcpy(tmpl.sf_name, sp->sf_name, sizeof(tmpl.sf_name));
 	memcpy(tmpl.netns, sp->netns, sizeof(tmpl.netns));
+	memcpy(tmpl.zc_owner, sp->zc_owner, sizeof(tmpl.zc_owner));
+	memcpy(tmpl.zc_secret, sp->zc_secret, sizeof(tmpl.zc_secret));
 	tmpl.rep_name[DL_IFNAMSIZ - 1] = tmpl.sf_name[DL_IFNAMSIZ - 1] = 0;
 	if ((ret = sf_create(dl, &tmpl, sp->index, &p, err))) {
 		size_t n = strlen(err->msg);
@@ -555,6 +557,12 @@ int dl_aux_show(struct dl *dl, const char *name, json_t **out, struct dl_err *er
 			json_object_set_new(o, "driver", json_string(a->driver->name));
 		if (sf)
 			json_object_set_new(o, "sfnum", json_integer(sf->sfnum));
+		/* A class device hangs off its SF device: the zc one serves memif. */
+		if (!sf && a->parent != dl->handle && a->parent_priv &&
+		    a == &((struct dl_sf_aux *)a->parent_priv)->zc &&
+		    dl_memif_path(((struct dl_sf_aux *)a->parent_priv)->port))
+			json_object_set_new(o, "memif", json_string(
+				dl_memif_path(((struct dl_sf_aux *)a->parent_priv)->port)));
 		json_object_set_new(o, "parent", json_string(a->parent ? a->parent : ""));
 		json_object_set_new(devs, a->name, o);
 	}

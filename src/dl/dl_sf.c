@@ -41,8 +41,6 @@ static int class_probe(struct aux_device *adev, const char *match)
 	return 0;
 }
 
-static void class_remove(struct aux_device *adev) { (void)adev; }
-
 /* The eth driver: binding it is what makes the SF's netdev appear. */
 static int eth_probe(struct aux_device *adev, const char *match)
 {
@@ -51,6 +49,7 @@ static int eth_probe(struct aux_device *adev, const char *match)
 	class_probe(adev, match);
 	a->eth_bound = true;
 	dl_netdev_port_sync(a->dl, a->port);
+	dl_steer_sync(a->dl, a->port);
 	return 0;
 }
 
@@ -60,6 +59,28 @@ static void eth_remove(struct aux_device *adev)
 
 	a->eth_bound = false;
 	dl_netdev_port_sync(a->dl, a->port);
+	dl_steer_sync(a->dl, a->port);
+}
+
+/* The zc driver: binding it is what makes the SF's memif server exist. */
+static int zc_probe(struct aux_device *adev, const char *match)
+{
+	struct dl_sf_aux *a = adev->parent_priv;
+
+	class_probe(adev, match);
+	a->zc_bound = true;
+	dl_memif_sync(a->dl, a->port);
+	dl_steer_sync(a->dl, a->port);
+	return 0;
+}
+
+static void zc_remove(struct aux_device *adev)
+{
+	struct dl_sf_aux *a = adev->parent_priv;
+
+	a->zc_bound = false;
+	dl_memif_sync(a->dl, a->port);
+	dl_steer_sync(a->dl, a->port);
 }
 
 static const char *const eth_ids[] = { DL_AUX_MOD ".eth", NULL };
@@ -70,7 +91,7 @@ static const struct aux_driver eth_driver = {
 };
 static const struct aux_driver zc_driver = {
 	.name = DL_AUX_MOD ".zc", .id_table = zc_ids,
-	.probe = class_probe, .remove = class_remove,
+	.probe = zc_probe, .remove = zc_remove,
 };
 
 static int class_add(struct dl *dl, struct dl_sf_aux *a, struct aux_device *adev,

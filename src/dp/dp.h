@@ -122,6 +122,9 @@ struct dp_config {
 	bool gso;               /* GSO-sized buffers (PP_BUF_SIZE_GSO) for every
 				 * port but p0, whose region stays PP_BUF_SIZE
 				 * (an AF_XDP UMEM); for TAP netdevs */
+	bool uplink_own_region; /* p0 gets a PP_BUF_SIZE region of its own even
+				 * without gso: a memif uplink maps it into the
+				 * peer, which must see no other port's memory */
 };
 
 /* Creates the datapath with the uplink and PF ports, in legacy mode, and
@@ -185,6 +188,11 @@ struct dp_backend {
 	/* tx_burst copies the frames out (a syscall write): frames from any
 	 * trust domain may be handed over without the domain-crossing copy. */
 	bool tx_copies;
+	/* Optional.  The receiving worker calls arm(ctx, true) before it
+	 * sleeps and arm(ctx, false) when it wakes: a peer that is polled
+	 * while the worker runs is asked to signal fd while it sleeps (memif's
+	 * interrupt mask, AF_XDP's need_wakeup). */
+	void (*arm)(void *ctx, bool armed);
 };
 
 /* Makes be (with its ctx) the port's host side, a single queue: the port's
@@ -199,6 +207,42 @@ int dp_port_set_backend(struct dp *dp, uint32_t vport, bool rep, const struct dp
  * be mixed with dp_port_set_backend on one port (-EBUSY). */
 int dp_port_set_queue_backend(struct dp *dp, uint32_t vport, bool rep, unsigned q,
 			      const struct dp_backend *be, void *ctx);
+
+/*
+ * An SF function's receive side (seed 004's "HW filter into a dedicated RX
+ * queue", ethtool ntuple): frames the eswitch delivers to an SF's vport are
+ * steered to one of the function's queues.  Queue 0 is the netdev (the
+ * port's backend or consumer as set above), queue 1 the memif interface,
+ * queues 2.. applications' own queues.  The first steering rule that
+ * matches decides; a frame no rule claims goes to the default queue.  A
+ * frame steered to a queue without a backend, or to DP_FN_DROP, is dropped
+ * and counted.  A port without a table delivers everything to queue 0.
+ */
+#define DP_FN_QUEUE_NETDEV 0u
+#define DP_FN_QUEUE_MEMIF 1u
+#define DP_FN_QUEUES 16u        /* queues of one function's receive side */
+#define DP_FN_DROP UINT32_MAX   /* the default "queue" when there is none */
+
+struct steer_rule;
+
+/* Installs an SF vport's steering: n rules (copied; first match wins) and
+ * the queue for frames no rule claims (a queue or DP_FN_DROP).  Workers
+ * see the new table atomically.  Returns 0, -ENODEV or -ENOMEM. */
+int dp_fn_set_steering(struct dp *dp, uint32_t vport, const struct steer_rule *rules,
+		       unsigned n, uint32_t dflt);
+
+/* Makes be (with ctx) function queue q (1 .. DP_FN_QUEUES-1) of an SF
+ * vport: the port's owner worker receives from be (frames enter the
+ * eswitch as frames the SF sent) and every worker transmits what steering
+ * gives queue q into it.  NULL detaches (after it returns no worker uses
+ * the old backend).  Returns 0, -ENODEV, -EINVAL or -EBUSY. */
+int dp_fn_set_queue(struct dp *dp, uint32_t vport, unsigned q, const struct dp_backend *be,
+		    void *ctx);
+
+/* Counters of function queue q of an SF vport, summed over workers:
+ * frames the queue's backend sent into the eswitch (rx_*), frames steered
+ * to it and taken (tx_*) or dropped (drops).  Returns 0 or -ENODEV. */
+int dp_fn_queue_stats(struct dp *dp, uint32_t vport, unsigned q, struct dp_qstats *st);
 
 /* The region the port's pools draw from (its trust domain's memory),
  * creating the pools if needed; NULL when out of memory or no such port. */

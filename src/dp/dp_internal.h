@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "dp.h"
+#include "../steer/steer.h"
 
 #define DP_VPORT_CHUNK_SHIFT 10
 #define DP_VPORT_CHUNKS 256             /* vports below 0x40000 */
@@ -58,6 +59,23 @@ struct dp_port {
 	bool be_single;                 /* a single-queue backend in q[owner] */
 	unsigned owner;                 /* the worker that polls the input */
 	struct dp_queue *q;             /* [nworkers] */
+	struct dp_fn *_Atomic fn;       /* SF vports: RX steering; NULL: all to q */
+	struct dp_qstats *fnst;         /* [worker * DP_FN_QUEUES + queue] */
+};
+
+/* One queue of an SF function's receive side beyond the netdev. */
+struct dp_fn_queue {
+	const struct dp_backend *be;
+	void *ctx;
+};
+
+/* An SF function's steering and queues (dp_fn.c): immutable once
+ * published, replaced whole under RCU. */
+struct dp_fn {
+	uint32_t dflt;                  /* queue for frames no rule claims */
+	unsigned nrules;
+	struct dp_fn_queue q[DP_FN_QUEUES];     /* [0] unused: the netdev */
+	struct steer_rule rules[];      /* first match wins */
 };
 
 /* An SF's vport and its representor, allocated together. */
@@ -85,6 +103,7 @@ struct dp_worker {
 	struct esw_emc *emc;
 	struct dp_poll_list *_Atomic polls;
 	uint64_t now_ms;
+	bool armed;                     /* a backend asked its peer to signal */
 };
 
 struct dp {
@@ -111,6 +130,12 @@ void dp_rebuild_polls(struct dp *dp);
 void dp_port_init(struct dp *dp, struct dp_port *p, uint32_t vport, bool rep, uint32_t domain,
 		  struct pp_region *region);
 void dp_port_fini(struct dp_port *p, unsigned nw);
+
+/* dp_fn.c */
+/* Takes a deleted port's function queues out of its owner's epoll. */
+void dp_fn_port_release(struct dp *dp, struct dp_port *p);
+/* Frees the port's table and counters (no worker may see the port). */
+void dp_fn_port_free(struct dp_port *p);
 
 /* dp_ring.c */
 int dp_spsc_init(struct dp_spsc *s, uint32_t slots);

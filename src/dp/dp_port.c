@@ -104,6 +104,7 @@ void dp_port_fini(struct dp_port *p, unsigned nw)
 {
 	struct dp_spsc *in = atomic_load(&p->in);
 
+	dp_fn_port_free(p);
 	for (unsigned i = 0; p->q && i < nw; i++)
 		pp_pool_destroy(p->q[i].pool);
 	free(p->q);
@@ -155,10 +156,12 @@ int dp_port_ensure_pools(struct dp *dp, struct dp_port *p)
 	return 0;
 }
 
-/* Worker w polls p's inject ring if it owns p, and p's backend queue w. */
+/* Worker w polls p's inject ring and function queues if it owns p, and
+ * p's backend queue w. */
 static void add_poll(struct dp_poll_list *pl, struct dp_port *p, unsigned w)
 {
-	if ((p->owner == w && atomic_load(&p->in)) || atomic_load(&p->q[w].be))
+	if ((p->owner == w && (atomic_load(&p->in) || atomic_load(&p->fn))) ||
+	    atomic_load(&p->q[w].be))
 		pl->p[pl->n++] = p;
 }
 
@@ -223,7 +226,7 @@ struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 	if (!dp->cfg.sf_buffers)
 		dp->cfg.sf_buffers = dp->cfg.gso ? 512 : 2048;
 	dp->nw = dp->cfg.workers;
-	if (dp->cfg.gso) {
+	if (dp->cfg.gso || dp->cfg.uplink_own_region) {
 		dp->uplink_region = pp_region_create("sfnic-uplink", DP_HOST_DOMAIN, 16384, true,
 						     err, errlen);
 		if (!dp->uplink_region)
@@ -398,7 +401,8 @@ void dp_port_del(struct dp *dp, uint32_t vport)
 
 	if (!p || p == &dp->uplink.port || p == &dp->pf.port)
 		return;
-	had_input = atomic_load(&p->in) || atomic_load(&p->peer->in);
+	had_input = atomic_load(&p->in) || atomic_load(&p->peer->in) || atomic_load(&p->fn);
+	dp_fn_port_release(dp, p);
 	/* Backends stay the caller's; their fds only leave the workers' epoll. */
 	for (struct dp_port *q = p; q; q = q == p ? p->peer : NULL)
 		for (unsigned w = 0; w < dp->nw; w++) {

@@ -20,9 +20,13 @@
 
 #define TX_SLOTS 8
 #define IDLE_SPINS 512
+#define DP_ARMED_SLEEP_MS 50
 
 struct txq {
 	struct dp_port *port;
+	unsigned fnq;                   /* the function queue; 0: the port's own */
+	const struct dp_backend *be;    /* fnq's, fixed for the burst */
+	void *be_ctx;
 	unsigned n;
 	struct dp_pkt pkts[DP_BURST];
 };
@@ -83,9 +87,36 @@ static inline struct dp_queue *tx_queue(struct dp_port *p, unsigned w)
 								       : &p->q[p->owner];
 }
 
+/* Counters of function queue q (>= 1) of p, this worker's. */
+static inline struct dp_qstats *fn_qst(struct dp_port *p, struct dp_worker *w, unsigned q)
+{
+	return &p->fnst[w->id * DP_FN_QUEUES + q];
+}
+
+static void flush_fn(struct burst *b, struct txq *t)
+{
+	struct dp_qstats *st = fn_qst(t->port, b->w, t->fnq);
+	enum dp_drop why = DP_DROP_RING_FULL;
+	uint16_t lens[DP_BURST];
+	unsigned sent;
+
+	for (unsigned i = 0; i < t->n; i++)
+		lens[i] = t->pkts[i].len;
+	sent = t->be->tx_burst(t->be_ctx, b->w->id, t->pkts, t->n, &why);
+	for (unsigned i = 0; i < sent; i++)
+		count_tx(st, lens[i]);
+	st->drops[why] += t->n - sent;
+	t->n = 0;
+}
+
 static void flush_one(struct burst *b, struct txq *t)
 {
 	struct dp_port *p = t->port;
+
+	if (t->fnq) {
+		flush_fn(b, t);
+		return;
+	}
 	struct dp_queue *bq = tx_queue(p, b->w->id);
 	const struct dp_backend *be = atomic_load_explicit(&bq->be, memory_order_acquire);
 
@@ -159,6 +190,111 @@ static enum dp_drop copy_into(struct burst *b, struct dp_port *dst, const struct
 static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
 		bool keep);
 
+/* Whether pkt is longer than dst's MTU allows (a VLAN tag is extra). */
+static inline bool too_long(const struct dp_port *dst, const struct dp_pkt *pkt)
+{
+	return dst->mtu && pkt->ol.gso_type == DP_GSO_NONE &&
+	       pkt->len > dst->mtu + 14u + (pkt->len >= 18 && dp_pkt_data(pkt)[12] == 0x81 ? 4 : 0);
+}
+
+/* The batch of frames for (dst, fnq), opened when the burst has none. */
+static struct txq *txq_for(struct burst *b, struct dp_port *dst, unsigned fnq,
+			   const struct dp_fn_queue *fq)
+{
+	struct txq *t;
+
+	for (unsigned i = 0; i < b->nt; i++)
+		if (b->tx[i].port == dst && b->tx[i].fnq == fnq)
+			return &b->tx[i];
+	if (b->nt == TX_SLOTS)
+		flush(b);
+	t = &b->tx[b->nt++];
+	t->port = dst;
+	t->fnq = fnq;
+	t->be = fq ? fq->be : NULL;
+	t->be_ctx = fq ? fq->ctx : NULL;
+	t->n = 0;
+	return t;
+}
+
+static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn, uint32_t q,
+		   struct dp_pkt *pkt, bool keep);
+
+/* A GSO frame for a function queue that takes only complete frames. */
+__attribute__((noinline)) static void fn_gso_out(struct burst *b, struct dp_port *dst,
+						 const struct dp_fn *fn, uint32_t q,
+						 struct dp_pkt *pkt, bool keep)
+{
+	struct dp_pkt segs[256];
+	unsigned n = dp_gso_segment(pkt, segs, 256);
+
+	if (!n)
+		fn_qst(dst, b->w, q)->drops[DP_DROP_MTU]++;
+	if (!keep)
+		dp_pkt_free(pkt);
+	for (unsigned i = 0; i < n; i++)
+		fn_out(b, dst, fn, q, &segs[i], false);
+}
+
+/* Sends pkt to queue q (>= 1, or a drop) of SF function dst, as out()
+ * does for the netdev: the backends of function queues copy frames out
+ * (memif) or own the destination's memory, so only a kept frame (a
+ * mirror) needs a copy of its own. */
+static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn, uint32_t q,
+		   struct dp_pkt *pkt, bool keep)
+{
+	const struct dp_fn_queue *fq = q < DP_FN_QUEUES ? &fn->q[q] : NULL;
+	struct dp_qstats *st = fq ? fn_qst(dst, b->w, q) : qst(dst, b->w);
+	enum dp_drop why = DP_DROP_MAX;
+	struct dp_pkt copy;
+	struct txq *t;
+
+	if (!fq)
+		why = q == DP_FN_DROP ? DP_DROP_NO_CONSUMER : DP_DROP_RULE;
+	else if (!fq->be)
+		why = DP_DROP_NO_CONSUMER;
+	else if (pkt->ol.gso_type != DP_GSO_NONE && !fq->be->offloads) {
+		fn_gso_out(b, dst, fn, q, pkt, keep);
+		return;
+	} else if (too_long(dst, pkt))
+		why = DP_DROP_MTU;
+	else if (keep || (!fq->be->tx_copies && pkt->pool->region != dst->region)) {
+		why = copy_into(b, dst, pkt, &copy);
+		if (why == DP_DROP_MAX) {
+			if (!keep)
+				dp_pkt_free(pkt);
+			pkt = &copy;
+			keep = false;
+		}
+	}
+	if (why != DP_DROP_MAX) {
+		st->drops[why]++;
+		if (!keep)
+			dp_pkt_free(pkt);
+		return;
+	}
+	capture(b, dst, pkt, 1);
+	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !fq->be->offloads)
+		dp_csum_fill(pkt);
+	t = txq_for(b, dst, q, fq);
+	t->pkts[t->n++] = *pkt;
+	if (t->n == DP_BURST)
+		flush_one(b, t);
+}
+
+/* The function queue steering picks for pkt: a queue, DP_FN_DROP (the
+ * default when nothing takes it) or DP_FN_RULE_DROP (a rule's action -1). */
+#define DP_FN_RULE_DROP (DP_FN_DROP - 1)
+static inline uint32_t fn_select(const struct dp_fn *fn, const struct dp_pkt *pkt)
+{
+	int32_t a = fn->nrules ? steer_classify(fn->rules, fn->nrules, dp_pkt_data(pkt), pkt->len)
+			       : STEER_NO_MATCH;
+
+	if (a == STEER_NO_MATCH)
+		return fn->dflt;
+	return a < 0 ? DP_FN_RULE_DROP : (uint32_t)a;
+}
+
 /* A GSO frame for a destination that takes only complete frames: cut into
  * segments in its own pool, each sent on as a frame of its own.  Not
  * inlined: its 8 KiB of segments would make every out() frame that big. */
@@ -181,13 +317,23 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 		bool keep)
 {
 	struct dp_pkt copy;
-	struct txq *t = NULL;
+	struct txq *t;
 
 	if (!dst) {
 		qst(in, b->w)->drops[DP_DROP_NO_PORT]++;
 		if (!keep)
 			dp_pkt_free(pkt);
 		return;
+	}
+	const struct dp_fn *fn = atomic_load_explicit(&dst->fn, memory_order_acquire);
+
+	if (__builtin_expect(fn != NULL, 0)) {
+		uint32_t q = fn_select(fn, pkt);
+
+		if (q != DP_FN_QUEUE_NETDEV) {
+			fn_out(b, dst, fn, q, pkt, keep);
+			return;
+		}
 	}
 	const struct dp_backend *be = atomic_load_explicit(&tx_queue(dst, b->w->id)->be,
 							   memory_order_acquire);
@@ -202,8 +348,7 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 		return;
 	}
 	capture(b, dst, pkt, 1);
-	if (dst->mtu && pkt->ol.gso_type == DP_GSO_NONE &&
-	    pkt->len > dst->mtu + 14u + (pkt->len >= 18 && dp_pkt_data(pkt)[12] == 0x81 ? 4 : 0))
+	if (too_long(dst, pkt))
 		why = DP_DROP_MTU;
 	else if (!consumer)
 		why = DP_DROP_NO_CONSUMER;
@@ -228,18 +373,7 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 	}
 	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !offloads)
 		dp_csum_fill(pkt);      /* ours alone now: the original or a copy */
-	for (unsigned i = 0; i < b->nt; i++)
-		if (b->tx[i].port == dst) {
-			t = &b->tx[i];
-			break;
-		}
-	if (!t) {
-		if (b->nt == TX_SLOTS)
-			flush(b);
-		t = &b->tx[b->nt++];
-		t->port = dst;
-		t->n = 0;
-	}
+	t = txq_for(b, dst, 0, NULL);
 	t->pkts[t->n++] = *pkt;
 	if (t->n == DP_BURST)
 		flush_one(b, t);
@@ -493,6 +627,59 @@ static unsigned poll_backend(struct burst *b, struct dp_port *p)
 	return n;
 }
 
+/* Takes a burst from each function queue of an SF port this worker owns
+ * (a memif interface, applications' queues): frames the SF sent. */
+static unsigned poll_fn(struct burst *b, struct dp_port *p)
+{
+	const struct dp_fn *fn = atomic_load_explicit(&p->fn, memory_order_acquire);
+	struct pp_pool *pool = p->q[b->w->id].pool;
+	struct dp_pkt pkts[DP_BURST];
+	unsigned total = 0;
+
+	if (!fn || !pool || p->owner != b->w->id)
+		return 0;
+	if (__builtin_expect(pool->owner != b->w->ppid, 0))
+		pp_pool_set_owner(pool);
+	for (unsigned q = 1; q < DP_FN_QUEUES; q++) {
+		const struct dp_backend *be = fn->q[q].be;
+		struct dp_qstats *st;
+		unsigned n;
+
+		if (!be || !be->rx_burst)
+			continue;
+		n = be->rx_burst(fn->q[q].ctx, pool, pkts, DP_BURST);
+		if (!n)
+			continue;
+		st = fn_qst(p, b->w, q);
+		st->rx_packets += n;
+		for (unsigned i = 0; i < n; i++)
+			st->rx_bytes += pkts[i].len;
+		process(b, p, pkts, n);
+		total += n;
+	}
+	return total;
+}
+
+/* Before the worker sleeps (armed) and when it wakes: backends that are
+ * polled while it runs ask their peers for a signal while it sleeps. */
+static void arm_backends(struct dp_worker *w, bool armed)
+{
+	struct dp_poll_list *pl = atomic_load_explicit(&w->polls, memory_order_acquire);
+
+	w->armed = false;
+	for (unsigned i = 0; pl && i < pl->n; i++) {
+		const struct dp_fn *fn = atomic_load_explicit(&pl->p[i]->fn, memory_order_acquire);
+
+		if (!fn || pl->p[i]->owner != w->id)
+			continue;
+		for (unsigned q = 1; q < DP_FN_QUEUES; q++)
+			if (fn->q[q].be && fn->q[q].be->arm) {
+				fn->q[q].be->arm(fn->q[q].ctx, armed);
+				w->armed = armed;
+			}
+	}
+}
+
 unsigned dp_worker_pass(struct dp_worker *w)
 {
 	struct dp_poll_list *pl = atomic_load_explicit(&w->polls, memory_order_acquire);
@@ -518,7 +705,7 @@ unsigned dp_worker_pass(struct dp_worker *w)
 				((struct dp_queue *)ev[i].data.ptr)->rx_ready = true;
 	}
 	for (unsigned i = 0; i < pl->n; i++)
-		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]);
+		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]) + poll_fn(&b, pl->p[i]);
 	return n;
 }
 
@@ -556,18 +743,24 @@ void *dp_worker_main(void *arg)
 			/* Announce the sleep, then look once more, so that a
 			 * producer either sees us asleep or we see its frame. */
 			atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
+			arm_backends(w, true);
+			atomic_thread_fence(memory_order_seq_cst);
 			if (!dp_worker_pass(w)) {
 				struct epoll_event ev[8];
 
 				rcu_thread_offline();
 				/* Woken by a producer's eventfd write or a readable
-				 * packet fd; either way, loop and look. */
-				epoll_wait(w->epfd, ev, 8, -1);
+				 * packet fd; either way, loop and look.  A peer
+				 * that published and read our mask without a fence
+				 * between may not signal: an armed sleep looks
+				 * again after DP_ARMED_SLEEP_MS. */
+				epoll_wait(w->epfd, ev, 8, w->armed ? DP_ARMED_SLEEP_MS : -1);
 				if (read(w->efd, &v, sizeof(v)) < 0) {
 					/* EAGAIN: a packet fd woke us */
 				}
 				rcu_thread_online();
 			}
+			arm_backends(w, false);
 			atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 			idle = 0;
 		}

@@ -5,6 +5,7 @@
 #include "../aux/aux.h"
 #include "../dev/dev.h"
 #include "../dl/dl.h"
+#include "../memif/memif.h"
 #include "../store/store.h"
 #include "../ul/ul.h"
 #include "../nd/nd.h"
@@ -54,6 +55,11 @@ static void usage(FILE *f)
 		"                      null: transmitted frames are counted and dropped\n"
 		"                      pcap:rx=IN.pcap,tx=OUT.pcap: p0 receives IN's frames\n"
 		"                      once and writes what it transmits to OUT\n"
+		"                      afxdp:IFNAME[@QUEUE]: AF_XDP on a Linux interface\n"
+		"                      (falls back to AF_PACKET)\n"
+		"                      afpacket:IFNAME: AF_PACKET on a Linux interface\n"
+		"                      memif:PATH[,id=N][,secret=S]: a memif client of the\n"
+		"                      server on socket file PATH (DPDK, VPP); reconnects\n"
 		"  --workers N       datapath worker threads (default 1, at most 16)\n"
 		"  --fdb-aging SEC   legacy mode MAC aging time (default 300)\n"
 		"  --netdevs auto|off  TAP netdevs for the PF, representors and SFs\n"
@@ -88,6 +94,7 @@ int main(int argc, char **argv)
 	struct dp_config dpcfg = { .workers = 1 };
 	struct dp *dp = NULL;
 	struct ul *ul = NULL;
+	struct memif_hub *memif = NULL;
 	struct tick_ctx tctx;
 	int c, lockfd = -1, ret = 1, tfd = -1;
 
@@ -168,6 +175,8 @@ int main(int argc, char **argv)
 	/* TAP netdevs hand over 64 KiB TCP frames: the pools get room for them. */
 	nd_ok = netdevs && nd_probe(nd_why, sizeof(nd_why)) == 0;
 	dpcfg.gso = nd_ok;
+	/* A memif peer maps p0's region: p0 gets one of its own. */
+	dpcfg.uplink_own_region = !strncmp(uplink, "memif:", 6);
 	err[0] = 0;
 	dp = dp_create(&dpcfg, err, sizeof(err));
 	if (!dp) {
@@ -190,6 +199,13 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "%s", err);
 		goto out;
 	}
+	/* SFs whose zc driver is bound serve memif from here on. */
+	memif = memif_hub_create(dp, run_dir, watch, api, err, sizeof(err));
+	if (!memif) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
+	dl_attach_memif(dl, memif);
 	ul = ul_open(uplink, dp, watch, api, err, sizeof(err));
 	if (!ul) {
 		util_log(UTIL_ERR, "%s", err);
@@ -226,6 +242,7 @@ out:
 	api_destroy(api);
 	ul_close(ul);
 	dl_destroy(dl);
+	memif_hub_destroy(memif);
 	nd_keep_close(true);    /* a graceful stop: the netdevs go */
 	dev_attach_dp(dev, NULL);
 	dp_destroy(dp);

@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 2       /* 2: port.netns */
+#define SCHEMA_VERSION 3       /* 2: port.netns; 3: port.zc_owner, port.zc_secret */
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *port_put, *port_del, *port_del_all, *port_all;
 	sqlite3_stmt *kv_set, *kv_get;
 	sqlite3_stmt *rule_put, *rule_del, *rule_del_dev, *rule_all;
+	sqlite3_stmt *steer_put, *steer_del, *steer_del_fn, *steer_all;
 	sqlite3_stmt *begin, *commit, *rollback;
 };
 
@@ -27,10 +28,15 @@ static const char schema[] =
 	" enable_eth INTEGER NOT NULL, enable_zc INTEGER NOT NULL,"
 	" applied_eth INTEGER NOT NULL, applied_zc INTEGER NOT NULL,"
 	" aux_id INTEGER NOT NULL, rep_name TEXT NOT NULL, sf_name TEXT NOT NULL,"
-	" netns TEXT NOT NULL DEFAULT '');"
+	" netns TEXT NOT NULL DEFAULT '', zc_owner TEXT NOT NULL DEFAULT '',"
+	" zc_secret TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS rule (dev INTEGER NOT NULL, chain INTEGER NOT NULL,"
 	" prio INTEGER NOT NULL, handle INTEGER NOT NULL, spec BLOB NOT NULL,"
-	" PRIMARY KEY (dev, chain, prio, handle));";
+	" PRIMARY KEY (dev, chain, prio, handle));"
+	/* Added after schema 2 was released: CREATE ... IF NOT EXISTS gives it
+	 * to old databases, and an older daemon never looks at it. */
+	"CREATE TABLE IF NOT EXISTS steer (fn INTEGER NOT NULL, loc INTEGER NOT NULL,"
+	" spec BLOB NOT NULL, PRIMARY KEY (fn, loc));";
 
 static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
 {
@@ -75,8 +81,17 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot upgrade %s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* Version 2 had no memif access params. */
+	if (sqlite3_exec(s->db, "SELECT zc_owner FROM port LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
+	    (sqlite3_exec(s->db, "ALTER TABLE port ADD COLUMN zc_owner TEXT NOT NULL DEFAULT '';"
+			  "ALTER TABLE port ADD COLUMN zc_secret TEXT NOT NULL DEFAULT '';"
+			  "UPDATE kv SET v = 3 WHERE k = 'schema_version'", NULL, NULL, NULL) !=
+	     SQLITE_OK)) {
+		snprintf(err, errlen, "cannot upgrade %s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	if (prep(s, &s->port_put,
-		 "INSERT OR REPLACE INTO port VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
+		 "INSERT OR REPLACE INTO port VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
 	    prep(s, &s->port_del, "DELETE FROM port WHERE idx = ?") ||
 	    prep(s, &s->port_del_all, "DELETE FROM port") ||
 	    prep(s, &s->port_all, "SELECT * FROM port ORDER BY idx") ||
@@ -85,6 +100,10 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	    prep(s, &s->rule_del, "DELETE FROM rule WHERE dev=? AND chain=? AND prio=? AND handle=?") ||
 	    prep(s, &s->rule_del_dev, "DELETE FROM rule WHERE dev=?") ||
 	    prep(s, &s->rule_all, "SELECT spec FROM rule ORDER BY dev, chain, prio, handle") ||
+	    prep(s, &s->steer_put, "INSERT OR REPLACE INTO steer VALUES (?,?,?)") ||
+	    prep(s, &s->steer_del, "DELETE FROM steer WHERE fn=? AND loc=?") ||
+	    prep(s, &s->steer_del_fn, "DELETE FROM steer WHERE fn=?") ||
+	    prep(s, &s->steer_all, "SELECT fn, loc, spec FROM steer ORDER BY fn, loc") ||
 	    prep(s, &s->kv_get, "SELECT v FROM kv WHERE k = ?") ||
 	    prep(s, &s->begin, "BEGIN IMMEDIATE") ||
 	    prep(s, &s->commit, "COMMIT") ||
@@ -123,6 +142,10 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->rule_del);
 	sqlite3_finalize(s->rule_del_dev);
 	sqlite3_finalize(s->rule_all);
+	sqlite3_finalize(s->steer_put);
+	sqlite3_finalize(s->steer_del);
+	sqlite3_finalize(s->steer_del_fn);
+	sqlite3_finalize(s->steer_all);
 	sqlite3_finalize(s->begin);
 	sqlite3_finalize(s->commit);
 	sqlite3_finalize(s->rollback);
@@ -163,6 +186,8 @@ int store_port_put(struct store *s, const struct store_port *p)
 	sqlite3_bind_text(st, 13, p->rep_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, p->sf_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, p->netns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, p->zc_owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, p->zc_secret, -1, SQLITE_STATIC);
 	return run(st);
 }
 
@@ -205,6 +230,8 @@ int store_port_foreach(struct store *s,
 		copy_text(p.rep_name, sizeof(p.rep_name), sqlite3_column_text(st, 12));
 		copy_text(p.sf_name, sizeof(p.sf_name), sqlite3_column_text(st, 13));
 		copy_text(p.netns, sizeof(p.netns), sqlite3_column_text(st, 14));
+		copy_text(p.zc_owner, sizeof(p.zc_owner), sqlite3_column_text(st, 15));
+		copy_text(p.zc_secret, sizeof(p.zc_secret), sqlite3_column_text(st, 16));
 		ret = cb(&p, arg);
 		if (ret)
 			break;
@@ -266,6 +293,47 @@ int store_rule_foreach(struct store *s, int (*cb)(const void *spec, size_t len, 
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ret = cb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_steer_put(struct store *s, uint32_t fn, uint32_t loc, const void *spec, size_t len)
+{
+	sqlite3_bind_int64(s->steer_put, 1, fn);
+	sqlite3_bind_int64(s->steer_put, 2, loc);
+	sqlite3_bind_blob(s->steer_put, 3, spec, (int)len, SQLITE_STATIC);
+	return run(s->steer_put);
+}
+
+int store_steer_del(struct store *s, uint32_t fn, uint32_t loc)
+{
+	sqlite3_bind_int64(s->steer_del, 1, fn);
+	sqlite3_bind_int64(s->steer_del, 2, loc);
+	return run(s->steer_del);
+}
+
+int store_steer_del_fn(struct store *s, uint32_t fn)
+{
+	sqlite3_bind_int64(s->steer_del_fn, 1, fn);
+	return run(s->steer_del_fn);
+}
+
+int store_steer_foreach(struct store *s,
+			int (*cb)(uint32_t fn, uint32_t loc, const void *spec, size_t len,
+				  void *arg),
+			void *arg)
+{
+	sqlite3_stmt *st = s->steer_all;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = cb((uint32_t)sqlite3_column_int64(st, 0), (uint32_t)sqlite3_column_int64(st, 1),
+			 sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), arg);
 		if (ret)
 			break;
 	}

@@ -30,6 +30,8 @@ struct store_port {
 	char rep_name[16];
 	char sf_name[16];
 	char netns[64];         /* network namespace of the SF's netdev ("": the daemon's) */
+	char zc_owner[24];      /* memif access params (runtime, durable) */
+	char zc_secret[24];
 };
 
 /* Opens (creating if needed) DIR/sfnic.db.  On failure returns -1 and puts
@@ -72,6 +74,20 @@ int store_rule_del_dev(struct store *s, uint32_t dev);
  * which it returns; -1 on a database error. */
 int store_rule_foreach(struct store *s, int (*cb)(const void *spec, size_t len, void *arg),
 		       void *arg);
+
+/* RX steering rules of SF functions, identified by {fn, loc} and stored as
+ * the steer module's fixed rule layout (struct steer_rule).  put inserts or
+ * replaces; del of an absent rule is not an error; del_fn removes every rule
+ * of one function (its SF is deleted).  Return 0 or -1. */
+int store_steer_put(struct store *s, uint32_t fn, uint32_t loc, const void *spec, size_t len);
+int store_steer_del(struct store *s, uint32_t fn, uint32_t loc);
+int store_steer_del_fn(struct store *s, uint32_t fn);
+/* Calls cb for every rule in {fn, loc} order; stops at the first non-zero
+ * result, which it returns; -1 on a database error. */
+int store_steer_foreach(struct store *s,
+			int (*cb)(uint32_t fn, uint32_t loc, const void *spec, size_t len,
+				  void *arg),
+			void *arg);
 
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *s);
