@@ -1,5 +1,6 @@
 /*
- * ul.c - uplink ports: null and pcap.
+ * ul.c - uplink ports: null and pcap; spec parsing and attaching for the
+ * interface (afxdp, afpacket) and memif drivers.
  */
 #include "ul.h"
 #include "ul_internal.h"
@@ -22,13 +23,15 @@
  * runs only while a replay is in progress. */
 #define UL_RETRY_NS 250000
 
-enum ul_kind { UL_NULL, UL_PCAP, UL_AFXDP, UL_AFPACKET };
+enum ul_kind { UL_NULL, UL_PCAP, UL_AFXDP, UL_AFPACKET, UL_MEMIF };
 
 struct ul_spec {
 	enum ul_kind kind;
 	char rx[1024], tx[1024];
 	char ifname[32];
 	unsigned queue;
+	char path[108], secret[24];     /* memif */
+	uint32_t id;
 };
 
 struct ul {
@@ -51,6 +54,7 @@ struct ul {
 	void (*iface_close)(struct dp_backend *be);
 	const char *iface_kind;         /* for the log */
 	bool attached;
+	struct ul_memif *memif;         /* attaches and detaches itself */
 };
 
 /* What the uplink transmits when nothing takes it: counted (tx) by the
@@ -61,6 +65,63 @@ static void null_xmit(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned 
 	(void)worker;
 	for (unsigned i = 0; i < n; i++)
 		dp_pkt_free(&pkts[i]);
+}
+
+/* PATH[,id=N][,secret=S]: a socket file (no commas in it), memif's
+ * interface id and secret. */
+static int memif_parse(const char *p, struct ul_spec *s, char *err, size_t errlen)
+{
+	size_t len = strcspn(p, ",");
+	bool have_id = false;
+
+	s->kind = UL_MEMIF;
+	if (!len || len >= sizeof(s->path)) {
+		snprintf(err, errlen, "uplink memif: \"%.*s\" is not a socket path (1 to %zu bytes)",
+			 (int)len, p, sizeof(s->path) - 1);
+		return -EINVAL;
+	}
+	memcpy(s->path, p, len);
+	for (p += len; *p == ',';) {
+		const char *kv = p + 1, *eq;
+
+		len = strcspn(kv, ",");
+		eq = memchr(kv, '=', len);
+		if (!eq) {
+			snprintf(err, errlen, "uplink memif: \"%.*s\" is not KEY=VALUE", (int)len, kv);
+			return -EINVAL;
+		}
+		size_t klen = (size_t)(eq - kv), vlen = len - klen - 1;
+
+		if (klen == 2 && !strncmp(kv, "id", 2)) {
+			char num[16], *end;
+			unsigned long long v;
+
+			snprintf(num, sizeof(num), "%.*s", (int)vlen, eq + 1);
+			v = strtoull(num, &end, 10);
+			if (have_id || !vlen || vlen >= sizeof(num) || *end || num[0] == '-' ||
+			    v > UINT32_MAX) {
+				snprintf(err, errlen, "uplink memif: %s \"%.*s\"",
+					 have_id ? "id given twice:" : "bad id (0 to 4294967295):",
+					 (int)vlen, eq + 1);
+				return -EINVAL;
+			}
+			s->id = (uint32_t)v;
+			have_id = true;
+		} else if (klen == 6 && !strncmp(kv, "secret", 6)) {
+			if (s->secret[0] || !vlen || vlen >= sizeof(s->secret)) {
+				snprintf(err, errlen, "uplink memif: %s", s->secret[0] ?
+					 "secret given twice" : "a secret is 1 to 23 characters");
+				return -EINVAL;
+			}
+			memcpy(s->secret, eq + 1, vlen);
+		} else {
+			snprintf(err, errlen, "uplink memif: unknown key \"%.*s\" (id or secret)",
+				 (int)klen, kv);
+			return -EINVAL;
+		}
+		p = kv + len;
+	}
+	return 0;
 }
 
 static int spec_parse(const char *spec, struct ul_spec *s, char *err, size_t errlen)
@@ -96,9 +157,12 @@ static int spec_parse(const char *spec, struct ul_spec *s, char *err, size_t err
 		}
 		return 0;
 	}
+	if (!strncmp(spec, "memif:", 6))
+		return memif_parse(spec + 6, s, err, errlen);
 	if (strncmp(spec, "pcap:", 5)) {
 		snprintf(err, errlen, "uplink \"%s\" is not supported (use null, afxdp:IFNAME[@QUEUE], "
-			 "afpacket:IFNAME or pcap:rx=IN.pcap,tx=OUT.pcap)", spec);
+			 "afpacket:IFNAME, memif:PATH[,id=N][,secret=S] or pcap:rx=IN.pcap,tx=OUT.pcap)",
+			 spec);
 		return -EINVAL;
 	}
 	s->kind = UL_PCAP;
@@ -332,6 +396,13 @@ struct ul *ul_open(const char *spec, struct dp *dp, ul_watch_fn watch, void *loo
 			goto fail;
 		return u;
 	}
+	if (u->spec.kind == UL_MEMIF) {
+		u->memif = ul_memif_open(dp, u->spec.path, u->spec.id, u->spec.secret, watch, loop,
+					 err, errlen);
+		if (!u->memif)
+			goto fail;
+		return u;
+	}
 	if (u->spec.kind == UL_PCAP && u->spec.tx[0]) {
 		if (open_tx(u, watch, loop, err, errlen))
 			goto fail;
@@ -358,6 +429,7 @@ void ul_close(struct ul *u)
 		dp_port_set_backend(u->dp, DP_VPORT_UPLINK, false, NULL, NULL);
 	if (u->iface)
 		u->iface_close(u->iface);
+	ul_memif_close(u->memif);
 	if (u->sink) {
 		dp_port_set_sink(u->dp, DP_VPORT_UPLINK, false, NULL);
 		if (u->out)

@@ -6,6 +6,11 @@
  *   afxdp:IFNAME[@QUEUE]      AF_XDP on a Linux interface (falls back to
  *                             AF_PACKET when AF_XDP cannot be set up)
  *   afpacket:IFNAME           AF_PACKET (TPACKET_V3) on a Linux interface
+ *   memif:PATH[,id=N][,secret=S]
+ *                             a memif client of the server on socket file
+ *                             PATH (DPDK, VPP): interface id N (default 0),
+ *                             secret S (up to 23 characters); p0 is down
+ *                             until it connects and while it reconnects
  *   pcap:rx=IN.pcap,tx=OUT.pcap
  *                             IN's frames are received by p0 once, as fast
  *                             as p0's input takes them; what p0 transmits is
