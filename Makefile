@@ -24,7 +24,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
 	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c
 LIB_SRC := src/lib/client.c src/util/util.c
-CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c
+CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c
 
 obj = $(patsubst src/%.c,$(O)/obj/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))

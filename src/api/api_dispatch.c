@@ -222,6 +222,28 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 		else
 			ret = dl_filter_show(dl, argc, argv,
 					     json_is_true(json_object_get(r.obj, "stats")), &result, &err);
+	} else if (IS("ethtool.ntuple.add")) {
+		const char *argv[64];
+		int argc = args(&r, argv, 64);
+		uint32_t loc;
+
+		ret = argc < 0 ? -EINVAL : dl_ethtool_ntuple_add(dl, h, argc, argv, &loc, &err);
+		if (!ret)
+			result = json_pack("{s:I}", "loc", (json_int_t)loc);
+	} else if (IS("ethtool.ntuple.del") || IS("ethtool.ntuple.show")) {
+		/* "loc": the rule to delete, or the one rule to show */
+		int64_t loc = num(&r, "loc");
+
+		if (r.bad || loc > UINT32_MAX)
+			ret = dl_errf(&err, EINVAL, "malformed request: \"loc\" must be a location");
+		else if (IS("ethtool.ntuple.del"))
+			ret = loc < 0 ? dl_errf(&err, EINVAL, "malformed request: no \"loc\"")
+				      : dl_ethtool_ntuple_del(dl, h, (uint32_t)loc, &err);
+		else
+			ret = loc < 0 ? dl_ethtool_ntuple_show(dl, h, &result, &err)
+				      : dl_ethtool_ntuple_get(dl, h, (uint32_t)loc, &result, &err);
+	} else if (IS("ethtool.channels")) {
+		ret = dl_ethtool_channels(dl, h, &result, &err);
 	} else if (IS("replay")) {
 		ret = dl_datapath(dl) ? replay(dl, &r, h, &result, &err)
 				      : dl_errf(&err, EOPNOTSUPP, "no datapath");

@@ -31,6 +31,8 @@ int cli_run(struct ctx *c, json_t *req);                /* send, print, 0/-errno
 int cli_cmd_filter(struct ctx *c);
 int cli_cmd_replay(struct ctx *c);
 int cli_cmd_capture(struct ctx *c);
+/* cli_ethtool.c: ethtool -N/-U, -n/-u, -l on SF functions. */
+int cli_cmd_ethtool(struct ctx *c);
 /* Prints `filter show` results as tc does. */
 void cli_print_filters(const struct cli_opts *o, json_t *arr);
 

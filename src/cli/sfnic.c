@@ -190,7 +190,8 @@ static void help(FILE *f)
 	fprintf(f,
 "Usage: sfnic [ OPTIONS ] OBJECT { COMMAND | help }\n"
 "       sfnic [ -f[orce] ] -b[atch] filename\n"
-"where  OBJECT := { dev | port | resource | aux | monitor }\n"
+"where  OBJECT := { dev | port | resource | aux | monitor | filter | replay | capture |\n"
+"                   ethtool }\n"
 "       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | --run-dir DIR }\n"
 "\n"
 "       sfnic dev show [ DEV ]\n"
@@ -213,7 +214,12 @@ static void help(FILE *f)
 "       sfnic aux show [ NAME ]\n"
 "       sfnic aux bind NAME [ driver DRIVER ]\n"
 "       sfnic aux unbind NAME\n"
-"       sfnic monitor [ all | dev | port | param ]...\n");
+"       sfnic monitor [ all | dev | port | param ]...\n"
+"       sfnic ethtool { -N | -U } DEV flow-type TYPE [ FIELD VALUE [ m MASK ] ]...\n"
+"                                 [ action QUEUE ] [ loc LOCATION ]\n"
+"       sfnic ethtool { -N | -U } DEV delete LOCATION\n"
+"       sfnic ethtool { -n | -u } DEV [ rule LOCATION ]\n"
+"       sfnic ethtool -l DEV\n");
 }
 
 static const char *const no_specs[] = { NULL };
@@ -407,6 +413,8 @@ static int dispatch(struct ctx *c)
 		return cli_cmd_replay(c);
 	if (matches(obj, "capture"))
 		return cli_cmd_capture(c);
+	if (matches(obj, "ethtool"))
+		return cli_cmd_ethtool(c);
 	return usage_err("Object \"%s\" not found", obj);
 }
 

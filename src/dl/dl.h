@@ -148,6 +148,34 @@ int dl_filter_del(struct dl *dl, int argc, const char *const *argv, struct dl_er
 int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats, json_t **out,
 		   struct dl_err *err);
 
+/* ---- ethtool: RX steering (ntuple) and channels of SF functions ----
+ *
+ * DEV is an SF's netdev name, its representor, its port handle DEV/INDEX
+ * or auxiliary/sfnic_core.sf.N.  Errors carry ethtool's own lines (two or
+ * three, joined by newlines): `Cannot find device "X"` (-ENODEV) for a name
+ * nobody has, ethtool's "Operation not supported" lines (-EOPNOTSUPP) for
+ * a device that is not an SF. */
+
+/* ethtool -N DEV flow-type ...: argv are the words after DEV.  Without
+ * `loc` the rule takes the highest free of 1024 locations; `loc N` replaces
+ * what is there.  Stored before it returns, then installed in the
+ * datapath.  *loc_out is the rule's location. */
+int dl_ethtool_ntuple_add(struct dl *dl, const char *dev, int argc, const char *const *argv,
+			  uint32_t *loc_out, struct dl_err *err);
+/* ethtool -N DEV delete LOC; -ENOENT if there is no rule there. */
+int dl_ethtool_ntuple_del(struct dl *dl, const char *dev, uint32_t loc, struct dl_err *err);
+/* ethtool -n DEV: {"ifname": NAME, "rings": 16, "rules": [RULE...], "text": T}
+ * where RULE is {"loc", "flow-type", FIELD: V, [FIELD-mask: M,] "action"}
+ * (masks in the command line's polarity: set bits are ignored) and T is
+ * exactly what ethtool prints. */
+int dl_ethtool_ntuple_show(struct dl *dl, const char *dev, json_t **out, struct dl_err *err);
+/* ethtool -n DEV rule LOC: {"ifname", "rule": RULE, "text"}; -ENOENT. */
+int dl_ethtool_ntuple_get(struct dl *dl, const char *dev, uint32_t loc, json_t **out,
+			  struct dl_err *err);
+/* ethtool -l DEV: {"ifname", "max": {"rx", "tx"}, "current": {"rx", "tx"},
+ * "text"}; current counts the queues whose driver is bound (netdev, memif). */
+int dl_ethtool_channels(struct dl *dl, const char *dev, json_t **out, struct dl_err *err);
+
 /* Maps a port handle (DEV/INDEX), a representor name or a netdev name to a
  * datapath port: the vport, and whether it is the representor.  Returns 0
  * or -ENODEV. */

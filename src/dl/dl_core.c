@@ -231,6 +231,8 @@ static int restore(struct dl *dl, struct dl_err *err)
 	ret = store_port_foreach(dl->st, restore_cb, args);
 	dl_process_events(dl);
 	dl->restoring = false;
+	if (ret == 0)
+		dl_steer_restore(dl);   /* SF ports exist now */
 	if (ret < 0 && !err->msg[0])
 		dl_errf(err, EIO, "cannot read stored ports: %s", store_errmsg(dl->st));
 	return ret < 0 ? ret : 0;
@@ -296,8 +298,10 @@ static void free_port(void *node)
 {
 	struct dl_port *p = node;
 
-	if (dl_is_sf(p))
+	if (dl_is_sf(p)) {
+		free(p->steer);
 		free(p);
+	}
 }
 
 void dl_destroy(struct dl *dl)

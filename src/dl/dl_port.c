@@ -415,6 +415,10 @@ int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err)
 	dl_netdev_port_close(dl, p);
 	if (store_port_del(dl->st, p->index))
 		dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
+	/* Its RX steering rules go with it, after the port: a kill -9 in
+	 * between leaves rules of no port, which the next restore drops. */
+	if (dl_steer_flush(dl, p))
+		dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	dl_emit_port(dl, "del", p);
 	dl_port_remove(dl, p);
 	sf_names_release(dl, p);

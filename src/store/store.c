@@ -33,8 +33,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS rule (dev INTEGER NOT NULL, chain INTEGER NOT NULL,"
 	" prio INTEGER NOT NULL, handle INTEGER NOT NULL, spec BLOB NOT NULL,"
 	" PRIMARY KEY (dev, chain, prio, handle));"
-	/* Added after schema 2 was released: CREATE ... IF NOT EXISTS gives it
-	 * to old databases, and an older daemon never looks at it. */
+	/* RX steering rules: CREATE ... IF NOT EXISTS gives the table to
+	 * databases made before it existed. */
 	"CREATE TABLE IF NOT EXISTS steer (fn INTEGER NOT NULL, loc INTEGER NOT NULL,"
 	" spec BLOB NOT NULL, PRIMARY KEY (fn, loc));";
 
