@@ -105,6 +105,37 @@ static void print_stats(const char *label, json_t *st)
 	}
 }
 
+/* The memif interface of an SF's own port: totals, drops, per-queue-pair
+ * memif counters (only those that are not zero, but packets). */
+static void print_memif_stats(json_t *ms)
+{
+	json_t *c = json_object_get(ms, "client"), *q, *v;
+	const char *k;
+	size_t i;
+
+	print_stats("memif stats", ms);
+	if (c)
+		printf("    client %s (%s) pid %lld uid %lld rings %lld/%lld of %lld\n",
+		       json_string_value(json_object_get(c, "if_name")),
+		       json_string_value(json_object_get(c, "name")),
+		       (long long)json_integer_value(json_object_get(c, "pid")),
+		       (long long)json_integer_value(json_object_get(c, "uid")),
+		       (long long)json_integer_value(json_object_get(c, "c2s_rings")),
+		       (long long)json_integer_value(json_object_get(c, "s2c_rings")),
+		       (long long)json_integer_value(json_object_get(c, "ring_size")));
+	json_array_foreach(json_object_get(ms, "queues"), i, q) {
+		printf("    queue %zu: c2s packets %lld bytes %lld s2c packets %lld bytes %lld", i,
+		       (long long)json_integer_value(json_object_get(json_object_get(q, "rx"), "packets")),
+		       (long long)json_integer_value(json_object_get(json_object_get(q, "rx"), "bytes")),
+		       (long long)json_integer_value(json_object_get(json_object_get(q, "tx"), "packets")),
+		       (long long)json_integer_value(json_object_get(json_object_get(q, "tx"), "bytes")));
+		json_object_foreach(q, k, v)
+			if (json_is_integer(v) && json_integer_value(v))
+				printf(" %s %lld", k, (long long)json_integer_value(v));
+		printf("\n");
+	}
+}
+
 static void print_ports(json_t *top)
 {
 	const char *h;
@@ -113,9 +144,11 @@ static void print_ports(json_t *top)
 	json_object_foreach(top, h, v) {
 		json_t *st = json_incref(json_object_get(v, "stats"));
 		json_t *rs = json_incref(json_object_get(v, "rep_stats"));
+		json_t *ms = json_incref(json_object_get(v, "memif_stats"));
 
 		json_object_del(v, "stats");
 		json_object_del(v, "rep_stats");
+		json_object_del(v, "memif_stats");
 		printf("%s:", h);
 		print_obj(v, 2, true);
 		printf("\n");
@@ -123,8 +156,11 @@ static void print_ports(json_t *top)
 			print_stats("stats", st);
 		if (rs)
 			print_stats("representor stats", rs);
+		if (ms)
+			print_memif_stats(ms);
 		json_decref(st);
 		json_decref(rs);
+		json_decref(ms);
 	}
 }
 

@@ -392,8 +392,14 @@ void dl_port_stats_add(struct dl *dl, json_t *result)
 		char *end;
 		unsigned long idx;
 
-		if (strncmp(h, dl->handle, n) || h[n] != '/')
+		if (strncmp(h, dl->handle, n) || h[n] != '/') {
+			struct dl_port *sf = dl_sf_instance_port(dl, h, NULL);
+			json_t *ms = sf ? dl_memif_stats_json(dl, sf) : NULL;
+
+			if (ms)
+				json_object_set_new(v, "memif_stats", ms);
 			continue;
+		}
 		idx = strtoul(h + n + 1, &end, 10);
 		if (*end || !dl->dp || !dp_port_exists(dl->dp, (uint32_t)idx))
 			continue;
