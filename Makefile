@@ -31,7 +31,7 @@ CORE_OBJ := $(call obj,$(CORE_SRC))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 
-UNIT_TESTS := test_pp test_dp test_dev test_aux test_names test_store test_dl test_api
+UNIT_TESTS := test_pp test_dp test_dev test_aux test_names test_store test_dl test_api test_steer
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(addprefix $(O)/,$(UNIT_TESTS))
 

@@ -209,10 +209,12 @@ int dl_ethtool_ntuple_add(struct dl *dl, const char *dev, int argc, const char *
 	l = malloc(n * sizeof(*l));
 	if (!l)
 		return dl_errf(err, ENOMEM, "out of memory");
-	memcpy(l, p->steer, at * sizeof(*l));
-	l[at] = r;
 	/* `loc N` on a taken slot replaces that rule, as ethtool's does. */
-	memcpy(l + at + 1, p->steer + at + (n == p->nsteer), (n - at - 1) * sizeof(*l));
+	if (p->nsteer) {
+		memcpy(l, p->steer, at * sizeof(*l));
+		memcpy(l + at + 1, p->steer + at + (n == p->nsteer), (n - at - 1) * sizeof(*l));
+	}
+	l[at] = r;
 	if (store_steer_put(dl->st, p->index, r.loc, &r, sizeof(r))) {
 		free(l);
 		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
