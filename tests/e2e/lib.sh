@@ -95,3 +95,149 @@ ns_cleanup() {
 need_root() {
 	[ "$(id -u)" = 0 ] || fail "this test needs root (TAP netdevs, network namespaces)"
 }
+
+# ---- testpmd: DPDK 22.11's dpdk-testpmd with the memif PMD as a peer ----
+# Each testpmd runs interactive (-i) in the background without hugepages,
+# fed from a fifo so a test can type commands; its output is in
+# $T/testpmd-NAME.log.  Every instance gets its own --file-prefix (DPDK's
+# runtime dir) and is killed by an EXIT trap if the test does not stop it.
+# Pitfalls (docs: shared reference memif.md §3): read stats while the link
+# is up (memif zeroes them at disconnect); a 22.11 client never reconnects
+# by itself (testpmd_cmd NAME "port stop 0", then "port start 0"); start a
+# server before its clients.
+declare -gA TESTPMD_PID TESTPMD_FD
+
+# testpmd_start [--vdev K=V[,K=V...]] [--eal "ARGS"] [--lcores LIST] \
+#               NAME ROLE SOCK MODE [TESTPMD_ARGS...]
+# Starts testpmd NAME with one memif port (net_memif0) of ROLE (server or
+# client) on the filesystem socket SOCK, forwarding mode MODE (txonly,
+# rxonly, io, macswap, ...), and waits for its prompt.  --vdev adds memif
+# keys (id=, secret=, zero-copy=yes, rsize=, bsize=), --eal EAL options
+# (--single-file-segments, more --vdev=net_memifN,...), --lcores the cores
+# (default 0-1: the main lcore and one forwarding lcore).  TESTPMD_ARGS go
+# after "--" (--txpkts=64, --rxq=2 --txq=2, --total-num-mbufs=N).  A
+# server's stale socket file is removed first.  Fails the test if testpmd
+# does not come up.
+testpmd_start() {
+	local vdev="" eal="" lcores=0-1
+	while [ "${1#--}" != "$1" ]; do
+		case "$1" in
+		--vdev) vdev=",$2"; shift 2 ;;
+		--eal) eal="$2"; shift 2 ;;
+		--lcores) lcores="$2"; shift 2 ;;
+		*) fail "testpmd_start: unknown option $1" ;;
+		esac
+	done
+	local name=$1 role=$2 sock=$3 mode=$4 fd
+	shift 4
+	command -v dpdk-testpmd >/dev/null || fail "dpdk-testpmd is missing (apt-get install dpdk)"
+	[ -z "${TESTPMD_PID[$name]}" ] || fail "testpmd $name is already running"
+	testpmd_trap
+	[ "$role" = server ] && rm -f "$sock"
+	rm -f "$T/testpmd-$name.in"
+	mkfifo "$T/testpmd-$name.in" || fail "mkfifo"
+	# shellcheck disable=SC2086
+	stdbuf -oL dpdk-testpmd --no-huge -m 1024 --no-pci -l "$lcores" \
+		--file-prefix="$(testpmd_prefix "$name")" $eal \
+		--vdev="net_memif0,role=$role,socket=$sock,socket-abstract=no$vdev" \
+		-- -i --forward-mode="$mode" "$@" \
+		<"$T/testpmd-$name.in" >"$T/testpmd-$name.log" 2>&1 &
+	TESTPMD_PID[$name]=$!
+	# Holding the write end open keeps testpmd from seeing EOF (it quits).
+	exec {fd}>"$T/testpmd-$name.in"
+	TESTPMD_FD[$name]=$fd
+	for _ in $(seq 400); do
+		grep -q "testpmd> " "$T/testpmd-$name.log" 2>/dev/null && return 0
+		kill -0 "${TESTPMD_PID[$name]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$T/testpmd-$name.log" >&2
+	fail "testpmd $name did not come up"
+}
+
+# testpmd_prefix NAME: its --file-prefix, unique to the test directory.
+testpmd_prefix() { echo "sfnic-$(basename "$T")-$1"; }
+
+# testpmd_cmd NAME CMD: types CMD into testpmd NAME and waits (at most 10 s)
+# until it has printed its next prompt, i.e. the command finished.
+testpmd_cmd() {
+	local name=$1 log="$T/testpmd-$1.log" n
+	[ -n "${TESTPMD_FD[$name]}" ] || fail "testpmd $name is not running"
+	n=$(grep -o "testpmd> " "$log" | wc -l)
+	echo "$2" >&"${TESTPMD_FD[$name]}"
+	for _ in $(seq 500); do
+		[ "$(grep -o "testpmd> " "$log" | wc -l)" -gt "$n" ] && return 0
+		kill -0 "${TESTPMD_PID[$name]}" 2>/dev/null || return 0     # "quit"
+		sleep 0.02
+	done
+	fail "testpmd $name: \"$2\" did not finish"
+}
+
+# testpmd_stats NAME [PORT]: "RX-packets TX-packets Rx-pps Tx-pps RX-bytes
+# TX-bytes" of port PORT (default 0) from "show port stats"; pps since the
+# previous show.  Use: set -- $(testpmd_stats srv); rx=$1 tx=$2 ...
+testpmd_stats() {
+	local port=${2:-0}
+	testpmd_cmd "$1" "show port stats $port"
+	awk -v p="$port" '
+		/NIC statistics for port/ { on = ($(NF-1) == p); next }
+		on && /RX-packets:/ { rx = $2; rxb = $6 }
+		on && /TX-packets:/ { tx = $2; txb = $6 }
+		on && /Rx-pps:/ { rxp = $2 }
+		on && /Tx-pps:/ { txp = $2 }
+		END { print rx + 0, tx + 0, rxp + 0, txp + 0, rxb + 0, txb + 0 }' "$T/testpmd-$1.log"
+}
+
+# testpmd_link NAME [PORT]: "up" or "down", from "show port info".
+testpmd_link() {
+	testpmd_cmd "$1" "show port info ${2:-0}"
+	awk '/Link status:/ { s = $3 } END { print s }' "$T/testpmd-$1.log"
+}
+
+# testpmd_wait_link NAME STATE [SECONDS]: waits (default 10 s) until port 0
+# of NAME is STATE (up or down); fails the test otherwise.
+testpmd_wait_link() {
+	for _ in $(seq $((${3:-10} * 10))); do
+		[ "$(testpmd_link "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "testpmd $1: link not $2"
+}
+
+# testpmd_stop NAME: stops forwarding and quits (ports closed cleanly: a
+# server removes its socket file); killed if it takes longer than 10 s.
+testpmd_stop() {
+	local name=$1 pid=${TESTPMD_PID[$1]}
+	[ -n "$pid" ] || return 0
+	echo "stop" >&"${TESTPMD_FD[$name]}" 2>/dev/null
+	echo "quit" >&"${TESTPMD_FD[$name]}" 2>/dev/null
+	for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	testpmd_kill "$name"
+}
+
+# testpmd_kill NAME: SIGKILL, as a crashed peer (nothing is said on the
+# socket; the kernel closes it); then its fifo and runtime dir go.
+testpmd_kill() {
+	local name=$1 pid=${TESTPMD_PID[$1]} fd=${TESTPMD_FD[$1]}
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ -n "$fd" ] && exec {fd}>&-
+	unset "TESTPMD_PID[$name]" "TESTPMD_FD[$name]"
+	rm -f "$T/testpmd-$name.in"
+	rm -rf "/var/run/dpdk/$(testpmd_prefix "$name")" \
+		"${XDG_RUNTIME_DIR:-/tmp}/dpdk/$(testpmd_prefix "$name")"
+}
+
+# testpmd_trap: kills every testpmd at exit, before whatever the EXIT trap
+# did already (the runner's daemon cleanup).
+testpmd_trap() {
+	[ -n "$TESTPMD_TRAPPED" ] && return 0
+	TESTPMD_TRAPPED=1
+	local prev
+	prev=$(trap -p EXIT)
+	prev=${prev#"trap -- '"}
+	prev=${prev%"' EXIT"}
+	# shellcheck disable=SC2064
+	trap "for n in \${!TESTPMD_PID[@]}; do testpmd_kill \$n; done; $prev" EXIT
+}

@@ -148,7 +148,7 @@ test_uplink_errors() {
 	export SFNIC_RUN_DIR="$T/run" SFNIC_STATE_DIR="$T/state"
 	out=$("$SFNICD" --uplink bogus 2>&1); rc=$?
 	expect_eq "$rc" 2 "exit code for an unknown uplink"
-	echo "$out" | grep -q 'uplink "bogus" is not supported (use null, afxdp:IFNAME\[@QUEUE\], afpacket:IFNAME or pcap:rx=IN.pcap,tx=OUT.pcap)' || fail "message: $out"
+	echo "$out" | grep -q 'uplink "bogus" is not supported (use null, afxdp:IFNAME\[@QUEUE\], afpacket:IFNAME, memif:PATH\[,id=N\]\[,secret=S\] or pcap:rx=IN.pcap,tx=OUT.pcap)' || fail "message: $out"
 	out=$("$SFNICD" --uplink pcap:tx 2>&1)
 	echo "$out" | grep -q 'uplink pcap: "tx" is not KEY=FILE' || fail "message: $out"
 	out=$("$SFNICD" --uplink pcap:rx=a,rx=b 2>&1)
