@@ -1,0 +1,320 @@
+# test_memif.sh - the memif server of every SF, with Debian's unmodified
+# dpdk-testpmd as the client: the socket follows the zc driver, frames
+# cross the eswitch with exact counts, several queue pairs, chained jumbo
+# frames, who may attach, restarts of the client and of the daemon.  No root
+# needed (the daemon runs with --netdevs off); the netns and bifurcation
+# tests at the end need root.
+
+# sock N: the memif socket of SF sfnum N.
+sock() { echo "$T/run/memif/sfnic0S$1.sock"; }
+
+# memif_sf SFNUM [eth]: an active SF with hw_addr 02:00:00:00:00:SFNUM; its
+# eth driver is disabled (all its traffic goes to memif) unless "eth".
+memif_sf() {
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum "$1" >/dev/null || fail "port add $1"
+	sf port function set "sfnic0npf0sf$1" hw_addr "02:00:00:00:00:$1" state active ||
+		fail "activate $1"
+	local inst
+	inst=$(sf -j port show "sfnic0npf0sf$1" | jq -r '.port[].function.nested_devlink | keys[0]')
+	if [ "$2" != eth ]; then
+		sf dev param set "$inst" name enable_eth value false cmode driverinit || fail "param"
+		sf dev reload "$inst" || fail "reload"
+	fi
+	for _ in $(seq 100); do [ -S "$(sock "$1")" ] && return 0; sleep 0.05; done
+	fail "no memif socket for SF $1"
+}
+
+# mstat SFNUM JQ: a field of the SF's memif counters (`port show -s` of its
+# own port).
+mstat() {
+	local inst
+	inst=$(sf -j port show "sfnic0npf0sf$1" | jq -r '.port[].function.nested_devlink | keys[0]')
+	sf -j -s port show "$inst/1" | jq -r ".port[].memif_stats.$2"
+}
+
+# wait_mstat SFNUM JQ VALUE: waits (at most 5 s) for a memif counter.
+wait_mstat() {
+	for _ in $(seq 100); do
+		[ "$(mstat "$1" "$2")" = "$3" ] && return 0
+		sleep 0.05
+	done
+	expect_eq "$(mstat "$1" "$2")" "$3" "SF $1 memif $2"
+}
+
+# mlog TEXT [COUNT]: waits (at most 10 s) for COUNT lines with TEXT in the
+# daemon's log.
+mlog() {
+	for _ in $(seq 200); do
+		[ "$(grep -cF -- "$1" "$T/sfnicd.log")" -ge "${2:-1}" ] && return 0
+		sleep 0.05
+	done
+	cat "$T/sfnicd.log" >&2
+	fail "the daemon never logged: $1"
+}
+
+start_switchdev() {
+	daemon_start --netdevs off "$@" || fail "daemon"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
+}
+
+# redirect FROM TO: a flower rule sending what SF FROM sends to SF TO.
+redirect() {
+	sf filter add dev "sfnic0npf0sf$1" ingress flower action mirred egress redirect \
+		dev "sfnic0npf0sf$2" || fail "filter $1 -> $2"
+}
+
+# burst NAME SECONDS: lets testpmd NAME forward for a while, then stops it.
+burst() {
+	testpmd_cmd "$1" start
+	sleep "$2"
+	testpmd_cmd "$1" stop
+}
+
+test_memif_socket_follows_the_zc_driver() {
+	start_switchdev
+	memif_sf 88 eth
+	local s
+	s=$(sock 88)
+	expect_eq "$(sf -j port show auxiliary/sfnic_core.sf.1/1 | jq -r '.port[].memif')" "$s" \
+		"memif path in port show"
+	expect_eq "$(sf -j aux show sfnic_core.zc.1 | jq -r '.aux[].memif')" "$s" "aux show"
+	sf port show auxiliary/sfnic_core.sf.1/1 | grep -qF "memif $s" || fail "text port show"
+	expect_eq "$(stat -c %a "$s")" 660 "socket mode"
+	sf aux unbind sfnic_core.zc.1 || fail "unbind"
+	[ ! -e "$s" ] || fail "socket left after unbind"
+	expect_eq "$(sf -j port show auxiliary/sfnic_core.sf.1/1 | jq -r '.port[].memif')" null \
+		"memif after unbind"
+	sf aux bind sfnic_core.zc.1 driver sfnic_core.zc || fail "bind"
+	[ -S "$s" ] || fail "socket not back after bind"
+	sf dev param set auxiliary/sfnic_core.sf.1 name enable_zc value false cmode driverinit
+	sf dev reload auxiliary/sfnic_core.sf.1
+	[ ! -e "$s" ] || fail "socket left with enable_zc false"
+	sf dev param set auxiliary/sfnic_core.sf.1 name enable_zc value true cmode driverinit
+	sf dev reload auxiliary/sfnic_core.sf.1
+	[ -S "$s" ] || fail "socket not back with enable_zc true"
+	sf port function set sfnic0npf0sf88 state inactive
+	[ ! -e "$s" ] || fail "socket left after deactivation"
+	daemon_stop
+}
+
+test_memif_txonly_through_a_rule_arrives_exactly() {
+	start_switchdev
+	memif_sf 88
+	memif_sf 89
+	redirect 88 89
+	testpmd_start rx client "$(sock 89)" rxonly
+	testpmd_start tx client "$(sock 88)" txonly --txpkts=64
+	testpmd_wait_link rx up
+	testpmd_wait_link tx up
+	mlog "connected: 1 C2S and 1 S2C rings of 1024" 2
+	testpmd_cmd rx start
+	burst tx 1
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats tx)
+	local sent=$2
+	[ "$sent" -ge 10000 ] || fail "testpmd sent only $sent frames"
+	wait_mstat 88 rx.packets "$sent"
+	expect_eq "$(mstat 88 'queues[0].rx.packets')" "$sent" "C2S packets of SF 88"
+	local delivered ringfull
+	delivered=$(mstat 89 tx.packets)
+	ringfull=$(mstat 89 drops.ring_full)
+	expect_eq "$((delivered + ringfull))" "$sent" "SF 89 delivered + ring_full"
+	expect_eq "$(mstat 89 'queues[0].tx.packets')" "$delivered" "S2C packets of SF 89"
+	sleep 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats rx)
+	expect_eq "$1" "$delivered" "frames testpmd received"
+	expect_eq "$5" "$((delivered * 64))" "bytes testpmd received"
+	echo "txonly -> SF 88 -> rule -> SF 89 -> rxonly: $sent sent, $delivered received, $ringfull ring full" >&2
+	testpmd_stop tx
+	testpmd_stop rx
+	mlog "client pid" 2
+	inflight_zero
+	daemon_stop
+}
+
+test_memif_without_a_rule_frames_go_to_the_representor() {
+	start_switchdev
+	memif_sf 88
+	testpmd_start tx client "$(sock 88)" txonly --txpkts=64
+	testpmd_wait_link tx up
+	burst tx 0.5
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats tx)
+	wait_mstat 88 rx.packets "$2"
+	expect_eq "$(sf -j -s port show sfnic0npf0sf88 | jq -r '.port[].rep_stats.drops.no_consumer')" \
+		"$2" "misses counted at the representor"
+	testpmd_stop tx
+	inflight_zero
+	daemon_stop
+}
+
+test_memif_two_queue_pairs_spread_flows() {
+	start_switchdev
+	memif_sf 88
+	memif_sf 89
+	redirect 88 89
+	testpmd_start rx client "$(sock 89)" rxonly --rxq=2 --txq=2
+	# txonly varies the source port per queue? No: two queues of one
+	# port send the same flow; --txonly-multi-flow varies the IPs.
+	testpmd_start tx client "$(sock 88)" txonly --txpkts=64 --rxq=2 --txq=2 --txonly-multi-flow
+	testpmd_wait_link rx up
+	testpmd_wait_link tx up
+	mlog "connected: 2 C2S and 2 S2C rings of 1024" 2
+	testpmd_cmd rx start
+	burst tx 1
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats tx)
+	local sent=$2
+	wait_mstat 88 rx.packets "$sent"
+	local q0 q1
+	q0=$(mstat 88 'queues[0].rx.packets')
+	q1=$(mstat 88 'queues[1].rx.packets')
+	[ "$q0" -gt 0 ] && [ "$q1" -gt 0 ] || fail "both C2S rings carry frames ($q0, $q1)"
+	q0=$(mstat 89 'queues[0].tx.packets')
+	q1=$(mstat 89 'queues[1].tx.packets')
+	[ "$q0" -gt 0 ] && [ "$q1" -gt 0 ] || fail "flows spread over both S2C rings ($q0, $q1)"
+	sleep 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats rx)
+	expect_eq "$1" "$((q0 + q1))" "frames testpmd received on two queues"
+	testpmd_stop tx
+	testpmd_stop rx
+	inflight_zero
+	daemon_stop
+}
+
+test_memif_jumbo_frames_travel_as_chains() {
+	need_root       # jumbo frames need the GSO-sized pools netdevs bring
+	daemon_start || fail "daemon"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
+	memif_sf 88
+	memif_sf 89
+	redirect 88 89
+	testpmd_start rx client "$(sock 89)" rxonly
+	# 4000-byte frames in three segments: three 2 KiB descriptors each way.
+	testpmd_start tx client "$(sock 88)" txonly --txpkts=1500,1500,1000
+	testpmd_wait_link rx up
+	testpmd_wait_link tx up
+	testpmd_cmd rx start
+	burst tx 0.5
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats tx)
+	local sent=$2
+	wait_mstat 88 rx.packets "$sent"
+	expect_eq "$(mstat 88 rx.bytes)" "$((sent * 4000))" "bytes of chained frames"
+	expect_eq "$(mstat 88 'queues[0].invalid_desc')" 0 "invalid descriptors"
+	local delivered
+	delivered=$(mstat 89 tx.packets)
+	[ "$delivered" -gt 0 ] || fail "no chained frame reached SF 89"
+	sleep 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats rx)
+	expect_eq "$1" "$delivered" "chained frames testpmd received"
+	expect_eq "$5" "$((delivered * 4000))" "bytes testpmd received"
+	testpmd_stop tx
+	testpmd_stop rx
+	inflight_zero
+	daemon_stop
+}
+
+test_memif_secret_and_a_second_client_are_refused() {
+	start_switchdev
+	memif_sf 88
+	sf dev param set auxiliary/sfnic_core.sf.1 name zc_secret value s3cret cmode runtime ||
+		fail "zc_secret"
+	expect_err "Error: Parameter \"zc_secret\" supports only cmode runtime." \
+		sf dev param set auxiliary/sfnic_core.sf.1 name zc_secret value x cmode driverinit
+	expect_err "Error: Value \"abc\" is not UID[:GID]." \
+		sf dev param set auxiliary/sfnic_core.sf.1 name zc_owner value abc cmode runtime
+	testpmd_start nosecret client "$(sock 88)" rxonly
+	mlog "refused: Secret required"
+	testpmd_stop nosecret
+	testpmd_start --vdev secret=guess wrong client "$(sock 88)" rxonly
+	mlog "refused: Incorrect secret"
+	testpmd_stop wrong
+	testpmd_start --vdev secret=s3cret good client "$(sock 88)" rxonly
+	testpmd_wait_link good up
+	testpmd_start --vdev secret=s3cret second client "$(sock 88)" rxonly
+	mlog "refused: Already connected"
+	[ "$(testpmd_link second)" = down ] || fail "a second client got the link"
+	testpmd_stop second
+	[ "$(testpmd_link good)" = up ] || fail "the first client lost its link"
+	# The secret is durable: after a restart it is still asked for.
+	testpmd_stop good
+	daemon_stop
+	daemon_start --netdevs off || fail "restart"
+	expect_eq "$(sf -j dev param show auxiliary/sfnic_core.sf.1 name zc_secret |
+		jq -r '.param[][0].values[0].value')" s3cret "zc_secret after restart"
+	testpmd_start again client "$(sock 88)" rxonly
+	mlog "refused: Secret required" 2
+	testpmd_stop again
+	daemon_stop
+}
+
+test_memif_client_restart_and_daemon_kill9_reconnect() {
+	start_switchdev
+	memif_sf 88
+	testpmd_start tx client "$(sock 88)" txonly --txpkts=64
+	testpmd_wait_link tx up
+	burst tx 0.3
+	# A client that dies mid-transfer: everything of it is let go.
+	testpmd_cmd tx start
+	testpmd_kill tx
+	mlog "disconnected"
+	inflight_zero
+	expect_eq "$(mstat 88 connected)" false "connected after the client died"
+	testpmd_start tx client "$(sock 88)" txonly --txpkts=64
+	testpmd_wait_link tx up
+	expect_eq "$(mstat 88 connects)" 2 "connections"
+	# The daemon is killed under traffic and restarts: the socket is back
+	# and the client comes back with port stop/start (a 22.11 client does
+	# not reconnect by itself).
+	testpmd_cmd tx start
+	daemon_kill9
+	testpmd_wait_link tx down
+	daemon_start --netdevs off || fail "restart"
+	[ -S "$(sock 88)" ] || fail "no socket after restart"
+	testpmd_cmd tx stop
+	testpmd_cmd tx "port stop 0"
+	testpmd_cmd tx "port start 0"
+	testpmd_wait_link tx up
+	# testpmd's counters still hold what the killed daemon took.
+	testpmd_cmd tx "clear port stats 0"
+	burst tx 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats tx)
+	wait_mstat 88 rx.packets "$2"
+	testpmd_stop tx
+	inflight_zero
+	daemon_stop
+}
+
+test_memif_zero_copy_client() {
+	start_switchdev
+	memif_sf 88
+	memif_sf 89
+	redirect 88 89
+	testpmd_start --eal --single-file-segments --vdev zero-copy=yes rx client "$(sock 89)" rxonly
+	testpmd_start --eal --single-file-segments --vdev zero-copy=yes tx client "$(sock 88)" \
+		txonly --txpkts=64
+	testpmd_wait_link rx up
+	testpmd_wait_link tx up
+	mlog "connected: 1 C2S and 1 S2C rings of 1024, 2 regions" 2
+	testpmd_cmd rx start
+	burst tx 0.5
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats tx)
+	wait_mstat 88 rx.packets "$2"
+	local delivered
+	delivered=$(mstat 89 tx.packets)
+	[ "$delivered" -gt 0 ] || fail "nothing delivered to a zero-copy client"
+	sleep 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats rx)
+	expect_eq "$1" "$delivered" "frames the zero-copy client received"
+	testpmd_stop tx
+	testpmd_stop rx
+	inflight_zero
+	daemon_stop
+}
