@@ -318,3 +318,68 @@ test_memif_zero_copy_client() {
 	inflight_zero
 	daemon_stop
 }
+
+# netdev_sf SFNUM NS IP: an SF whose netdev is in namespace NS with IP/24.
+netdev_sf() {
+	memif_sf "$1" eth
+	ns_add "$2"
+	ip link set "sfnic0S$1" netns "$2" || fail "move sfnic0S$1"
+	ip -n "$2" addr add "$3/24" dev "sfnic0S$1"
+	ip -n "$2" link set "sfnic0S$1" up
+}
+
+test_memif_netdev_sf_pings_a_dpdk_application() {
+	need_root
+	daemon_start || fail "daemon"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
+	local NA=sfma$$
+	netdev_sf 88 $NA 10.7.0.1
+	memif_sf 89
+	redirect 88 89
+	redirect 89 88
+	# testpmd's icmpecho answers ARP and ICMP echo requests for any address.
+	testpmd_start app client "$(sock 89)" icmpecho
+	testpmd_wait_link app up
+	testpmd_cmd app start
+	ip netns exec $NA ping -c 5 -i 0.2 -w 10 10.7.0.2 >"$T/ping.txt" 2>&1 ||
+		fail "ping to the DPDK application: $(cat "$T/ping.txt")"
+	grep -q "5 received" "$T/ping.txt" || fail "$(cat "$T/ping.txt")"
+	testpmd_cmd app stop
+	testpmd_stop app
+	inflight_zero
+	daemon_stop
+}
+
+test_memif_bifurcation_steers_udp_to_memif_and_ping_to_the_netdev() {
+	need_root
+	daemon_start || fail "daemon"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
+	local NA=sfba$$ NB=sfbb$$
+	netdev_sf 88 $NA 10.6.0.1
+	netdev_sf 89 $NB 10.6.0.2
+	redirect 88 89
+	redirect 89 88
+	# SF 89's function: UDP port 4000 to its memif queue (1), the rest
+	# (ARP, ping, other UDP) to its netdev.
+	sf ethtool -N sfnic0S89 flow-type udp4 dst-port 4000 action 1 loc 1 >/dev/null ||
+		fail "ethtool -N"
+	testpmd_start app client "$(sock 89)" rxonly
+	testpmd_wait_link app up
+	testpmd_cmd app start
+	ip netns exec $NA ping -c 3 -i 0.2 -w 10 10.6.0.2 >"$T/ping.txt" 2>&1 ||
+		fail "ping to the netdev of a bifurcated SF: $(cat "$T/ping.txt")"
+	ip netns exec $NA bash -c 'for i in 1 2 3 4 5 6 7; do echo hi >/dev/udp/10.6.0.2/4000; done;
+		echo other >/dev/udp/10.6.0.2/4001'
+	wait_mstat 89 tx.packets 7
+	sleep 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats app)
+	expect_eq "$1" 7 "UDP frames to port 4000 at the DPDK application"
+	# Port 4001 went to the netdev, whose kernel answers port unreachable.
+	expect_eq "$(mstat 89 tx.packets)" 7 "frames steered to memif"
+	ip netns exec $NA ping -c 1 -w 5 10.6.0.2 >/dev/null 2>&1 || fail "ping after the UDP"
+	testpmd_cmd app stop
+	testpmd_stop app
+	inflight_zero
+	daemon_stop
+}
