@@ -232,10 +232,10 @@ static unsigned take(struct ul_memif *m, struct dp_pkt *pkts, unsigned max)
 			while (j < avail && (desc[(uint16_t)(last + j) & m->mask].flags &
 					     MEMIF_DESC_FLAG_NEXT))
 				j++;
-			if (j == avail && avail < m->slots)
+			if (j == avail && avail < posted)
 				break;  /* the rest is not published yet */
 			if (j == avail)
-				j--;    /* a chain the full ring cannot end: all of it goes */
+				j--;    /* no posted slot is left to end it: all of it goes */
 			for (unsigned k = i; k <= j; k++)
 				put_slot(m, (uint16_t)(last + k) & m->mask);
 			bump(&m->rx_chained, 1);

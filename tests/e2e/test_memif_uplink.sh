@@ -222,3 +222,22 @@ uplink memif: unknown key "mode" (id or secret)
 uplink memif: "id" is not KEY=VALUE
 uplink memif: id given twice: "2"' "error lines"
 }
+
+test_a_server_that_breaks_the_ring_is_counted_and_disconnected() {
+	# A fake server publishes one good frame, one longer than the buffer
+	# posted for it and one chain, then moves its tail past our head.
+	python3 tests/e2e/memif_fake_server.py "$T/m.sock" frames,badtail >"$T/fake.log" 2>&1 &
+	fake=$!
+	for _ in $(seq 100); do grep -q listening "$T/fake.log" && break; sleep 0.05; done
+	memif_daemon
+	wait_log "uplink memif: connected to fake"
+	wait_p0 stats.rx.packets 1
+	expect_eq "$(p0 stats.rx.bytes)" 100 "bytes of the one good frame"
+	wait_log "fake on $T/m.sock moved a ring's tail past its head (p0 is down; trying again every second)"
+	wait_log "uplink memif: 1 chained and 1 malformed frames"
+	inflight_zero
+	for _ in $(seq 100); do kill -0 $fake 2>/dev/null || break; sleep 0.05; done
+	kill $fake 2>/dev/null && fail "the fake server was not disconnected"
+	grep -q closed "$T/fake.log" || fail "fake server: $(cat "$T/fake.log")"
+	daemon_stop
+}
