@@ -726,8 +726,14 @@ void *dp_worker_main(void *arg)
 	unsigned idle = 0;
 	sigset_t all;
 
-	/* Signals belong to the control thread's signalfd. */
+	/* Signals belong to the control thread's signalfd; faults stay the
+	 * worker's own (a memif client's lost pages raise SIGBUS here, which
+	 * memif's guard turns into zero pages). */
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	rcu_register_thread();
 	w->ppid = pp_self();

@@ -436,6 +436,14 @@ struct memif_if *memif_if_wrap(uint8_t *const *bases, const uint64_t *sizes, uns
 	return i;
 }
 
+/* Whether fd cannot shrink under a mapping (a memfd sealed against it). */
+static bool sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	return seals >= 0 && (seals & F_SEAL_SHRINK);
+}
+
 /* Maps region k of the handshake; sealed against shrinking when the client
  * allows it, guarded otherwise. */
 static int map_region(struct memif_if *i, const struct memif_ctl *c, unsigned k, char *reason,
@@ -448,7 +456,7 @@ static int map_region(struct memif_if *i, const struct memif_ctl *c, unsigned k,
 		snprintf(reason, rlen, "Region %u smaller than declared", k);
 		return -EINVAL;
 	}
-	if (!(fcntl(c->region[k].fd, F_GET_SEALS) & F_SEAL_SHRINK))
+	if (!sealed(c->region[k].fd))
 		(void)fcntl(c->region[k].fd, F_ADD_SEALS, F_SEAL_SHRINK);
 	base = mmap(NULL, c->region[k].size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		    c->region[k].fd, 0);
@@ -460,8 +468,7 @@ static int map_region(struct memif_if *i, const struct memif_ctl *c, unsigned k,
 	i->region[k].size = c->region[k].size;
 	i->nregions = k + 1;
 	i->mapped = true;
-	if (!(fcntl(c->region[k].fd, F_GET_SEALS) & F_SEAL_SHRINK) &&
-	    guard_add(base, c->region[k].size)) {
+	if (!sealed(c->region[k].fd) && guard_add(base, c->region[k].size)) {
 		snprintf(reason, rlen, "Too many unsealed regions");
 		return -ENOSPC;
 	}

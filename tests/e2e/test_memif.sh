@@ -383,3 +383,55 @@ test_memif_bifurcation_steers_udp_to_memif_and_ping_to_the_netdev() {
 	inflight_zero
 	daemon_stop
 }
+
+# hostile_run MODE: a hostile client on SF 90 while testpmd sends from SF 88
+# to SF 89 (and a mirror of it to SF 90): the others' traffic is exact, the
+# daemon lives, the hostile SF's counters say what happened.
+hostile_run() {
+	start_switchdev
+	memif_sf 88
+	memif_sf 89
+	memif_sf 90
+	sf filter add dev sfnic0npf0sf88 ingress flower action mirred egress mirror \
+		dev sfnic0npf0sf90 action mirred egress redirect dev sfnic0npf0sf89 || fail "filter"
+	testpmd_start rx client "$(sock 89)" rxonly
+	testpmd_start tx client "$(sock 88)" txonly --txpkts=64
+	testpmd_wait_link rx up
+	testpmd_wait_link tx up
+	python3 tests/e2e/memif_hostile.py "$(sock 90)" 3 "$1" >"$T/hostile.txt" 2>&1 &
+	local hp=$!
+	testpmd_cmd rx start
+	burst tx 1.5
+	wait $hp || fail "hostile client: $(cat "$T/hostile.txt")"
+	grep -q "rounds of garbage" "$T/hostile.txt" || fail "$(cat "$T/hostile.txt")"
+	kill -0 "$DPID" || fail "the daemon died"
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats tx)
+	local sent=$2
+	wait_mstat 88 rx.packets "$sent"
+	local delivered ringfull
+	delivered=$(mstat 89 tx.packets)
+	ringfull=$(mstat 89 drops.ring_full)
+	expect_eq "$((delivered + ringfull))" "$sent" "SF 89 delivered + ring_full beside a hostile SF"
+	sleep 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats rx)
+	expect_eq "$1" "$delivered" "frames testpmd received beside a hostile SF"
+	testpmd_stop tx
+	testpmd_stop rx
+	mlog "memif sfnic0S90: client pid"
+	inflight_zero
+	echo "hostile $1: $(sf -j -s port show auxiliary/sfnic_core.sf.3/1 | jq -c '.port[].memif_stats.queues')" >&2
+}
+
+test_memif_hostile_client_garbage_hurts_only_itself() {
+	hostile_run garbage
+	[ "$(mstat 90 'queues[0].invalid_desc')" -gt 0 ] || fail "no invalid descriptor counted"
+	[ "$(mstat 90 'queues[0].bad_ring')" -gt 0 ] || fail "no jumping head counted"
+	daemon_stop
+}
+
+test_memif_client_that_shrinks_its_memory_cannot_crash_the_daemon() {
+	hostile_run shrink
+	daemon_stop
+}
