@@ -7,6 +7,7 @@ usage: memif_hostile.py SOCK SECONDS MODE
                  that never end), heads that jump, S2C buffers outside the
                  region; never consumes what the server sends.  Checks that
                  the server sealed the region (shrinking it must fail).
+  MODE hello     the handshake only, then a clean close.
   MODE shrink    an unsealable region (no MFD_ALLOW_SEALING) whose buffer
                  pages the client cuts off right after CONNECTED, then posts
                  frames and S2C buffers pointing into the lost pages.
@@ -72,6 +73,8 @@ def main():
     send(s, msg(6, b'hostile0'.ljust(32, b'\0')))
     expect(s, 7)                                            # CONNECTED
     print('connected', flush=True)
+    if mode == 'hello':
+        return
     c2s, s2c = 0, RING_BYTES
     bufs = 2 * RING_BYTES
 

@@ -435,3 +435,32 @@ test_memif_client_that_shrinks_its_memory_cannot_crash_the_daemon() {
 	hostile_run shrink
 	daemon_stop
 }
+
+test_memif_zc_owner_decides_who_may_attach() {
+	need_root       # the socket changes owner only under a root daemon
+	start_switchdev
+	memif_sf 88
+	local h=tests/e2e/memif_hostile.py py=/usr/bin/python3
+	local nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	chmod o+rx "$T" "$T/run"
+	$nobody $py $h "$(sock 88)" 0 hello >"$T/who.txt" 2>&1 &&
+		fail "uid 65534 attached without being zc_owner"
+	grep -q "s.connect(path)" "$T/who.txt" && grep -q "Permission denied" "$T/who.txt" ||
+		fail "$(cat "$T/who.txt")"
+	sf dev param set auxiliary/sfnic_core.sf.1 name zc_owner value 65534:65534 cmode runtime ||
+		fail "zc_owner"
+	expect_eq "$(stat -c %u:%g "$(sock 88)")" 65534:65534 "socket owner"
+	$nobody $py $h "$(sock 88)" 0 hello >"$T/who.txt" 2>&1 ||
+		fail "zc_owner could not attach: $(cat "$T/who.txt")"
+	mlog "hostile0 (hostile, pid"
+	grep -q "uid 65534" "$T/sfnicd.log" || fail "peer credentials not logged"
+	# Root still may; another user still may not.
+	$py $h "$(sock 88)" 0 hello >/dev/null || fail "root refused"
+	setpriv --reuid=65533 --regid=65533 --clear-groups $py $h "$(sock 88)" 0 hello \
+		>/dev/null 2>&1 && fail "uid 65533 attached"
+	# Durable, and in effect after a restart.
+	daemon_stop
+	daemon_start --netdevs off || fail "restart"
+	expect_eq "$(stat -c %u:%g "$(sock 88)")" 65534:65534 "socket owner after restart"
+	daemon_stop
+}
