@@ -136,23 +136,22 @@ int dp_fn_set_queue(struct dp *dp, uint32_t vport, unsigned q, const struct dp_b
 	if (!be) {
 		const struct dp_backend *old = cur->q[q].be;
 
-		if (old->fd >= 0) {
+		if (old->fd >= 0)
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, old->fd, NULL);
-			atomic_fetch_sub(&w->nfds, 1);
-		}
 		fn->q[q] = (struct dp_fn_queue){ NULL, NULL };
 		fn_publish(dp, p, fn, true);    /* no worker uses old afterwards */
 		return 0;
 	}
 	if (be->fd >= 0) {
-		/* data.ptr NULL: the fd only wakes the worker; the owner calls
-		 * rx_burst on every pass. */
+		/* The fd only wakes a sleeping worker: the owner calls rx_burst
+		 * on every pass, so it is not counted in nfds (which makes
+		 * every pass look at epoll and an idle worker sleep at once);
+		 * a worker polling shared rings spins a while first. */
 		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, be->fd, &(struct epoll_event){ .events = EPOLLIN })) {
 			ret = -errno;
 			free(fn);
 			return ret;
 		}
-		atomic_fetch_add(&w->nfds, 1);
 	}
 	fn->q[q] = (struct dp_fn_queue){ be, ctx };
 	fn_publish(dp, p, fn, true);
@@ -192,10 +191,8 @@ void dp_fn_port_release(struct dp *dp, struct dp_port *p)
 	for (unsigned q = 1; fn && q < DP_FN_QUEUES; q++) {
 		const struct dp_backend *be = fn->q[q].be;
 
-		if (be && be->fd >= 0) {
+		if (be && be->fd >= 0)
 			epoll_ctl(w->epfd, EPOLL_CTL_DEL, be->fd, NULL);
-			atomic_fetch_sub(&w->nfds, 1);
-		}
 	}
 }
 
