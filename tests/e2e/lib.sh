@@ -107,24 +107,27 @@ need_root() {
 # server before its clients.
 declare -gA TESTPMD_PID TESTPMD_FD
 
-# testpmd_start [--vdev K=V[,K=V...]] [--eal "ARGS"] [--lcores LIST] \
+# testpmd_start [--vdev K=V[,K=V...]] [--eal "ARGS"] [--lcores LIST | --cpu N] \
 #               NAME ROLE SOCK MODE [TESTPMD_ARGS...]
 # Starts testpmd NAME with one memif port (net_memif0) of ROLE (server or
 # client) on the filesystem socket SOCK, forwarding mode MODE (txonly,
 # rxonly, io, macswap, ...), and waits for its prompt.  --vdev adds memif
 # keys (id=, secret=, zero-copy=yes, rsize=, bsize=), --eal EAL options
 # (--single-file-segments, more --vdev=net_memifN,...), --lcores the cores
-# (default 0-1: the main lcore and one forwarding lcore).  TESTPMD_ARGS go
+# (default 0-1: the main lcore and one forwarding lcore); --cpu N puts the
+# whole process on CPU N (taskset, both lcores on it: the main lcore only
+# waits for commands, the forwarding lcore polls).  TESTPMD_ARGS go
 # after "--" (--txpkts=64, --rxq=2 --txq=2, --total-num-mbufs=N).  A
 # server's stale socket file is removed first.  Fails the test if testpmd
 # does not come up.
 testpmd_start() {
-	local vdev="" eal="" lcores=0-1
+	local vdev="" eal="" cores="-l 0-1" pin=()
 	while [ "${1#--}" != "$1" ]; do
 		case "$1" in
 		--vdev) vdev=",$2"; shift 2 ;;
 		--eal) eal="$2"; shift 2 ;;
-		--lcores) lcores="$2"; shift 2 ;;
+		--lcores) cores="-l $2"; shift 2 ;;
+		--cpu) cores="--lcores=0@$2,1@$2"; pin=(taskset -c "$2"); shift 2 ;;
 		*) fail "testpmd_start: unknown option $1" ;;
 		esac
 	done
@@ -137,7 +140,7 @@ testpmd_start() {
 	rm -f "$T/testpmd-$name.in"
 	mkfifo "$T/testpmd-$name.in" || fail "mkfifo"
 	# shellcheck disable=SC2086
-	stdbuf -oL dpdk-testpmd --no-huge -m 1024 --no-pci -l "$lcores" \
+	"${pin[@]}" stdbuf -oL dpdk-testpmd --no-huge -m 1024 --no-pci $cores \
 		--file-prefix="$(testpmd_prefix "$name")" $eal \
 		--vdev="net_memif0,role=$role,socket=$sock,socket-abstract=no$vdev" \
 		-- -i --forward-mode="$mode" "$@" \
