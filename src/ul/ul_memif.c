@@ -718,7 +718,8 @@ static void try_connect(struct ul_memif *m)
 }
 
 /* Once a second while up: the server's faults, sent buffers it returned
- * while the link was idle, a burst that arrived unannounced, new drops. */
+ * while the link was idle, a burst that arrived unannounced, a receive
+ * ring left short of buffers, new drops. */
 static void watchdog(struct ul_memif *m)
 {
 	uint64_t chained = atomic_load_explicit(&m->rx_chained, memory_order_relaxed);
@@ -733,9 +734,14 @@ static void watchdog(struct ul_memif *m)
 		reap(m);
 		pthread_spin_unlock(&m->tx_lock);
 	}
+	/* A sleeping worker with frames waiting, or with few buffers posted
+	 * (its pool ran dry when it last refilled): wake it. */
+	uint16_t last = atomic_load_explicit(&m->s2c_last, memory_order_relaxed);
+
 	if (atomic_load_explicit(&m->s2c_irq, memory_order_relaxed) &&
-	    atomic_load_explicit(&m->s2c->tail, memory_order_relaxed) !=
-	    atomic_load_explicit(&m->s2c_last, memory_order_relaxed) &&
+	    (atomic_load_explicit(&m->s2c->tail, memory_order_relaxed) != last ||
+	     (uint16_t)(atomic_load_explicit(&m->s2c_head, memory_order_relaxed) - last) <
+	     m->slots / 2) &&
 	    write(m->s2c_efd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0) {
 		/* saturated: the worker has a wakeup pending */
 	}
