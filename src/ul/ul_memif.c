@@ -69,6 +69,7 @@
 #define MIF_ROOM (PP_BUF_SIZE - PP_HEADROOM)    /* what a posted buffer takes */
 #define MIF_HANDSHAKE_MS 5000
 #define MIF_IDLE_PASSES 2               /* empty passes before asking for interrupts */
+#define MIF_DROP_LOG_MS 10000           /* drops are logged at most this often */
 
 enum mif_state {
 	MIF_DOWN,               /* no connection: the timer tries again */
@@ -120,7 +121,7 @@ struct ul_memif {
 	 * than a posted buffer) and malformed (longer than posted).  Counted by
 	 * the owner worker, logged by the control thread when they change. */
 	_Atomic uint64_t rx_chained, rx_bad;
-	uint64_t said_chained, said_bad;
+	uint64_t said_chained, said_bad, said_ms;
 };
 
 static uint64_t mono_ms(void)
@@ -634,7 +635,7 @@ static void on_connected(struct ul_memif *m, const struct memif_msg_connect *c)
 	atomic_store(&m->fault, false);
 	m->s2c_idle = 0;
 	m->c2s_head = m->c2s_last = 0;
-	m->rx_chained = m->rx_bad = m->said_chained = m->said_bad = 0;
+	m->rx_chained = m->rx_bad = m->said_chained = m->said_bad = m->said_ms = 0;
 	m->be = (struct dp_backend){ .rx_burst = mif_rx, .tx_burst = mif_tx, .fd = m->s2c_efd,
 				     .poll_always = true, .tx_copies = false, .offloads = false };
 	ret = dp_port_set_backend(m->dp, DP_VPORT_UPLINK, false, &m->be, m);
@@ -745,7 +746,9 @@ static void watchdog(struct ul_memif *m)
 	    write(m->s2c_efd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0) {
 		/* saturated: the worker has a wakeup pending */
 	}
-	if (chained != m->said_chained || bad != m->said_bad) {
+	if ((chained != m->said_chained || bad != m->said_bad) &&
+	    mono_ms() - m->said_ms >= MIF_DROP_LOG_MS) {
+		m->said_ms = mono_ms();
 		util_log(UTIL_WARN, "uplink memif: dropped %llu chained frames (larger than "
 			 "p0's %u-byte buffers) and %llu with a bad length from %s so far",
 			 (unsigned long long)chained, MIF_ROOM, (unsigned long long)bad, m->path);
