@@ -142,6 +142,9 @@ static int sf_probe(struct aux_device *adev, const char *match)
 	a->inst_up = true;
 	emit_dev(dl, "new", a->port);
 	classes_apply(dl, a);
+	/* With neither eth nor zc enabled no class driver installs the
+	 * function's steering: its rules must act all the same. */
+	dl_steer_sync(dl, a->port);
 	/* Attaching is what the device reports as IN_USE (opstate attached). */
 	if (dl_fn_cmd(dl, DEV_CMD_INIT_HCA, a->port->index) != DEV_STAT_OK) {
 		class_del(dl, &a->eth, &a->eth_added);

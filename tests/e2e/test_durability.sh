@@ -1,6 +1,7 @@
 # Acknowledged state survives restart and kill -9 at any moment.
 
-snap() { sf port show -j | jq -S -c . ; }
+# The memif socket path names the run directory, which differs per trial.
+snap() { sf port show -j | jq -S -c . | sed "s|$T/run/|RUN/|g"; }
 
 # A sequence touching every kind of durable state.
 steps() {

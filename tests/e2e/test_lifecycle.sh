@@ -27,7 +27,7 @@ test_walkthrough() {
 		fail "aux show sf: $aux"
 	echo "$aux" | grep -qx "sfnic_core.eth.1: driver sfnic_core.eth parent sfnic_core.sf.1" ||
 		fail "aux show eth: $aux"
-	echo "$aux" | grep -qx "sfnic_core.zc.1: driver sfnic_core.zc parent sfnic_core.sf.1" ||
+	echo "$aux" | grep -qx "sfnic_core.zc.1: driver sfnic_core.zc memif $T/run/memif/sfnic0S88.sock parent sfnic_core.sf.1" ||
 		fail "aux show zc: $aux"
 	# The representor's netdev name works as a handle, as in devlink.
 	sf port function set sfnic0npf0sf88 state inactive || fail "inactive"
@@ -53,7 +53,7 @@ test_text_and_json_shapes() {
 		'{"port":{"sfnic/sfnic0/32768":{"type":"eth","netdev":"sfnic0npf0sf88","flavour":"pcisf","controller":0,"pfnum":0,"sfnum":88,"external":false,"splittable":false,"function":{"hw_addr":"00:00:00:00:88:88","state":"active","opstate":"attached","nested_devlink":{"auxiliary/sfnic_core.sf.1":{}}}}}}' \
 		"port show json"
 	expect_eq "$(sf port show sfnic0S88)" \
-		"auxiliary/sfnic_core.sf.1/1: type eth netdev sfnic0S88 flavour virtual port 0 splittable false" \
+		"auxiliary/sfnic_core.sf.1/1: type eth netdev sfnic0S88 flavour virtual port 0 splittable false memif $T/run/memif/sfnic0S88.sock" \
 		"SF netdev handle"
 	expect_eq "$(sf resource show sfnic/sfnic0 | sed -n 2p)" \
 		"  name max_local_SFs size 1024 occ 1 unit entry size_min 0 size_max 65536 size_gran 1 dpipe_tables none" \
