@@ -154,13 +154,15 @@ test_memif_two_queue_pairs_spread_flows() {
 	memif_sf 88
 	memif_sf 89
 	redirect 88 89
-	testpmd_start rx client "$(sock 89)" rxonly --rxq=2 --txq=2
-	# txonly varies the source port per queue? No: two queues of one
-	# port send the same flow; --txonly-multi-flow varies the IPs.
-	testpmd_start tx client "$(sock 88)" txonly --txpkts=64 --rxq=2 --txq=2 --txonly-multi-flow
+	# The largest rings (2^14) and 4 KiB buffers on one side, 2^12 on the
+	# other; --txonly-multi-flow varies the addresses, so flows spread.
+	testpmd_start --vdev rsize=14,bsize=4096 rx client "$(sock 89)" rxonly --rxq=2 --txq=2
+	testpmd_start --vdev rsize=12 tx client "$(sock 88)" txonly --txpkts=64 --rxq=2 --txq=2 \
+		--txonly-multi-flow
 	testpmd_wait_link rx up
 	testpmd_wait_link tx up
-	mlog "connected: 2 C2S and 2 S2C rings of 1024" 2
+	mlog "connected: 2 C2S and 2 S2C rings of 16384"
+	mlog "connected: 2 C2S and 2 S2C rings of 4096"
 	testpmd_cmd rx start
 	burst tx 1
 	# shellcheck disable=SC2046
@@ -344,6 +346,12 @@ test_memif_netdev_sf_pings_a_dpdk_application() {
 	ip netns exec $NA ping -c 5 -i 0.2 -w 10 10.7.0.2 >"$T/ping.txt" 2>&1 ||
 		fail "ping to the DPDK application: $(cat "$T/ping.txt")"
 	grep -q "5 received" "$T/ping.txt" || fail "$(cat "$T/ping.txt")"
+	# The worker sleeps between pings: the client's eventfd must wake it
+	# (the 50 ms armed-sleep timeout would show in the round trips).
+	local avg
+	avg=$(sed -n 's|.* = [0-9.]*/\([0-9.]*\)/.*|\1|p' "$T/ping.txt")
+	awk -v a="$avg" 'BEGIN { exit !(a < 10) }' || fail "ping average $avg ms: no wakeup by interrupt"
+	echo "ping to a DPDK application: $(tail -1 "$T/ping.txt")" >&2
 	testpmd_cmd app stop
 	testpmd_stop app
 	inflight_zero
