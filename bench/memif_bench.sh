@@ -76,6 +76,10 @@ case_direct() { # SIZE: sets PPS
 	testpmd_cmd src start
 	sleep "$WARM"
 	PPS=$(rx_pps sink 0)
+	# Forwarding stops on both sides before anyone disconnects: a 22.11
+	# server polling a ring whose client just left can crash.
+	testpmd_cmd src stop
+	testpmd_cmd sink stop
 	testpmd_stop src
 	testpmd_stop sink
 }
@@ -112,18 +116,20 @@ case_testpmd() { # SIZE: sets PPS
 	tester_start "$T/b0.sock" "$T/b1.sock" "$1"
 	PPS=$(rx_pps tester 0 1)
 	tester_check
+	testpmd_cmd tester stop
+	testpmd_cmd box stop
+	box_drops       # while the links are up: memif zeroes its stats after
 	testpmd_stop tester
-	box_drops
 	testpmd_stop box
 }
 
 # box_drops: frames the testpmd box took in but did not send on (a loop
 # that loses frames runs slower and slower).
 box_drops() {
-	local in=0 out=0
+	local in=0 out=0 p
 	for p in 0 1; do
 		# shellcheck disable=SC2046
-		set -- $(testpmd_stats box $p)
+		set -- $(testpmd_stats box $p) 0 0
 		in=$((in + $1))
 		out=$((out + $2))
 	done
@@ -148,6 +154,7 @@ sfnic_setup() {
 		sf port function set "sfnic0npf0sf$n" hw_addr "02:00:00:00:00:$n" state active ||
 			fail "activate $n"
 		inst=$(sf -j port show "sfnic0npf0sf$n" | jq -r '.port[].function.nested_devlink | keys[0]')
+		SFNIC_INSTS="$SFNIC_INSTS $inst"
 		# No netdev driver: everything the SF receives goes to memif.
 		sf dev param set "$inst" name enable_eth value false cmode driverinit || fail "param"
 		sf dev reload "$inst" || fail "reload"
@@ -161,20 +168,34 @@ sfnic_setup() {
 	SFNIC_UP=1
 }
 
+# sfnic_drops: every drop counter of every port, representor and memif
+# interface (the SF instances' ports carry the memif counters).
+sfnic_drops() {
+	local i
+	{
+		sf -j -s port show
+		for i in $SFNIC_INSTS; do sf -j -s port show "$i/1"; done
+	} | jq -s '[.[].port[] | ((.stats.drops, .rep_stats.drops, .memif_stats.drops)
+		| select(. != null) | to_entries[].value),
+		(.memif_stats.queues[]? | .invalid_desc, .ring_full, .bad_ring, .too_long)] | add // 0'
+}
+
 case_sfnic() { # SIZE: sets PPS
 	sfnic_setup
 	tester_start "$T/run/memif/sfnic0S88.sock" "$T/run/memif/sfnic0S89.sock" "$1"
 	PPS=$(rx_pps tester 0 1)
 	tester_check
+	testpmd_cmd tester stop
 	testpmd_stop tester
 	local drops
-	drops=$(sf -j -s port show | jq '[.port[] | (.stats.drops, .rep_stats.drops, .memif_stats.drops)? // {} | to_entries[] | .value] | add // 0')
+	drops=$(sfnic_drops)
 	[ "$drops" = "${SFNIC_DROPS:-0}" ] ||
 		echo "  warning: sfnic dropped $((drops - ${SFNIC_DROPS:-0})) frames" >&2
 	SFNIC_DROPS=$drops
 }
 
 # ---- the report ----
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A RES
 for c in $CASES; do
 	case $c in
@@ -198,7 +219,7 @@ done
 mpps() { [ -n "$1" ] && awk -v p="$1" 'BEGIN { printf "%.2f", p / 1e6 }' || echo "-"; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && [ "$2" != 0 ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' || echo "-"; }
 echo
-echo "memif_bench: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), median of $RUNS runs of ${SECS} s"
+echo "memif_bench: $(nproc) cores, load average $LOAD before the runs, median of $RUNS runs of ${SECS} s"
 echo "  core 0: testpmd txonly (a); the tester, one testpmd with both endpoints (b, c)"
 echo "  core 1: testpmd rxonly (a); testpmd io with two memif servers (b); sfnicd, 1 worker (c)"
 printf '%-52s %10s %10s\n' "case" "64 B Mpps" "1500 B Mpps"
