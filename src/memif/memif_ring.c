@@ -110,6 +110,8 @@ static unsigned c2s_poll(struct memif_if *i, struct memif_queue *q, struct pp_po
 	unsigned n = 0;
 	uint64_t bytes = 0;
 
+	if (cap > UINT16_MAX)
+		cap = UINT16_MAX;       /* dp_pkt.len is 16 bits; a GSO-sized buffer holds more */
 	if (avail > q->size) {
 		q->st->bad_ring++;      /* a head we cannot believe: wait for a sane one */
 		return 0;
@@ -133,15 +135,11 @@ static unsigned c2s_poll(struct memif_if *i, struct memif_queue *q, struct pp_po
 			sd = &q->ring->desc[(uint16_t)(pos + segs) & q->mask];
 			memcpy(&d, sd, sizeof(d));
 			segs++;
-			/* A stale NEXT flag must not glue the next frame of a
-			 * later lap to this one (DPDK 22.11's transmit path
-			 * leaves it in a chain's first descriptor). */
-			sd->flags = 0;
 			if (!bad && !long_frame) {
 				src = desc_data(i, &d, d.length);
 				if (!src)
 					bad = true;
-				else if (total + d.length > cap)
+				else if (d.length > cap - total)  /* total + length wraps near 4 GiB */
 					long_frame = true;
 				else {
 					memcpy(dst + total, src, d.length);
@@ -160,6 +158,12 @@ static unsigned c2s_poll(struct memif_if *i, struct memif_queue *q, struct pp_po
 		}
 		bad = true;
 complete:
+		/* A stale NEXT flag must not glue the next frame of a later
+		 * lap to this one (DPDK 22.11's transmit path leaves it in a
+		 * chain's first descriptor).  Cleared only once consumed: a
+		 * chain still being written keeps its flags for the next poll. */
+		for (uint16_t s = 0; s < segs; s++)
+			q->ring->desc[(uint16_t)(pos + s) & q->mask].flags = 0;
 		pos += segs;
 		avail -= segs;
 		if (bad || long_frame || !total) {
