@@ -51,19 +51,27 @@ SFNICD="$BIN/sfnicd"
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-# rx_pps NAME PORT...: the sum of Rx-pps over the ports, averaged over SECS
-# (testpmd's pps is "since the last show").
+# rx_pps NAME SIZE PORT...: the sum of Rx-pps over the ports, averaged
+# over SECS (testpmd's pps is "since the last show").  Warns when the
+# frames received were not SIZE bytes on average.
 rx_pps() {
-	local name=$1 p sum=0
-	shift
-	for p in "$@"; do testpmd_stats "$name" "$p" >/dev/null; done
+	local name=$1 size=$2 p sum=0 pk=0 by=0
+	shift 2
+	for p in "$@"; do
+		# shellcheck disable=SC2046
+		set -- $(testpmd_stats "$name" "$p") "$@"
+		pk=$((pk - $1)); by=$((by - $5))
+		shift 6
+	done
 	sleep "$SECS"
 	for p in "$@"; do
 		# shellcheck disable=SC2046
 		set -- $(testpmd_stats "$name" "$p") "$@"
-		sum=$((sum + $3))
+		sum=$((sum + $3)); pk=$((pk + $1)); by=$((by + $5))
 		shift 6
 	done
+	[ "$pk" -gt 0 ] && [ $((by / pk)) != "$size" ] &&
+		echo "  warning: frames of $((by / pk)) bytes on average, not $size" >&2
 	echo "$sum"
 }
 
@@ -75,7 +83,7 @@ case_direct() { # SIZE: sets PPS
 	testpmd_cmd sink start
 	testpmd_cmd src start
 	sleep "$WARM"
-	PPS=$(rx_pps sink 0)
+	PPS=$(rx_pps sink "$1" 0)
 	# Forwarding stops on both sides before anyone disconnects: a 22.11
 	# server polling a ring whose client just left can crash.
 	testpmd_cmd src stop
@@ -114,7 +122,7 @@ case_testpmd() { # SIZE: sets PPS
 		box server "$T/b0.sock" io
 	testpmd_cmd box start
 	tester_start "$T/b0.sock" "$T/b1.sock" "$1"
-	PPS=$(rx_pps tester 0 1)
+	PPS=$(rx_pps tester "$1" 0 1)
 	tester_check
 	testpmd_cmd tester stop
 	testpmd_cmd box stop
@@ -183,7 +191,7 @@ sfnic_drops() {
 case_sfnic() { # SIZE: sets PPS
 	sfnic_setup
 	tester_start "$T/run/memif/sfnic0S88.sock" "$T/run/memif/sfnic0S89.sock" "$1"
-	PPS=$(rx_pps tester 0 1)
+	PPS=$(rx_pps tester "$1" 0 1)
 	tester_check
 	testpmd_cmd tester stop
 	testpmd_stop tester

@@ -188,7 +188,8 @@ testpmd_stats() {
 		on && /TX-packets:/ { tx = $2; txb = $6 }
 		on && /Rx-pps:/ { rxp = $2 }
 		on && /Tx-pps:/ { txp = $2 }
-		END { print rx + 0, tx + 0, rxp + 0, txp + 0, rxb + 0, txb + 0 }' "$T/testpmd-$1.log"
+		END { printf "%.0f %.0f %.0f %.0f %.0f %.0f\n", rx, tx, rxp, txp, rxb, txb }' \
+		"$T/testpmd-$1.log"
 }
 
 # testpmd_link NAME [PORT]: "up" or "down", from "show port info".
