@@ -234,7 +234,9 @@ int dp_fn_set_steering(struct dp *dp, uint32_t vport, const struct steer_rule *r
 /* Makes be (with ctx) function queue q (1 .. DP_FN_QUEUES-1) of an SF
  * vport: the port's owner worker receives from be (frames enter the
  * eswitch as frames the SF sent) and every worker transmits what steering
- * gives queue q into it.  NULL detaches (after it returns no worker uses
+ * gives queue q into it.  Unlike a port backend's, its tx_burst may send
+ * any subset of a burst: it returns how many it sent and leaves those
+ * first in pkts (their len is read afterwards, their buffers freed).  NULL detaches (after it returns no worker uses
  * the old backend).  Returns 0, -ENODEV, -EINVAL or -EBUSY. */
 int dp_fn_set_queue(struct dp *dp, uint32_t vport, unsigned q, const struct dp_backend *be,
 		    void *ctx);

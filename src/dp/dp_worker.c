@@ -97,14 +97,13 @@ static void flush_fn(struct burst *b, struct txq *t)
 {
 	struct dp_qstats *st = fn_qst(t->port, b->w, t->fnq);
 	enum dp_drop why = DP_DROP_RING_FULL;
-	uint16_t lens[DP_BURST];
 	unsigned sent;
 
-	for (unsigned i = 0; i < t->n; i++)
-		lens[i] = t->pkts[i].len;
+	/* A function queue's backend leaves the frames it sent first in
+	 * pkts (it may spread a burst over rings), their len intact. */
 	sent = t->be->tx_burst(t->be_ctx, b->w->id, t->pkts, t->n, &why);
 	for (unsigned i = 0; i < sent; i++)
-		count_tx(st, lens[i]);
+		count_tx(st, t->pkts[i].len);
 	st->drops[why] += t->n - sent;
 	t->n = 0;
 }

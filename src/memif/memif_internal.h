@@ -104,8 +104,8 @@ struct memif_if {
 };
 
 /* Maps the regions the handshake declared, checks every ring (inside its
- * region, cookie), resets them and builds the interface, whose C2S rings
- * are polled and S2C rings written with stats from st[queue].  Returns
+ * region, cookie), resets them and builds the interface, whose C2S ring k
+ * counts in st[k] and S2C ring k in st[MEMIF_MAX_QUEUES + k].  Returns
  * NULL with memif's reason for the client in reason. */
 struct memif_if *memif_if_create(struct memif_ctl *c, struct memif_qstats *st, char *reason,
 				 size_t rlen);

@@ -309,8 +309,13 @@ unsigned memif_if_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, unsi
 
 	(void)worker;
 	*why = DP_DROP_RING_FULL;
-	if (n > DP_BURST)
+	if (n > DP_BURST) {
+		/* The datapath hands over at most a burst; more would have no
+		 * room in idx[], and each frame must still go home. */
+		for (unsigned k = DP_BURST; k < n; k++)
+			dp_pkt_free(&pkts[k]);
 		n = DP_BURST;
+	}
 	if (i->ns2c > 1) {
 		/* Sent frames are compacted to the front of pkts, in ring
 		 * order: read them from a copy. */
@@ -394,7 +399,9 @@ static int setup_rings(struct memif_if *i, const struct memif_ctl *c, struct mem
 			q->mask = q->size - 1;
 			q->pos = 0;
 			q->efd = cr->efd;
-			q->st = &st[k];
+			/* Each ring its own counters: a C2S ring's are its
+			 * poller's, an S2C ring's are written under its lock. */
+			q->st = &st[t * MEMIF_MAX_QUEUES + k];
 			atomic_flag_clear(&q->lock);
 			atomic_store(&q->ring->head, 0);
 			atomic_store(&q->ring->tail, 0);

@@ -49,7 +49,7 @@ struct memif_srv {
 	struct memif_access acc;
 	struct memif_conn *conns;
 	struct memif_conn *owner;       /* the connection past INIT: the interface's */
-	struct memif_qstats st[MEMIF_MAX_QUEUES];
+	struct memif_qstats st[2 * MEMIF_MAX_QUEUES];   /* C2S rings, then S2C */
 	struct memif_srv_info last;     /* of the current or last connection */
 	struct memif_srv *next;
 };
@@ -372,8 +372,19 @@ unsigned memif_srv_info(const struct memif_srv *s, struct memif_srv_info *info,
 	unsigned n = s->last.nc2s > s->last.ns2c ? s->last.nc2s : s->last.ns2c;
 
 	*info = s->last;
-	for (unsigned k = 0; k < n && k < max; k++)
-		q[k] = s->st[k];        /* workers' counters: a snapshot, may lag */
+	/* Workers' counters: a snapshot, which may lag.  A queue pair is its
+	 * C2S ring's receive side and its S2C ring's transmit side. */
+	for (unsigned k = 0; k < n && k < max; k++) {
+		const struct memif_qstats *c = &s->st[k], *t = &s->st[MEMIF_MAX_QUEUES + k];
+
+		q[k] = (struct memif_qstats){
+			.rx_packets = c->rx_packets, .rx_bytes = c->rx_bytes,
+			.tx_packets = t->tx_packets, .tx_bytes = t->tx_bytes,
+			.invalid_desc = c->invalid_desc + t->invalid_desc,
+			.ring_full = t->ring_full, .bad_ring = c->bad_ring + t->bad_ring,
+			.too_long = c->too_long,
+		};
+	}
 	return n;
 }
 

@@ -247,7 +247,7 @@ static void check_transition(const struct memif_ctl *before, const struct memif_
 /* The server after CONNECTED: map, check, build; then the client goes. */
 static void connect_interface(struct memif_ctl *c, uint8_t flags)
 {
-	struct memif_qstats st[MEMIF_MAX_QUEUES] = { 0 };
+	struct memif_qstats st[2 * MEMIF_MAX_QUEUES] = { 0 };
 	char reason[MEMIF_REASON_SZ] = "";
 	struct memif_if *i;
 

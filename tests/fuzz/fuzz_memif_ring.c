@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #include "../../src/memif/memif_internal.h"
+
+#define S2C_ST MEMIF_MAX_QUEUES        /* S2C ring r counts in st[S2C_ST + r] */
 #include "../../src/steer/steer.h"
 
 #define MAX_REGIONS 3
@@ -95,7 +97,7 @@ struct fz {
 	bool c2s_alias, s2c_alias;      /* rings of a direction overlap */
 	bool real_efd;
 	struct memif_ctl ctl;
-	struct memif_qstats st[MEMIF_MAX_QUEUES];
+	struct memif_qstats st[2 * MEMIF_MAX_QUEUES];      /* C2S rings, then S2C */
 	struct memif_if *i;
 	struct pp_pool *pool;
 	uint32_t cap;                   /* the most a frame may have */
@@ -466,7 +468,7 @@ static void op_rx(struct fz *f, unsigned max, unsigned hold)
 	struct dp_pkt pkts[DP_BURST];
 	uint32_t held[POOL_BUFS];
 	uint16_t head[2], pos0[2];
-	struct memif_qstats st0[MEMIF_MAX_QUEUES];
+	struct memif_qstats st0[2 * MEMIF_MAX_QUEUES];
 	unsigned first = f->i->next_c2s, n, nheld = 0, at = 0;
 
 	while (nheld < hold && (held[nheld] = pp_alloc(f->pool)) != PP_NO_BUF)
@@ -596,7 +598,7 @@ static void op_tx(struct fz *f, struct input *in)
 {
 	static struct range rg[2 << MAX_LOG2];
 	struct dp_pkt pkts[DP_BURST];
-	struct memif_qstats st0[MEMIF_MAX_QUEUES];
+	struct memif_qstats st0[2 * MEMIF_MAX_QUEUES];
 	uint16_t pos0[2];
 	unsigned n = tx_frames(f, in, pkts), sent, nrg = 0, assigned[2] = { 0, 0 }, at = 0;
 	uint64_t total = 0, maxlen = 0, dropped = 0, bytes = 0;
@@ -656,7 +658,7 @@ static void op_tx(struct fz *f, struct input *in)
 	for (unsigned k = 0; k < sent; k++)
 		bytes += pkts[k].len;
 	for (unsigned r = 0; r < f->ns2c; r++) {
-		const struct memif_qstats *st = &f->st[r], *s0 = &st0[r];
+		const struct memif_qstats *st = &f->st[S2C_ST + r], *s0 = &st0[S2C_ST + r];
 		uint64_t drops = st->ring_full - s0->ring_full + st->invalid_desc - s0->invalid_desc;
 
 		check(st->rx_packets == s0->rx_packets && st->too_long == s0->too_long);
@@ -678,10 +680,10 @@ static void op_tx(struct fz *f, struct input *in)
 			if (!overlap)
 				frames = tx_published(f, r, pos0[r], pkts, sent, &at);
 			else
-				at += (unsigned)(f->st[r].tx_packets - st0[r].tx_packets);
+				at += (unsigned)(f->st[S2C_ST + r].tx_packets - st0[S2C_ST + r].tx_packets);
 			if (!overlap)
-				check(frames == f->st[r].tx_packets - st0[r].tx_packets);
-			sent_bytes += f->st[r].tx_bytes - st0[r].tx_bytes;
+				check(frames == f->st[S2C_ST + r].tx_packets - st0[S2C_ST + r].tx_packets);
+			sent_bytes += f->st[S2C_ST + r].tx_bytes - st0[S2C_ST + r].tx_bytes;
 			if (f->real_efd) {
 				/* Kicked when something was published and the
 				 * client sleeps. */
@@ -811,7 +813,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	while (in.n) {
-		struct memif_qstats st0[MEMIF_MAX_QUEUES];
+		struct memif_qstats st0[2 * MEMIF_MAX_QUEUES];
 		uint8_t op = in_u8(&in) % OP_COUNT;
 
 		memcpy(st0, f.st, sizeof(st0));
@@ -869,7 +871,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_post(&f, &in);
 			break;
 		}
-		for (unsigned k = 0; k < MEMIF_MAX_QUEUES; k++)
+		for (unsigned k = 0; k < 2 * MEMIF_MAX_QUEUES; k++)
 			check_counters_grow(&st0[k], &f.st[k]);
 		check_pool(f.pool);
 	}
