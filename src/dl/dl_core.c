@@ -309,6 +309,7 @@ void dl_destroy(struct dl *dl)
 	if (!dl)
 		return;
 	dl_netdev_disable(dl);
+	dl->closing = true;     /* memif clients hear "Device closed" */
 	dl_port_foreach(dl, detach_sf, dl);
 	tdestroy(dl->ports, free_port);
 	dl_names_destroy(dl);

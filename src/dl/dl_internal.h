@@ -91,6 +91,7 @@ struct dl {
 	struct dp *dp;           /* NULL until dl_attach_dp */
 	bool nd_on;              /* TAP netdevs are wanted and possible */
 	struct memif_hub *memif; /* NULL until dl_attach_memif */
+	bool closing;            /* dl_destroy is tearing SFs down */
 };
 
 /* A reserved netdev name. */

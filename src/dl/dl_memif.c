@@ -83,7 +83,9 @@ void dl_memif_sync(struct dl *dl, struct dl_port *p)
 	} else if (!want && a->memif) {
 		char why[64];
 
-		if (!p->state)
+		if (dl->closing)
+			snprintf(why, sizeof(why), "Device closed");
+		else if (!p->state)
 			snprintf(why, sizeof(why), "Function inactive");
 		else
 			snprintf(why, sizeof(why), "%s unbound", a->zc.name);

@@ -144,9 +144,12 @@ test_memif_without_a_rule_frames_go_to_the_representor() {
 	wait_mstat 88 rx.packets "$2"
 	expect_eq "$(sf -j -s port show sfnic0npf0sf88 | jq -r '.port[].rep_stats.drops.no_consumer')" \
 		"$2" "misses counted at the representor"
-	testpmd_stop tx
-	inflight_zero
+	# A graceful stop tells the connected client why.
 	daemon_stop
+	grep -q "client pid [0-9]* disconnected: Device closed" "$T/sfnicd.log" ||
+		fail "no Device closed for the client"
+	testpmd_wait_link tx down
+	testpmd_stop tx
 }
 
 test_memif_two_queue_pairs_spread_flows() {
@@ -287,6 +290,11 @@ test_memif_client_restart_and_daemon_kill9_reconnect() {
 	# shellcheck disable=SC2046
 	set -- $(testpmd_stats tx)
 	wait_mstat 88 rx.packets "$2"
+	# Deactivating the SF tells the client why and takes the socket away.
+	sf port function set sfnic0npf0sf88 state inactive || fail "deactivate"
+	mlog "disconnected: Function inactive"
+	testpmd_wait_link tx down
+	[ ! -e "$(sock 88)" ] || fail "socket left after deactivation"
 	testpmd_stop tx
 	inflight_zero
 	daemon_stop
