@@ -70,8 +70,8 @@ rx_pps() {
 		sum=$((sum + $3)); pk=$((pk + $1)); by=$((by + $5))
 		shift 6
 	done
-	[ "$pk" -gt 0 ] && [ $((by / pk)) != "$size" ] &&
-		echo "  warning: frames of $((by / pk)) bytes on average, not $size" >&2
+	[ "$pk" -gt 0 ] && [ $(((by + pk / 2) / pk)) != "$size" ] &&
+		echo "  warning: frames of $(((by + pk / 2) / pk)) bytes on average, not $size" >&2
 	echo "$sum"
 }
 
