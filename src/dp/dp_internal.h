@@ -116,7 +116,7 @@ struct dp {
 	struct dp_port *_Atomic *_Atomic chunks[DP_VPORT_CHUNKS];
 	struct dp_vport uplink, pf;
 	struct pp_region *host;
-	struct pp_region *uplink_region;        /* p0's own with gso, else NULL */
+	struct pp_region *uplink_region;        /* p0's own with gso or uplink_own_region, else NULL */
 	struct esw_cls *cls;
 	struct esw_fdb *fdb;
 	void *sf_regions;               /* free list of SF regions to reuse */

@@ -256,7 +256,7 @@ struct pp_pool *pp_pool_create(struct pp_region *r, const struct pp_params *prm)
 	p->buf_size = r->buf_size;
 	p->max_buffers = prm && prm->max_buffers ? prm->max_buffers : r->nbufs;
 	snprintf(p->name, sizeof(p->name), "%s", prm && prm->name ? prm->name : "pool");
-	p->owner = prm && prm->unowned ? 0 : pp_self();
+	p->owner = prm && prm->unowned ? PP_NO_OWNER : pp_self();
 	return p;
 }
 
@@ -345,7 +345,7 @@ void pp_pool_destroy(struct pp_pool *p)
 
 	if (!p)
 		return;
-	p->owner = 0;           /* no thread's direct returns land in the cache now */
+	p->owner = PP_NO_OWNER; /* no thread's direct returns land in the cache now */
 	atomic_store_explicit(&p->destroying, true, memory_order_release);
 	/* A producer that saw destroying == false may still be filling the
 	 * ring: take its lock once so it has finished, then drain. */

@@ -140,8 +140,10 @@ struct pp_pool {
 };
 
 /* A small number (>= 1) naming the calling thread, unique for the process.
- * pp_tls_id is 0 until the thread first calls pp_self(); a thread that never
- * did cannot own a pool, so comparing with it is safe without the call. */
+ * pp_tls_id is 0 until the thread first calls pp_self(); a pool nobody owns
+ * (unowned until claimed, or being destroyed) has owner PP_NO_OWNER, which
+ * no thread's id is, so comparing with pp_tls_id is safe without the call. */
+#define PP_NO_OWNER UINT32_MAX
 uint32_t pp_self(void);
 extern __thread uint32_t pp_tls_id;
 
