@@ -118,7 +118,7 @@ static unsigned c2s_poll(struct memif_if *i, struct memif_queue *q, struct pp_po
 	}
 	while (avail && n < max) {
 		uint32_t buf = pp_alloc(pool), total = 0;
-		uint16_t segs = 0;
+		uint16_t segs = 0, last_flags = 0;
 		bool bad = false, long_frame = false;
 		uint8_t *dst;
 
@@ -135,6 +135,7 @@ static unsigned c2s_poll(struct memif_if *i, struct memif_queue *q, struct pp_po
 			sd = &q->ring->desc[(uint16_t)(pos + segs) & q->mask];
 			memcpy(&d, sd, sizeof(d));
 			segs++;
+			last_flags = d.flags;
 			if (!bad && !long_frame) {
 				src = desc_data(i, &d, d.length);
 				if (!src)
@@ -163,7 +164,8 @@ complete:
 		 * chain's first descriptor).  Cleared only once consumed: a
 		 * chain still being written keeps its flags for the next poll. */
 		for (uint16_t s = 0; s < segs; s++)
-			q->ring->desc[(uint16_t)(pos + s) & q->mask].flags = 0;
+			if (s + 1 < segs || (last_flags & MEMIF_DESC_FLAG_NEXT))
+				q->ring->desc[(uint16_t)(pos + s) & q->mask].flags = 0;
 		pos += segs;
 		avail -= segs;
 		if (bad || long_frame || !total) {
@@ -227,8 +229,11 @@ static uint16_t s2c_put(struct memif_if *i, struct memif_queue *q, uint16_t pos,
 		chunk = len - done < d.length ? len - done : d.length;
 		memcpy(dst, data + done, chunk);
 		done += chunk;
-		sd->length = chunk;
-		sd->flags = done < len ? MEMIF_DESC_FLAG_NEXT : 0;
+		/* flags, region and length in one store: the line is the
+		 * client's, and every store to it is a coherence round trip. */
+		struct { uint16_t flags, region; uint32_t length; } w = {
+			done < len ? MEMIF_DESC_FLAG_NEXT : 0, d.region, chunk };
+		memcpy(sd, &w, sizeof(w));
 	} while (done < len);
 	return segs;
 }
