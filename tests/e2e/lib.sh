@@ -96,6 +96,17 @@ need_root() {
 	[ "$(id -u)" = 0 ] || fail "this test needs root (TAP netdevs, network namespaces)"
 }
 
+# wait_log TEXT [COUNT]: waits (at most 10 s) until the daemon's log has
+# COUNT (default 1) lines containing TEXT.
+wait_log() {
+	for _ in $(seq 200); do
+		[ "$(grep -cF -- "$1" "$T/sfnicd.log")" -ge "${2:-1}" ] && return 0
+		sleep 0.05
+	done
+	cat "$T/sfnicd.log" >&2
+	fail "the daemon never logged: $1"
+}
+
 # ---- testpmd: DPDK 22.11's dpdk-testpmd with the memif PMD as a peer ----
 # Each testpmd runs interactive (-i) in the background without hugepages,
 # fed from a fifo so a test can type commands; its output is in

@@ -41,16 +41,6 @@ wait_mstat() {
 	expect_eq "$(mstat "$1" "$2")" "$3" "SF $1 memif $2"
 }
 
-# mlog TEXT [COUNT]: waits (at most 10 s) for COUNT lines with TEXT in the
-# daemon's log.
-mlog() {
-	for _ in $(seq 200); do
-		[ "$(grep -cF -- "$1" "$T/sfnicd.log")" -ge "${2:-1}" ] && return 0
-		sleep 0.05
-	done
-	cat "$T/sfnicd.log" >&2
-	fail "the daemon never logged: $1"
-}
 
 start_switchdev() {
 	daemon_start --netdevs off "$@" || fail "daemon"
@@ -106,7 +96,7 @@ test_memif_txonly_through_a_rule_arrives_exactly() {
 	testpmd_start tx client "$(sock 88)" txonly --txpkts=64
 	testpmd_wait_link rx up
 	testpmd_wait_link tx up
-	mlog "connected: 1 C2S and 1 S2C rings of 1024" 2
+	wait_log "connected: 1 C2S and 1 S2C rings of 1024" 2
 	testpmd_cmd rx start
 	burst tx 1
 	# shellcheck disable=SC2046
@@ -128,7 +118,7 @@ test_memif_txonly_through_a_rule_arrives_exactly() {
 	echo "txonly -> SF 88 -> rule -> SF 89 -> rxonly: $sent sent, $delivered received, $ringfull ring full" >&2
 	testpmd_stop tx
 	testpmd_stop rx
-	mlog "client pid" 2
+	wait_log "client pid" 2
 	inflight_zero
 	daemon_stop
 }
@@ -164,8 +154,8 @@ test_memif_two_queue_pairs_spread_flows() {
 		--txonly-multi-flow
 	testpmd_wait_link rx up
 	testpmd_wait_link tx up
-	mlog "connected: 2 C2S and 2 S2C rings of 16384"
-	mlog "connected: 2 C2S and 2 S2C rings of 4096"
+	wait_log "connected: 2 C2S and 2 S2C rings of 16384"
+	wait_log "connected: 2 C2S and 2 S2C rings of 4096"
 	testpmd_cmd rx start
 	burst tx 1
 	# shellcheck disable=SC2046
@@ -233,15 +223,15 @@ test_memif_secret_and_a_second_client_are_refused() {
 	expect_err "Error: Value \"abc\" is not UID[:GID]." \
 		sf dev param set auxiliary/sfnic_core.sf.1 name zc_owner value abc cmode runtime
 	testpmd_start nosecret client "$(sock 88)" rxonly
-	mlog "refused: Secret required"
+	wait_log "refused: Secret required"
 	testpmd_stop nosecret
 	testpmd_start --vdev secret=guess wrong client "$(sock 88)" rxonly
-	mlog "refused: Incorrect secret"
+	wait_log "refused: Incorrect secret"
 	testpmd_stop wrong
 	testpmd_start --vdev secret=s3cret good client "$(sock 88)" rxonly
 	testpmd_wait_link good up
 	testpmd_start --vdev secret=s3cret second client "$(sock 88)" rxonly
-	mlog "refused: Already connected"
+	wait_log "refused: Already connected"
 	[ "$(testpmd_link second)" = down ] || fail "a second client got the link"
 	testpmd_stop second
 	[ "$(testpmd_link good)" = up ] || fail "the first client lost its link"
@@ -252,7 +242,7 @@ test_memif_secret_and_a_second_client_are_refused() {
 	expect_eq "$(sf -j dev param show auxiliary/sfnic_core.sf.1 name zc_secret |
 		jq -r '.param[][0].values[0].value')" s3cret "zc_secret after restart"
 	testpmd_start again client "$(sock 88)" rxonly
-	mlog "refused: Secret required" 2
+	wait_log "refused: Secret required" 2
 	testpmd_stop again
 	daemon_stop
 }
@@ -266,7 +256,7 @@ test_memif_client_restart_and_daemon_kill9_reconnect() {
 	# A client that dies mid-transfer: everything of it is let go.
 	testpmd_cmd tx start
 	testpmd_kill tx
-	mlog "disconnected"
+	wait_log "disconnected"
 	inflight_zero
 	expect_eq "$(mstat 88 connected)" false "connected after the client died"
 	testpmd_start tx client "$(sock 88)" txonly --txpkts=64
@@ -292,7 +282,7 @@ test_memif_client_restart_and_daemon_kill9_reconnect() {
 	wait_mstat 88 rx.packets "$2"
 	# Deactivating the SF tells the client why and takes the socket away.
 	sf port function set sfnic0npf0sf88 state inactive || fail "deactivate"
-	mlog "disconnected: Function inactive"
+	wait_log "disconnected: Function inactive"
 	testpmd_wait_link tx down
 	[ ! -e "$(sock 88)" ] || fail "socket left after deactivation"
 	testpmd_stop tx
@@ -310,7 +300,7 @@ test_memif_zero_copy_client() {
 		txonly --txpkts=64
 	testpmd_wait_link rx up
 	testpmd_wait_link tx up
-	mlog "connected: 1 C2S and 1 S2C rings of 1024, 2 regions" 2
+	wait_log "connected: 1 C2S and 1 S2C rings of 1024, 2 regions" 2
 	testpmd_cmd rx start
 	burst tx 0.5
 	# shellcheck disable=SC2046
@@ -435,7 +425,7 @@ hostile_run() {
 	expect_eq "$1" "$delivered" "frames testpmd received beside a hostile SF"
 	testpmd_stop tx
 	testpmd_stop rx
-	mlog "memif sfnic0S90: client pid"
+	wait_log "memif sfnic0S90: client pid"
 	inflight_zero
 	echo "hostile $1: $(sf -j -s port show auxiliary/sfnic_core.sf.3/1 | jq -c '.port[].memif_stats.queues')" >&2
 }
@@ -468,7 +458,7 @@ test_memif_zc_owner_decides_who_may_attach() {
 	expect_eq "$(stat -c %u:%g "$(sock 88)")" 65534:65534 "socket owner"
 	$nobody $py $h "$(sock 88)" 0 hello >"$T/who.txt" 2>&1 ||
 		fail "zc_owner could not attach: $(cat "$T/who.txt")"
-	mlog "hostile0 (hostile, pid"
+	wait_log "hostile0 (hostile, pid"
 	grep -q "uid 65534" "$T/sfnicd.log" || fail "peer credentials not logged"
 	# Root still may; another user still may not.
 	$py $h "$(sock 88)" 0 hello >/dev/null || fail "root refused"

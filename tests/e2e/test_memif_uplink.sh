@@ -12,16 +12,6 @@ B=02:00:00:00:00:0b
 # p0 JQ: a field of p0's entry in `sfnic -j -s port show`.
 p0() { sf -j -s port show sfnic/sfnic0/65535 | jq -r ".port[].$1"; }
 
-# wait_log TEXT [COUNT]: waits (at most 10 s) until the daemon's log has
-# COUNT (default 1) lines containing TEXT.
-wait_log() {
-	for _ in $(seq 200); do
-		[ "$(grep -cF -- "$1" "$T/sfnicd.log")" -ge "${2:-1}" ] && return 0
-		sleep 0.05
-	done
-	cat "$T/sfnicd.log" >&2
-	fail "the daemon never logged: $1"
-}
 
 # wait_p0 JQ VALUE: waits (at most 5 s) until p0's JQ field is VALUE.
 wait_p0() {
