@@ -175,9 +175,9 @@ test_rules_change_under_traffic() {
 	specs=()
 	for _ in $(seq 1500); do specs+=("$A,$B,udp=53" "$A,$B,udp=54"); done
 	python3 $MK "$T/mix.pcap" "${specs[@]}"
-	# 2000/s: 1.5 s of traffic, room for rule rounds even with a slow
+	# 1000/s: 3 s of traffic, room for rule rounds even with a slow
 	# (sanitizer-built) CLI on a loaded machine.
-	sf replay p0 -r "$T/mix.pcap" --rate 2000 >"$T/replay.out" &
+	sf replay p0 -r "$T/mix.pcap" --rate 1000 >"$T/replay.out" &
 	rp=$!
 	churn=0
 	while kill -0 $rp 2>/dev/null; do
