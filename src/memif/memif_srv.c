@@ -58,7 +58,6 @@ struct memif_hub {
 	struct dp *dp;
 	char dir[4096];
 	int epfd;
-	struct memif_ev ev;
 	struct memif_srv *srvs;
 };
 
@@ -431,10 +430,10 @@ struct memif_hub *memif_hub_create(struct dp *dp, const char *run_dir, memif_wat
 	}
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0 || (ret = watch(loop, h->epfd, hub_readable, h))) {
-		snprintf(err, errlen, "memif: cannot watch sockets: %s", strerror(errno));
+		snprintf(err, errlen, "memif: cannot watch sockets: %s",
+			 strerror(h->epfd < 0 ? errno : -ret));
 		goto fail;
 	}
-	h->ev = (struct memif_ev){ hub_readable, h };
 	return h;
 fail:
 	if (h->epfd >= 0)
