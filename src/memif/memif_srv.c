@@ -406,7 +406,7 @@ struct memif_hub *memif_hub_create(struct dp *dp, const char *run_dir, memif_wat
 				   void *loop, char *err, size_t errlen)
 {
 	struct memif_hub *h = calloc(1, sizeof(*h));
-	int ret;
+	int ret = 0;
 
 	if (!h) {
 		snprintf(err, errlen, "out of memory");
