@@ -20,10 +20,11 @@ CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
-	src/dl/dl_filter.c src/dl/dl_netdev.c src/dl/dl_memif.c src/dl/dl_steer.c src/dp/dp_fn.c \
+	src/dl/dl_filter.c src/dl/dl_netdev.c src/dl/dl_memif.c src/dl/dl_steer.c src/dp/dp_fn.c src/dp/dp_tap.c \
+	src/zc/zc_ring.c src/zc/zc_excl.c src/zc/zc_tap.c src/zc/zc_srv.c src/dl/dl_zc.c \
 	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
 	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c
-LIB_SRC := src/lib/client.c src/util/util.c
+LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c
 
 obj = $(patsubst src/%.c,$(O)/obj/%.o,$(1))
@@ -31,22 +32,69 @@ CORE_OBJ := $(call obj,$(CORE_SRC))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 
-UNIT_TESTS := test_pp test_dp test_dev test_aux test_names test_store test_dl test_api test_steer
+UNIT_TESTS := test_pp test_dp test_dev test_aux test_names test_store test_dl test_api test_steer test_zc_lib
+EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
 
-all: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(addprefix $(O)/,$(UNIT_TESTS))
+all: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \
+	$(addprefix $(O)/,$(UNIT_TESTS) $(EXAMPLES))
 
-$(O)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/sfnic/sfnic.h
+$(O)/obj/%.o: src/%.c $(wildcard src/*/*.h include/sfnic/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $@"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/*/*.h) tests/unit/test_helpers.h
+$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/*/*.h include/sfnic/*.h) tests/unit/test_helpers.h
 	@mkdir -p $(dir $@)
 	@echo "  CC  $@"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(O)/libsfnic.a: $(LIB_OBJ)
 	ar rcs $@ $^
+
+# The shared library: the same sources compiled again position-independent
+# (obj-pic/, so the static library and the CLI keep their objects), only
+# sfnic_* exported (src/lib/libsfnic.map), soname libsfnic.so.1.
+SO_NAME := libsfnic.so.1
+SO_FILE := libsfnic.so.1.0.0
+PIC_OBJ := $(patsubst src/%.c,$(O)/obj-pic/%.o,$(LIB_SRC))
+
+$(O)/obj-pic/%.o: src/%.c $(wildcard src/*/*.h include/sfnic/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $@"
+	@$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(O)/$(SO_FILE): $(PIC_OBJ) src/lib/libsfnic.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script=src/lib/libsfnic.map \
+		-Wl,-z,defs -o $@ $(PIC_OBJ) $(shell pkg-config --libs jansson)
+
+$(O)/libsfnic.so: $(O)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(O)/$(SO_NAME)
+	ln -sf $(SO_FILE) $@
+
+PREFIX ?= /usr/local
+PC_GEN = sed 's|@PREFIX@|$(PREFIX)|' src/lib/libsfnic.pc.in
+
+# Regenerated on every make: PREFIX may differ from the last run.
+$(O)/libsfnic.pc: src/lib/libsfnic.pc.in FORCE
+	@mkdir -p $(O)
+	@$(PC_GEN) >$@
+
+install: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/sfnic
+	install -m 755 $(O)/sfnicd $(O)/sfnic $(DESTDIR)$(PREFIX)/bin/
+	if [ -x $(O)/sfnicctl ]; then install -m 755 $(O)/sfnicctl $(DESTDIR)$(PREFIX)/bin/; fi
+	install -m 755 $(O)/$(SO_FILE) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(SO_FILE) $(DESTDIR)$(PREFIX)/lib/$(SO_NAME)
+	ln -sf $(SO_FILE) $(DESTDIR)$(PREFIX)/lib/libsfnic.so
+	install -m 644 $(O)/libsfnic.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(O)/libsfnic.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 include/sfnic/*.h $(DESTDIR)$(PREFIX)/include/sfnic/
+
+# Examples (examples/): linked against the shared library, found next to
+# them (rpath $ORIGIN) so that they run from $(O) without an install.
+$(addprefix $(O)/,$(EXAMPLES)): $(O)/%: examples/%.c include/sfnic/zc.h $(O)/libsfnic.so
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lsfnic -Wl,-rpath,'$$ORIGIN'
 
 # The uplinks (src/ul) are the daemon's alone: tests drive the datapath directly.
 UL_OBJ := $(O)/obj/ul/ul.o $(O)/obj/ul/ul_afpacket.o $(O)/obj/ul/ul_afxdp.o $(O)/obj/ul/ul_memif.o
@@ -72,7 +120,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_consume.h $(CORE_SRC)
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all fuzz clean
+.PHONY: all fuzz clean install FORCE
 
 # Benchmarks: bench/pp_bench links Debian's DPDK (the anchor) and nothing
 # else of sfnic but the page pool; bench/cls_bench measures the classifier.
@@ -87,7 +135,7 @@ build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/
 	@mkdir -p build
 	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
 
-DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fn.c \
+DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fn.c src/dp/dp_tap.c \
 	src/steer/steer_match.c src/esw/esw_flow.c \
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)

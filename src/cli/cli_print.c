@@ -136,6 +136,37 @@ static void print_memif_stats(json_t *ms)
 	}
 }
 
+/* Zero-copy queues open on a port: who, how, and what they got. */
+static void print_zc_stats(json_t *zs)
+{
+	json_t *q;
+	size_t i;
+
+	json_array_foreach(zs, i, q) {
+		json_t *d = json_object_get(q, "delivered"), *t = json_object_get(q, "transmitted");
+
+		printf("  zc queue %lld %s pid %lld uid %lld domain %lld:\n",
+		       (long long)json_integer_value(json_object_get(q, "queue")),
+		       json_string_value(json_object_get(q, "mode")),
+		       (long long)json_integer_value(json_object_get(q, "pid")),
+		       (long long)json_integer_value(json_object_get(q, "uid")),
+		       (long long)json_integer_value(json_object_get(q, "domain")));
+		printf("    delivered: packets %lld bytes %lld zerocopy %lld copied %lld\n",
+		       (long long)json_integer_value(json_object_get(d, "packets")),
+		       (long long)json_integer_value(json_object_get(d, "bytes")),
+		       (long long)json_integer_value(json_object_get(q, "zerocopy")),
+		       (long long)json_integer_value(json_object_get(q, "copied")));
+		printf("    transmitted: packets %lld bytes %lld\n",
+		       (long long)json_integer_value(json_object_get(t, "packets")),
+		       (long long)json_integer_value(json_object_get(t, "bytes")));
+		printf("    invalid_desc %lld overruns %lld bad_ring %lld outstanding %lld\n",
+		       (long long)json_integer_value(json_object_get(q, "invalid_desc")),
+		       (long long)json_integer_value(json_object_get(q, "overruns")),
+		       (long long)json_integer_value(json_object_get(q, "bad_ring")),
+		       (long long)json_integer_value(json_object_get(q, "outstanding")));
+	}
+}
+
 static void print_ports(json_t *top)
 {
 	const char *h;
@@ -145,7 +176,9 @@ static void print_ports(json_t *top)
 		json_t *st = json_incref(json_object_get(v, "stats"));
 		json_t *rs = json_incref(json_object_get(v, "rep_stats"));
 		json_t *ms = json_incref(json_object_get(v, "memif_stats"));
+		json_t *zs = json_incref(json_object_get(v, "zc_stats"));
 
+		json_object_del(v, "zc_stats");
 		json_object_del(v, "stats");
 		json_object_del(v, "rep_stats");
 		json_object_del(v, "memif_stats");
@@ -158,6 +191,9 @@ static void print_ports(json_t *top)
 			print_stats("representor stats", rs);
 		if (ms)
 			print_memif_stats(ms);
+		if (zs)
+			print_zc_stats(zs);
+		json_decref(zs);
 		json_decref(st);
 		json_decref(rs);
 		json_decref(ms);

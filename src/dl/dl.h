@@ -135,6 +135,17 @@ struct memif_hub;
  * serve memif from now on (and whenever zc binds). */
 void dl_attach_memif(struct dl *dl, struct memif_hub *hub);
 
+struct zc_srv;
+struct dp;
+/* Starts the zero-copy channel on <run_dir>/zc.sock with the devlink
+ * layer resolving the ports applications name; the daemon destroys it
+ * (zc_srv_destroy) before the devlink layer.  NULL with a reason in err. */
+struct zc_srv *dl_zc_create(struct dl *dl, struct dp *dp, const char *run_dir,
+			    int (*watch)(void *loop, int fd, void (*cb)(void *arg), void *arg),
+			    void *loop, char *err, size_t errlen);
+/* Closes every zero-copy queue and the channel's socket. */
+void dl_zc_destroy(struct dl *dl);
+
 /* Removes every netdev (graceful shutdown); call before the datapath goes. */
 void dl_netdev_disable(struct dl *dl);
 

@@ -384,7 +384,7 @@ json_t *dl_dp_stats_json(struct dl *dl, uint32_t vport, bool rep)
 
 void dl_port_stats_add(struct dl *dl, json_t *result)
 {
-	json_t *ports = json_object_get(result, "port"), *v;
+	json_t *ports = json_object_get(result, "port"), *v, *zs;
 	const char *h;
 	size_t n = strlen(dl->handle);
 
@@ -404,6 +404,8 @@ void dl_port_stats_add(struct dl *dl, json_t *result)
 		if (*end || !dl->dp || !dp_port_exists(dl->dp, (uint32_t)idx))
 			continue;
 		json_object_set_new(v, "stats", dl_dp_stats_json(dl, (uint32_t)idx, false));
+		if ((zs = dl_zc_stats_json(dl, (uint32_t)idx)))
+			json_object_set_new(v, "zc_stats", zs);
 		if (switchdev(dl))
 			json_object_set_new(v, "rep_stats", dl_dp_stats_json(dl, (uint32_t)idx, true));
 	}

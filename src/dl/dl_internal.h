@@ -28,6 +28,7 @@ struct dl_port;
 struct steer_rule;
 struct memif_srv;
 struct memif_hub;
+struct zc_srv;
 
 /* The aux devices of one active SF and its nested devlink instance. */
 struct dl_sf_aux {
@@ -91,6 +92,7 @@ struct dl {
 	struct dp *dp;           /* NULL until dl_attach_dp */
 	bool nd_on;              /* TAP netdevs are wanted and possible */
 	struct memif_hub *memif; /* NULL until dl_attach_memif */
+	struct zc_srv *zc;       /* NULL until dl_zc_create */
 	bool closing;            /* dl_destroy is tearing SFs down */
 };
 
@@ -120,12 +122,19 @@ void dl_memif_sync(struct dl *dl, struct dl_port *p);
 void dl_memif_sync_all(struct dl *dl);
 /* zc_owner or zc_secret changed: the server's access follows. */
 void dl_memif_access_changed(struct dl *dl, struct dl_port *p);
+/* The uid of p's zc_owner param; false when it has none. */
+bool dl_memif_owner_uid(const struct dl_port *p, uid_t *uid);
 /* Whether s is "", "UID" or "UID:GID". */
 bool dl_memif_owner_valid(const char *s);
 /* The socket path while a server exists, else NULL. */
 const char *dl_memif_path(const struct dl_port *p);
 /* The memif interface's counters for `port show -s`, or NULL. */
 json_t *dl_memif_stats_json(struct dl *dl, const struct dl_port *p);
+
+/* dl_zc.c: the zero-copy channel's queues close with p's function. */
+void dl_zc_port_gone(struct dl *dl, struct dl_port *p);
+/* The open zero-copy queues of vport for `port show -s`, or NULL. */
+json_t *dl_zc_stats_json(struct dl *dl, uint32_t vport);
 
 /* dl_steer.c: RX steering rules of SF functions (ethtool ntuple). */
 /* Installs p's rules and its default queue (netdev when eth is bound, else

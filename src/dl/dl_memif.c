@@ -50,6 +50,16 @@ static bool parse_owner(const char *s, struct memif_access *acc)
 	return true;
 }
 
+bool dl_memif_owner_uid(const struct dl_port *p, uid_t *uid)
+{
+	struct memif_access acc;
+
+	if (!parse_owner(p->zc_owner, &acc) || !acc.owner_set)
+		return false;
+	*uid = acc.uid;
+	return true;
+}
+
 bool dl_memif_owner_valid(const char *s)
 {
 	struct memif_access acc;

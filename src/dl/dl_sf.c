@@ -58,6 +58,7 @@ static void eth_remove(struct aux_device *adev)
 	struct dl_sf_aux *a = adev->parent_priv;
 
 	a->eth_bound = false;
+	dl_zc_port_gone(a->dl, a->port);
 	dl_netdev_port_sync(a->dl, a->port);
 	dl_steer_sync(a->dl, a->port);
 }
@@ -79,6 +80,7 @@ static void zc_remove(struct aux_device *adev)
 	struct dl_sf_aux *a = adev->parent_priv;
 
 	a->zc_bound = false;
+	dl_zc_port_gone(a->dl, a->port);
 	dl_memif_sync(a->dl, a->port);
 	dl_steer_sync(a->dl, a->port);
 }

@@ -62,6 +62,10 @@ struct dp_pkt {
 	uint32_t buf;
 	uint16_t off, len;
 	struct dp_offload ol;
+	uint8_t shared;         /* read-only taps hold the buffer too (pp_share):
+				 * never written in place, never handed on by
+				 * reference to a consumer that frees without
+				 * dp_pkt_free() */
 };
 
 static inline uint8_t *dp_pkt_data(const struct dp_pkt *p)
@@ -72,7 +76,10 @@ static inline uint8_t *dp_pkt_data(const struct dp_pkt *p)
 /* Returns a frame's buffer to its pool. */
 static inline void dp_pkt_free(struct dp_pkt *p)
 {
-	pp_put(p->pool, p->buf);
+	if (__builtin_expect(p->shared, 0))
+		pp_put_shared(p->pool, p->buf);
+	else
+		pp_put(p->pool, p->buf);
 }
 
 enum dp_drop {
@@ -255,6 +262,31 @@ bool dp_gso(const struct dp *dp);
 
 /* Sets the port's MTU: longer frames leaving through it are dropped. */
 int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);
+
+/*
+ * Read-only taps (zero-copy single and shared mode): a tap of queue q of a
+ * port sees, in place, every frame the port's host side sends into the
+ * eswitch through worker q's queue, before the eswitch acts on it.  Frames
+ * of the port's own region are marked shared (one holder: the packet path)
+ * and deliver() takes a holder of each it keeps (pp_share_get) and lets go
+ * later (pp_put_shared), from any thread.  Frames the packet path must
+ * change are changed in a copy.  Both callbacks run in worker q only:
+ * deliver() with each burst, poll() on every pass (to take returns).
+ */
+struct dp_tap_ops {
+	void (*deliver)(void *ctx, const struct dp_pkt *pkts, unsigned n);
+	void (*poll)(void *ctx);
+};
+
+/* Adds a tap on queue q (0 .. dp_nqueues()-1) of a port.  Returns 0,
+ * -ENODEV, -EINVAL, -ENOMEM. */
+int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
+		    const struct dp_tap_ops *ops, void *ctx);
+
+/* Removes the tap with ctx; after it returns no worker calls into ctx (the
+ * caller then lets go of what the tap holds).  Port deletion removes taps
+ * too: a removed port's taps are never called again. */
+void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *ctx);
 
 /* ---- host rings: frame copies for the control thread ---- */
 

@@ -42,6 +42,16 @@ struct dp_queue {
 	const struct dp_backend *_Atomic be;
 	void *be_ctx;
 	bool rx_ready;                  /* its worker only: epoll said readable */
+	struct dp_taps *_Atomic taps;   /* read-only taps of this queue, or NULL */
+};
+
+/* A queue's taps: immutable once published, replaced whole under RCU. */
+struct dp_taps {
+	unsigned n;
+	struct {
+		const struct dp_tap_ops *ops;
+		void *ctx;
+	} t[];
 };
 
 struct dp_port {
@@ -136,6 +146,9 @@ void dp_port_fini(struct dp_port *p, unsigned nw);
 void dp_fn_port_release(struct dp *dp, struct dp_port *p);
 /* Frees the port's table and counters (no worker may see the port). */
 void dp_fn_port_free(struct dp_port *p);
+
+/* dp_tap.c: frees a port's tap lists (no worker may see the port). */
+void dp_tap_port_free(struct dp_port *p, unsigned nw);
 
 /* dp_ring.c */
 int dp_spsc_init(struct dp_spsc *s, uint32_t slots);

@@ -105,6 +105,7 @@ void dp_port_fini(struct dp_port *p, unsigned nw)
 	struct dp_spsc *in = atomic_load(&p->in);
 
 	dp_fn_port_free(p);
+	dp_tap_port_free(p, nw);
 	for (unsigned i = 0; p->q && i < nw; i++)
 		pp_pool_destroy(p->q[i].pool);
 	free(p->q);

@@ -189,6 +189,21 @@ static enum dp_drop copy_into(struct burst *b, struct dp_port *dst, const struct
 static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
 		bool keep);
 
+/* Makes pkt writable: a frame taps hold is replaced by a copy in p's pool
+ * (the taps keep reading the original).  False when no buffer is left. */
+static bool make_writable(struct burst *b, struct dp_port *p, struct dp_pkt *pkt)
+{
+	struct dp_pkt copy;
+
+	if (__builtin_expect(!pkt->shared, 1))
+		return true;
+	if (copy_into(b, p, pkt, &copy) != DP_DROP_MAX)
+		return false;
+	dp_pkt_free(pkt);
+	*pkt = copy;
+	return true;
+}
+
 /* Whether pkt is longer than dst's MTU allows (a VLAN tag is extra). */
 static inline bool too_long(const struct dp_port *dst, const struct dp_pkt *pkt)
 {
@@ -257,7 +272,7 @@ static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn,
 		return;
 	} else if (too_long(dst, pkt))
 		why = DP_DROP_MTU;
-	else if (keep || (!fq->be->tx_copies && pkt->pool->region != dst->region)) {
+	else if (keep || (!fq->be->tx_copies && (pkt->pool->region != dst->region || pkt->shared))) {
 		why = copy_into(b, dst, pkt, &copy);
 		if (why == DP_DROP_MAX) {
 			if (!keep)
@@ -273,8 +288,14 @@ static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn,
 		return;
 	}
 	capture(b, dst, pkt, 1);
-	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !fq->be->offloads)
+	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !fq->be->offloads) {
+		if (!make_writable(b, dst, pkt)) {
+			st->drops[DP_DROP_NO_BUFFER]++;
+			dp_pkt_free(pkt);
+			return;
+		}
 		dp_csum_fill(pkt);
+	}
 	t = txq_for(b, dst, q, fq);
 	t->pkts[t->n++] = *pkt;
 	if (t->n == DP_BURST)
@@ -355,7 +376,8 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 	 * backends that copy anyway); a copy into the destination's own
 	 * memory otherwise. */
 	else if (keep || ((dst->xmit || (be && !be->tx_copies)) &&
-			  pkt->pool->region != dst->region)) {
+			  pkt->pool->region != dst->region) ||
+		 (pkt->shared && be && !be->tx_copies)) {
 		why = copy_into(b, dst, pkt, &copy);
 		if (why == DP_DROP_MAX) {
 			if (!keep)
@@ -370,8 +392,14 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 			dp_pkt_free(pkt);
 		return;
 	}
-	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !offloads)
+	if ((pkt->ol.flags & DP_OL_NEEDS_CSUM) && !offloads) {
+		if (!make_writable(b, dst, pkt)) {
+			qst(dst, b->w)->drops[DP_DROP_NO_BUFFER]++;
+			dp_pkt_free(pkt);
+			return;
+		}
 		dp_csum_fill(pkt);      /* ours alone now: the original or a copy */
+	}
 	t = txq_for(b, dst, 0, NULL);
 	t->pkts[t->n++] = *pkt;
 	if (t->n == DP_BURST)
@@ -460,13 +488,17 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 				out(b, in->peer, pkt, in, false);
 				return;
 			case ESW_ACT_VLAN_PUSH:
+				if (!make_writable(b, in, pkt)) {
+					drop(b, in, pkt, DP_DROP_NO_BUFFER);
+					return;
+				}
 				if (!vlan_push(pkt, (uint16_t)(a->vlan_id | a->vlan_prio << 13))) {
 					drop(b, in, pkt, DP_DROP_VLAN);
 					return;
 				}
 				break;
 			case ESW_ACT_VLAN_POP:
-				if (!vlan_pop(pkt)) {
+				if (!make_writable(b, in, pkt) || !vlan_pop(pkt)) {
 					drop(b, in, pkt, DP_DROP_VLAN);
 					return;
 				}
@@ -535,11 +567,32 @@ static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
 			switchdev(b, dp, in, &pkts[i], &keys[i], hash[i]);
 }
 
+/* Shows a burst to the queue's read-only taps before the eswitch acts on
+ * it.  Frames of the port's own region (what a tap maps) become shared,
+ * the packet path their first holder; the others (an application's own
+ * memory) are not the taps' to see. */
+__attribute__((noinline)) static void tap_burst(const struct dp_taps *taps, struct dp_port *in,
+						struct dp_pkt *pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pkts[i].pool->region == in->region && !pkts[i].shared) {
+			pp_share(pkts[i].pool, pkts[i].buf, 1);
+			pkts[i].shared = 1;
+		}
+	for (unsigned t = 0; t < taps->n; t++)
+		taps->t[t].ops->deliver(taps->t[t].ctx, pkts, n);
+}
+
 static void process(struct burst *b, struct dp_port *in, struct dp_pkt *pkts, unsigned n)
 {
 	struct dp *dp = b->w->dp;
 	bool sd = atomic_load_explicit(&dp->switchdev, memory_order_relaxed);
 	struct dp_qstats *s = qst(in, b->w);
+	const struct dp_taps *taps = atomic_load_explicit(&in->q[b->w->id].taps,
+							   memory_order_acquire);
+
+	if (__builtin_expect(taps != NULL, 0))
+		tap_burst(taps, in, pkts, n);
 
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_pkt *pkt = &pkts[i];
@@ -703,8 +756,16 @@ unsigned dp_worker_pass(struct dp_worker *w)
 			if (ev[i].data.ptr)
 				((struct dp_queue *)ev[i].data.ptr)->rx_ready = true;
 	}
-	for (unsigned i = 0; i < pl->n; i++)
+	for (unsigned i = 0; i < pl->n; i++) {
+		const struct dp_taps *taps = atomic_load_explicit(&pl->p[i]->q[w->id].taps,
+								   memory_order_acquire);
+
+		if (__builtin_expect(taps != NULL, 0))
+			for (unsigned t = 0; t < taps->n; t++)
+				if (taps->t[t].ops->poll)
+					taps->t[t].ops->poll(taps->t[t].ctx);
 		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]) + poll_fn(&b, pl->p[i]);
+	}
 	return n;
 }
 

@@ -36,6 +36,7 @@ struct pp_region {
 	uint32_t nfree;
 	uint32_t *free;         /* stack of buffer indices */
 	uint8_t *dirty;         /* 1: zero before it enters a pool */
+	_Atomic uint16_t *refs; /* holders of shared buffers (pp_share) */
 	uint64_t zeroed;
 };
 
@@ -122,7 +123,8 @@ struct pp_region *pp_region_create_sized(const char *name, uint32_t domain, uint
 	r->domain = domain;
 	r->free = malloc(sizeof(*r->free) * nbufs);
 	r->dirty = calloc(nbufs, 1);    /* fresh memfd pages read as zero */
-	if (!r->free || !r->dirty)
+	r->refs = calloc(nbufs, sizeof(*r->refs));
+	if (!r->free || !r->dirty || !r->refs)
 		goto nomem;
 	/* Lowest indices on top, so a lightly used region touches few pages. */
 	for (uint32_t i = 0; i < nbufs; i++)
@@ -140,6 +142,7 @@ fail:
 			close(r->fd);
 		free(r->free);
 		free(r->dirty);
+		free(r->refs);
 		free(r);
 	}
 	return NULL;
@@ -156,6 +159,7 @@ void pp_region_destroy(struct pp_region *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r->free);
 	free(r->dirty);
+	free(r->refs);
 	free(r);
 }
 
@@ -253,6 +257,7 @@ struct pp_pool *pp_pool_create(struct pp_region *r, const struct pp_params *prm)
 	atomic_flag_clear(&p->ring.lock);
 	p->region = r;
 	p->base = r->base;
+	p->refs = r->refs;
 	p->buf_size = r->buf_size;
 	p->max_buffers = prm && prm->max_buffers ? prm->max_buffers : r->nbufs;
 	snprintf(p->name, sizeof(p->name), "%s", prm && prm->name ? prm->name : "pool");

@@ -123,6 +123,7 @@ struct pp_pool {
 	uint32_t hold;          /* buffers taken from the region, ever (wraps) */
 	uint32_t max_buffers;
 	uint8_t *base;          /* region memory */
+	_Atomic uint16_t *refs; /* the region's share counts (pp_share) */
 	uint32_t buf_size;      /* the region's */
 	struct pp_region *region;
 	struct {
@@ -206,6 +207,33 @@ static inline void pp_put(struct pp_pool *p, uint32_t buf)
 		p->st.cache_full++;
 	}
 	pp_put_ring(p, &buf, 1);
+}
+
+/*
+ * Sharing (page_pool's pp_ref_count): a buffer that read-only taps look at
+ * while the packet path still uses it carries a count of its holders, kept
+ * in daemon memory beside the region, never in the buffer.  The last holder
+ * to let go returns it to the pool; until then nobody may write into it.
+ */
+
+/* Marks buf as shared with `holders` holders (the caller is one).  The
+ * caller must hold buf alone and publish it to the others afterwards. */
+static inline void pp_share(struct pp_pool *p, uint32_t buf, uint16_t holders)
+{
+	atomic_store_explicit(&p->refs[buf], holders, memory_order_relaxed);
+}
+
+/* Adds a holder to a shared buffer the caller holds. */
+static inline void pp_share_get(struct pp_pool *p, uint32_t buf)
+{
+	atomic_fetch_add_explicit(&p->refs[buf], 1, memory_order_relaxed);
+}
+
+/* Drops a holder of a shared buffer; the last one returns it (any thread). */
+static inline void pp_put_shared(struct pp_pool *p, uint32_t buf)
+{
+	if (atomic_fetch_sub_explicit(&p->refs[buf], 1, memory_order_acq_rel) == 1)
+		pp_put(p, buf);
 }
 
 #endif

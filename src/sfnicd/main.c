@@ -6,6 +6,7 @@
 #include "../dev/dev.h"
 #include "../dl/dl.h"
 #include "../memif/memif.h"
+#include "../zc/zc.h"
 #include "../store/store.h"
 #include "../ul/ul.h"
 #include "../nd/nd.h"
@@ -27,6 +28,7 @@
 struct tick_ctx {
 	int fd;
 	struct dp *dp;
+	struct zc_srv *zc;
 };
 
 static void tick(void *arg)
@@ -34,8 +36,10 @@ static void tick(void *arg)
 	struct tick_ctx *t = arg;
 	uint64_t n;
 
-	if (read(t->fd, &n, sizeof(n)) == sizeof(n))
+	if (read(t->fd, &n, sizeof(n)) == sizeof(n)) {
 		dp_tick(t->dp);
+		zc_srv_tick(t->zc);
+	}
 }
 
 static int watch(void *loop, int fd, void (*cb)(void *arg), void *arg)
@@ -95,6 +99,7 @@ int main(int argc, char **argv)
 	struct dp *dp = NULL;
 	struct ul *ul = NULL;
 	struct memif_hub *memif = NULL;
+	struct zc_srv *zc = NULL;
 	struct tick_ctx tctx;
 	int c, lockfd = -1, ret = 1, tfd = -1;
 
@@ -206,6 +211,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	dl_attach_memif(dl, memif);
+	/* Applications open zero-copy queues on <run-dir>/zc.sock. */
+	zc = dl_zc_create(dl, dp, run_dir, watch, api, err, sizeof(err));
+	if (!zc) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
 	ul = ul_open(uplink, dp, watch, api, err, sizeof(err));
 	if (!ul) {
 		util_log(UTIL_ERR, "%s", err);
@@ -214,7 +225,7 @@ int main(int argc, char **argv)
 	/* Once a second: FDB aging and finishing deferred pool destroys. */
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd < 0 || timerfd_settime(tfd, 0, &(struct itimerspec){ { 1, 0 }, { 1, 0 } }, NULL) ||
-	    (tctx = (struct tick_ctx){ tfd, dp }, api_watch(api, tfd, tick, &tctx))) {
+	    (tctx = (struct tick_ctx){ tfd, dp, zc }, api_watch(api, tfd, tick, &tctx))) {
 		util_log(UTIL_ERR, "cannot set up the housekeeping timer: %s", strerror(errno));
 		goto out;
 	}
@@ -241,6 +252,7 @@ int main(int argc, char **argv)
 out:
 	api_destroy(api);
 	ul_close(ul);
+	dl_zc_destroy(dl);
 	dl_destroy(dl);
 	memif_hub_destroy(memif);
 	nd_keep_close(true);    /* a graceful stop: the netdevs go */

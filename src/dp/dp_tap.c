@@ -1,0 +1,84 @@
+/*
+ * dp_tap.c - read-only taps of a port's queues, control side.
+ *
+ * A queue's taps are one immutable list that its worker reads under RCU;
+ * adding or removing a tap publishes a new list and frees the old one after
+ * a grace period, after which no worker calls into a removed tap.
+ */
+#define _LGPL_SOURCE
+#include "dp_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <urcu-qsbr.h>
+
+static struct dp_taps *taps_alloc(unsigned n)
+{
+	return calloc(1, sizeof(struct dp_taps) + sizeof(((struct dp_taps *)0)->t[0]) * n);
+}
+
+/* Publishes t as queue q's taps and frees the old list after a grace
+ * period. */
+static void taps_publish(struct dp_port *p, unsigned q, struct dp_taps *t)
+{
+	struct dp_taps *old = atomic_load(&p->q[q].taps);
+
+	atomic_store_explicit(&p->q[q].taps, t, memory_order_release);
+	synchronize_rcu();
+	free(old);
+}
+
+int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
+		    const struct dp_tap_ops *ops, void *ctx)
+{
+	struct dp_port *p = dp_port_get(dp, vport, rep);
+	struct dp_taps *old, *t;
+	int ret;
+
+	if (!p)
+		return -ENODEV;
+	if (q >= dp->nw || !ops || !ops->deliver)
+		return -EINVAL;
+	if ((ret = dp_port_ensure_pools(dp, p)))
+		return ret;
+	old = atomic_load(&p->q[q].taps);
+	t = taps_alloc((old ? old->n : 0) + 1);
+	if (!t)
+		return -ENOMEM;
+	for (unsigned i = 0; old && i < old->n; i++)
+		t->t[t->n++] = old->t[i];
+	t->t[t->n].ops = ops;
+	t->t[t->n++].ctx = ctx;
+	taps_publish(p, q, t);
+	dp_worker_wake(&dp->w[q]);
+	return 0;
+}
+
+void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *ctx)
+{
+	struct dp_port *p = dp_port_get(dp, vport, rep);
+	struct dp_taps *old, *t = NULL;
+	bool found = false;
+
+	if (!p || q >= dp->nw || !(old = atomic_load(&p->q[q].taps)))
+		return;
+	for (unsigned i = 0; i < old->n; i++)
+		found |= old->t[i].ctx == ctx;
+	if (!found)
+		return;
+	/* Without memory for the smaller list, the queue loses all its taps
+	 * rather than keep calling a closed one. */
+	if (old->n > 1 && (t = taps_alloc(old->n - 1)))
+		for (unsigned i = 0; i < old->n; i++)
+			if (old->t[i].ctx != ctx)
+				t->t[t->n++] = old->t[i];
+	taps_publish(p, q, t);
+}
+
+void dp_tap_port_free(struct dp_port *p, unsigned nw)
+{
+	for (unsigned i = 0; p->q && i < nw; i++) {
+		free(atomic_load(&p->q[i].taps));
+		atomic_store(&p->q[i].taps, NULL);
+	}
+}

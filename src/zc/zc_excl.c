@@ -1,0 +1,326 @@
+/*
+ * zc_excl.c - an exclusive zero-copy queue: an SF function queue whose
+ * memory is the application's own trust domain.
+ *
+ * Frame ownership, written once: a frame of the queue's region is either
+ * the application's (held[f] == 1: it took it from RX or COMP) or the
+ * daemon's (in a pool, or on its way through the eswitch).  The daemon
+ * takes a frame back from FILL or TX only by turning held[f] from 1 to 0
+ * with one compare-and-swap, so a frame the application puts on FILL and
+ * TX at once, twice on one ring, or never held, is taken at most once and
+ * otherwise counted as invalid.
+ */
+#include "zc_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+static inline void lock(struct zc_excl *q)
+{
+	while (atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+static inline void unlock(struct zc_excl *q)
+{
+	atomic_flag_clear_explicit(&q->lock, memory_order_release);
+}
+
+/* The pool of the calling worker's slot, owned by the caller from now on
+ * (a worker that takes over a slot after a restart of the datapath). */
+static inline struct pp_pool *own_pool(struct zc_excl *q, unsigned slot)
+{
+	struct pp_pool *p = q->pools[slot];
+
+	if (__builtin_expect(!pp_tls_id || p->owner != pp_tls_id, 0)) {
+		pp_self();
+		pp_pool_set_owner(p);
+	}
+	return p;
+}
+
+/* Whether the application held f; if so it is the daemon's now. */
+static inline bool take(struct zc_excl *q, uint32_t f)
+{
+	uint8_t one = 1;
+
+	return f < q->frames &&
+	       atomic_compare_exchange_strong_explicit(&q->held[f], &one, 0, memory_order_acq_rel,
+						       memory_order_relaxed);
+}
+
+/* Frames the application gives back on FILL go home to their pools.
+ * Caller holds the lock (FILL has one consumer). */
+static void take_fill(struct zc_excl *q)
+{
+	struct zc_ring *f = &q->rings.fill;
+	uint32_t n = zc_ring_avail(f, &q->rx_bad), given = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t b = zc_ring_frame(f, f->local + i);
+
+		if (!take(q, b)) {
+			q->fill_invalid++;
+			continue;
+		}
+		pp_put(q->pools[q->origin[b]], b);
+		given++;
+	}
+	if (n) {
+		f->local += n;
+		zc_ring_publish_cons(f);
+	}
+	if (given)
+		atomic_fetch_sub_explicit(&q->outstanding, given, memory_order_relaxed);
+}
+
+/* Frames RX steering gives the queue: each copied into a frame of the
+ * application's region (the one copy a NIC's DMA makes) and put on RX.
+ * What does not fit (RX full, the application at its cap, no frame left,
+ * too long) is an overrun of this queue alone. */
+static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n,
+			      enum dp_drop *why)
+{
+	struct zc_excl *q = ctx;
+	unsigned slot = worker < q->npools - 1 ? worker : 0;
+	struct pp_pool *pool = own_pool(q, slot);
+	struct zc_ring *rx = &q->rings.rx;
+	uint32_t room, out, sent = 0;
+	uint64_t bytes = 0;
+
+	lock(q);
+	take_fill(q);
+	room = zc_ring_room(rx, &q->rx_bad);
+	out = atomic_load_explicit(&q->outstanding, memory_order_relaxed);
+	for (unsigned i = 0; i < n; i++) {
+		struct sfnic_zc_desc *d;
+		struct dp_pkt t;
+		uint32_t b;
+
+		if (sent >= room || out + sent >= q->max_outstanding ||
+		    pkts[i].len > q->frame_size - PP_HEADROOM ||
+		    (b = pp_alloc(pool)) == PP_NO_BUF) {
+			q->overruns++;
+			continue;
+		}
+		memcpy((uint8_t *)pp_buf_addr(pool, b) + PP_HEADROOM, dp_pkt_data(&pkts[i]),
+		       pkts[i].len);
+		q->origin[b] = (uint8_t)slot;
+		atomic_store_explicit(&q->held[b], 1, memory_order_relaxed);
+		d = &((struct sfnic_zc_desc *)rx->entries)[rx->local++ & rx->mask];
+		*d = (struct sfnic_zc_desc){ b, PP_HEADROOM, pkts[i].len };
+		bytes += pkts[i].len;
+		/* Frames taken first, as the datapath reads their lengths. */
+		t = pkts[sent];
+		pkts[sent++] = pkts[i];
+		pkts[i] = t;
+	}
+	if (sent) {
+		atomic_fetch_add_explicit(&q->outstanding, sent, memory_order_relaxed);
+		zc_ring_publish_prod(rx);
+		q->rx_frames += sent;
+		q->rx_bytes += bytes;
+	}
+	unlock(q);
+	if (sent)
+		zc_ring_signal(rx, q->efd_app);
+	for (unsigned i = 0; i < n; i++)
+		dp_pkt_free(&pkts[i]);
+	*why = DP_DROP_RING_FULL;
+	return sent;
+}
+
+/* Pays transmitted frames back on COMP, from the transmit pool. */
+static void pay_back(struct zc_excl *q, struct pp_pool *tp)
+{
+	struct zc_ring *c = &q->rings.comp;
+	uint32_t room = zc_ring_room(c, &q->tx_bad), posted = 0;
+	uint8_t slot = (uint8_t)(q->npools - 1);
+
+	while (posted < q->debt && posted < room) {
+		uint32_t b = pp_alloc(tp);
+
+		if (b == PP_NO_BUF)
+			break;
+		q->origin[b] = slot;
+		atomic_store_explicit(&q->held[b], 1, memory_order_relaxed);
+		((uint32_t *)c->entries)[c->local++ & c->mask] = b;
+		posted++;
+	}
+	if (!posted)
+		return;
+	q->debt -= posted;
+	atomic_fetch_add_explicit(&q->outstanding, posted, memory_order_relaxed);
+	zc_ring_publish_prod(c);
+	zc_ring_signal(&q->rings.rx, q->efd_app);
+}
+
+/* Frames the application transmits enter the eswitch in place, from its
+ * own frames; each is paid back on COMP once it is on its way. */
+static unsigned excl_rx_burst(void *ctx, struct pp_pool *unused, struct dp_pkt *pkts, unsigned max)
+{
+	struct zc_excl *q = ctx;
+	struct pp_pool *tp = own_pool(q, q->npools - 1);
+	struct zc_ring *tx = &q->rings.tx;
+	uint32_t n, k = 0;
+	uint64_t bytes = 0;
+
+	(void)unused;
+	if (!atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {
+		take_fill(q);   /* returns reach the pools while nothing arrives */
+		unlock(q);
+	}
+	if (q->debt)
+		pay_back(q, tp);
+	n = zc_ring_avail(tx, &q->tx_bad);
+	if (n > max)
+		n = max;
+	for (uint32_t i = 0; i < n; i++) {
+		struct sfnic_zc_desc d = zc_ring_desc(tx, tx->local + i);
+
+		if (d.len < 14 || (uint32_t)d.off + d.len > q->frame_size || !take(q, d.buf)) {
+			q->tx_invalid++;
+			continue;
+		}
+		pkts[k++] = (struct dp_pkt){ .pool = q->pools[q->origin[d.buf]], .buf = d.buf,
+					     .off = d.off, .len = d.len };
+		bytes += d.len;
+	}
+	if (n) {
+		tx->local += n;
+		zc_ring_publish_cons(tx);
+	}
+	if (k) {
+		atomic_fetch_sub_explicit(&q->outstanding, k, memory_order_relaxed);
+		q->debt += k;
+		q->tx_frames += k;
+		q->tx_bytes += bytes;
+	}
+	return k;
+}
+
+/* While the worker sleeps the application must kick it after producing. */
+static void excl_arm(void *ctx, bool armed)
+{
+	struct zc_excl *q = ctx;
+	uint64_t v;
+
+	if (armed) {
+		atomic_fetch_or_explicit(&q->rings.tx.hdr->flags, SFNIC_ZC_RING_NEED_WAKEUP,
+					 memory_order_relaxed);
+		atomic_fetch_or_explicit(&q->rings.fill.hdr->flags, SFNIC_ZC_RING_NEED_WAKEUP,
+					 memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_and_explicit(&q->rings.tx.hdr->flags, ~SFNIC_ZC_RING_NEED_WAKEUP,
+				  memory_order_relaxed);
+	atomic_fetch_and_explicit(&q->rings.fill.hdr->flags, ~SFNIC_ZC_RING_NEED_WAKEUP,
+				  memory_order_relaxed);
+	if (read(q->efd_kick, &v, sizeof(v)) < 0) {
+		/* EAGAIN: not kicked */
+	}
+}
+
+struct zc_excl *zc_excl_create(const char *name, uint32_t domain, uint32_t frames,
+			       uint32_t ring_size, uint32_t max_outstanding, uint32_t tx_frames,
+			       unsigned nworkers, char *err, size_t errlen)
+{
+	struct zc_excl *q;
+	char pname[48];
+	int ret;
+
+	if (nworkers < 1 || nworkers >= DP_MAX_WORKERS) {
+		snprintf(err, errlen, "%u workers: out of range", nworkers);
+		return NULL;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		goto nomem;
+	q->efd_app = q->efd_kick = -1;
+	q->rings.fd = -1;
+	q->frames = frames;
+	q->frame_size = PP_BUF_SIZE;
+	q->max_outstanding = max_outstanding;
+	atomic_flag_clear(&q->lock);
+	q->region = pp_region_create(name, domain, frames, true, err, errlen);
+	if (!q->region)
+		goto fail;
+	/* One pool per worker that delivers, and one for what COMP pays back. */
+	q->npools = nworkers + 1;
+	for (unsigned i = 0; i < q->npools; i++) {
+		snprintf(pname, sizeof(pname), "%s/%u", name, i);
+		q->pools[i] = pp_pool_create(q->region, &(struct pp_params){ .name = pname,
+								     .unowned = true });
+		if (!q->pools[i])
+			goto nomem;
+	}
+	q->held = calloc(frames, 1);
+	q->origin = calloc(frames, 1);
+	if (!q->held || !q->origin)
+		goto nomem;
+	ret = zc_rings_create(&q->rings, name, ring_size, ring_size);
+	q->efd_app = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	q->efd_kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ret || q->efd_app < 0 || q->efd_kick < 0) {
+		snprintf(err, errlen, "rings of %s: %s", name, strerror(ret ? -ret : errno));
+		goto fail;
+	}
+	q->be = (struct dp_backend){ .rx_burst = excl_rx_burst, .tx_burst = excl_tx_burst,
+				     .fd = q->efd_kick, .tx_copies = true, .arm = excl_arm };
+	/* Frames to originate traffic from, as if transmitted and paid back. */
+	q->debt = tx_frames;
+	pp_pool_set_owner(q->pools[q->npools - 1]);
+	pay_back(q, q->pools[q->npools - 1]);
+	return q;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", name);
+fail:
+	if (q)
+		pp_region_destroy(zc_excl_destroy(q));
+	return NULL;
+}
+
+void zc_excl_reclaim(struct zc_excl *q)
+{
+	for (uint32_t f = 0; f < q->frames; f++)
+		if (atomic_exchange(&q->held[f], 0))
+			pp_put(q->pools[q->origin[f]], f);
+	atomic_store(&q->outstanding, 0);
+	q->debt = 0;
+}
+
+struct pp_region *zc_excl_destroy(struct zc_excl *q)
+{
+	struct pp_region *r = q->region;
+
+	for (unsigned i = 0; i < q->npools; i++)
+		if (q->pools[i])
+			pp_pool_destroy(q->pools[i]);
+	zc_rings_destroy(&q->rings);
+	if (q->efd_app >= 0)
+		close(q->efd_app);
+	if (q->efd_kick >= 0)
+		close(q->efd_kick);
+	free(q->held);
+	free(q->origin);
+	free(q);
+	return r;
+}
+
+void zc_excl_stats(const struct zc_excl *q, struct sfnic_zc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->rx_frames = q->rx_frames;
+	st->rx_bytes = q->rx_bytes;
+	st->rx_copied = q->rx_frames;
+	st->tx_frames = q->tx_frames;
+	st->tx_bytes = q->tx_bytes;
+	st->invalid_desc = q->fill_invalid + q->tx_invalid;
+	st->overruns = q->overruns;
+	st->bad_ring = q->rx_bad + q->tx_bad;
+	st->outstanding = atomic_load(&q->outstanding);
+}

@@ -1,0 +1,133 @@
+/*
+ * zc_tap.c - a read-only tap: frames a port receives, seen in place.
+ *
+ * The tap holds each frame it puts on RX (one holder of the shared buffer,
+ * pp_share_get) and remembers which pool it belongs to, in daemon memory;
+ * a FILL entry lets go of a frame only if the tap holds it.  A tap at its
+ * cap, or with RX full, misses frames: the port's frames go on and its
+ * pool refills as usual, so a tap never holds a port dry.
+ */
+#include "zc_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+static void tap_poll(void *ctx)
+{
+	struct zc_tap *t = ctx;
+	struct zc_ring *f = &t->rings.fill;
+	uint32_t n = zc_ring_avail(f, &t->bad);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t b = zc_ring_frame(f, f->local + i);
+		struct pp_pool *pool;
+
+		if (b >= t->frames || !(pool = t->held[b])) {
+			t->fill_invalid++;
+			continue;
+		}
+		t->held[b] = NULL;
+		t->outstanding--;
+		pp_put_shared(pool, b);
+	}
+	if (n) {
+		f->local += n;
+		zc_ring_publish_cons(f);
+	}
+}
+
+static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
+{
+	struct zc_tap *t = ctx;
+	struct zc_ring *rx = &t->rings.rx;
+	uint32_t room, sent = 0;
+
+	tap_poll(t);
+	room = zc_ring_room(rx, &t->bad);
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_pkt *p = &pkts[i];
+
+		if (!p->shared)
+			continue;       /* not in the tapped region */
+		/* A frame the tap still holds (a forwarded frame seen again)
+		 * is not held twice. */
+		if (sent >= room || t->outstanding >= t->max_outstanding || p->buf >= t->frames ||
+		    t->held[p->buf]) {
+			t->overruns++;
+			continue;
+		}
+		pp_share_get(p->pool, p->buf);
+		t->held[p->buf] = p->pool;
+		t->outstanding++;
+		((struct sfnic_zc_desc *)rx->entries)[rx->local++ & rx->mask] =
+			(struct sfnic_zc_desc){ p->buf, p->off, p->len };
+		t->rx_bytes += p->len;
+		sent++;
+	}
+	if (sent) {
+		zc_ring_publish_prod(rx);
+		t->rx_frames += sent;
+		zc_ring_signal(rx, t->efd_app);
+	}
+}
+
+struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_size,
+			     uint32_t max_outstanding, char *err, size_t errlen)
+{
+	struct zc_tap *t = calloc(1, sizeof(*t));
+	int ret;
+
+	if (!t || !(t->held = calloc(frames, sizeof(*t->held)))) {
+		free(t);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	t->frames = frames;
+	t->max_outstanding = max_outstanding;
+	t->ops = (struct dp_tap_ops){ .deliver = tap_deliver, .poll = tap_poll };
+	ret = zc_rings_create(&t->rings, name, ring_size, 0);
+	t->efd_app = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ret || t->efd_app < 0) {
+		snprintf(err, errlen, "rings of %s: %s", name, strerror(ret ? -ret : errno));
+		zc_tap_destroy(t);
+		return NULL;
+	}
+	return t;
+}
+
+void zc_tap_reclaim(struct zc_tap *t)
+{
+	for (uint32_t b = 0; b < t->frames; b++)
+		if (t->held[b]) {
+			pp_put_shared(t->held[b], b);
+			t->held[b] = NULL;
+		}
+	t->outstanding = 0;
+}
+
+void zc_tap_destroy(struct zc_tap *t)
+{
+	if (!t)
+		return;
+	zc_rings_destroy(&t->rings);
+	if (t->efd_app >= 0)
+		close(t->efd_app);
+	free(t->held);
+	free(t);
+}
+
+void zc_tap_stats(const struct zc_tap *t, struct sfnic_zc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->rx_frames = t->rx_frames;
+	st->rx_bytes = t->rx_bytes;
+	st->rx_zerocopy = t->rx_frames;
+	st->invalid_desc = t->fill_invalid;
+	st->overruns = t->overruns;
+	st->bad_ring = t->bad;
+	st->outstanding = t->outstanding;
+}
