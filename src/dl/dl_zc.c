@@ -20,7 +20,11 @@ static int resolve(void *arg, const char *name, struct zc_port *out, char *err, 
 	struct dl_name *dn;
 
 	memset(out, 0, sizeof(*out));
-	if (!strncmp(name, dl->handle, n) && name[n] == '/') {
+	if (!strcmp(name, "p0")) {
+		p = &dl->uplink;
+	} else if (!strcmp(name, "pf0")) {
+		p = &dl->pf;
+	} else if (!strncmp(name, dl->handle, n) && name[n] == '/') {
 		char *end;
 		unsigned long idx = strtoul(name + n + 1, &end, 10);
 
