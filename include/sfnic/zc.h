@@ -124,7 +124,8 @@ struct sfnic_zc_opts {
 				   * 64..16384; 0: 2048 */
 	uint32_t frames;          /* exclusive: frames in the region (64..65536); 0: 4096 */
 	uint32_t max_outstanding; /* frames the application may hold at once;
-				   * 0: frames - 256 (exclusive), 256 (taps) */
+				   * 0: frames - 256 (exclusive; half of 512 or
+				   * fewer), 256 or a quarter of the region (taps) */
 	uint32_t domain;          /* the trust domain the application expects, */
 	bool domain_check;        /* when set: a queue of another is refused */
 	uint32_t tx_frames;       /* exclusive: frames handed over on COMP at open */

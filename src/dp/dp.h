@@ -264,22 +264,29 @@ bool dp_gso(const struct dp *dp);
 int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);
 
 /*
- * Read-only taps (zero-copy single and shared mode): a tap of queue q of a
- * port sees, in place, every frame the port's host side sends into the
- * eswitch through worker q's queue, before the eswitch acts on it.  Frames
- * of the port's own region are marked shared (one holder: the packet path)
- * and deliver() takes a holder of each it keeps (pp_share_get) and lets go
+ * Read-only taps (zero-copy single and shared mode) see, in place, every
+ * frame an RX queue of a port receives, while the frame goes on:
+ *   - the uplink's RX queue q is what worker q takes from the wire, before
+ *     the eswitch acts on it;
+ *   - an SF's RX queue q is its function queue q (DP_FN_QUEUE_NETDEV or
+ *     DP_FN_QUEUE_MEMIF), the PF's is queue 0: what the eswitch delivers to
+ *     the function, after the copy into the function's own region that a
+ *     domain crossing makes anyway.
+ * Tapped frames are marked shared with the packet path as one holder;
+ * deliver() takes a holder of each it keeps (pp_share_get) and lets go
  * later (pp_put_shared), from any thread.  Frames the packet path must
- * change are changed in a copy.  Both callbacks run in worker q only:
- * deliver() with each burst, poll() on every pass (to take returns).
+ * change are changed in a copy.  The uplink's taps are called by worker q
+ * only: deliver() with each burst, poll() on every pass (to take returns);
+ * a function's taps by any worker that delivers to it (deliver() must
+ * serialise itself; poll() is not called).
  */
 struct dp_tap_ops {
 	void (*deliver)(void *ctx, const struct dp_pkt *pkts, unsigned n);
 	void (*poll)(void *ctx);
 };
 
-/* Adds a tap on queue q (0 .. dp_nqueues()-1) of a port.  Returns 0,
- * -ENODEV, -EINVAL, -ENOMEM. */
+/* Adds a tap on RX queue q of a port (the uplink: 0 .. dp_nqueues()-1; an
+ * SF: 0 or 1; the PF: 0).  Returns 0, -ENODEV, -EINVAL, -ENOMEM. */
 int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
 		    const struct dp_tap_ops *ops, void *ctx);
 

@@ -71,6 +71,8 @@ struct dp_port {
 	struct dp_queue *q;             /* [nworkers] */
 	struct dp_fn *_Atomic fn;       /* SF vports: RX steering; NULL: all to q */
 	struct dp_qstats *fnst;         /* [worker * DP_FN_QUEUES + queue] */
+	/* Taps of what the function receives: [0] the netdev, [1] memif. */
+	struct dp_taps *_Atomic rx_taps[2];
 };
 
 /* One queue of an SF function's receive side beyond the netdev. */

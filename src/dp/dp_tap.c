@@ -1,5 +1,5 @@
 /*
- * dp_tap.c - read-only taps of a port's queues, control side.
+ * dp_tap.c - read-only taps of a port's RX queues, control side.
  *
  * A queue's taps are one immutable list that its worker reads under RCU;
  * adding or removing a tap publishes a new list and frees the old one after
@@ -17,13 +17,25 @@ static struct dp_taps *taps_alloc(unsigned n)
 	return calloc(1, sizeof(struct dp_taps) + sizeof(((struct dp_taps *)0)->t[0]) * n);
 }
 
-/* Publishes t as queue q's taps and frees the old list after a grace
- * period. */
-static void taps_publish(struct dp_port *p, unsigned q, struct dp_taps *t)
+/* Where the taps of RX queue q of p hang: the uplink's input queue q, a
+ * function's delivery queue q.  NULL when p has no such queue. */
+static struct dp_taps *_Atomic *taps_slot(struct dp *dp, struct dp_port *p, unsigned q)
 {
-	struct dp_taps *old = atomic_load(&p->q[q].taps);
+	if (p->is_rep)
+		return NULL;
+	if (p == &dp->uplink.port)
+		return q < dp->nw ? &p->q[q].taps : NULL;
+	if (p == &dp->pf.port)
+		return q == 0 ? &p->rx_taps[0] : NULL;
+	return q < 2 ? &p->rx_taps[q] : NULL;
+}
 
-	atomic_store_explicit(&p->q[q].taps, t, memory_order_release);
+/* Publishes t in slot and frees the old list after a grace period. */
+static void taps_publish(struct dp_taps *_Atomic *slot, struct dp_taps *t)
+{
+	struct dp_taps *old = atomic_load(slot);
+
+	atomic_store_explicit(slot, t, memory_order_release);
 	synchronize_rcu();
 	free(old);
 }
@@ -32,16 +44,17 @@ int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
 		    const struct dp_tap_ops *ops, void *ctx)
 {
 	struct dp_port *p = dp_port_get(dp, vport, rep);
+	struct dp_taps *_Atomic *slot;
 	struct dp_taps *old, *t;
 	int ret;
 
 	if (!p)
 		return -ENODEV;
-	if (q >= dp->nw || !ops || !ops->deliver)
+	if (!(slot = taps_slot(dp, p, q)) || !ops || !ops->deliver)
 		return -EINVAL;
 	if ((ret = dp_port_ensure_pools(dp, p)))
 		return ret;
-	old = atomic_load(&p->q[q].taps);
+	old = atomic_load(slot);
 	t = taps_alloc((old ? old->n : 0) + 1);
 	if (!t)
 		return -ENOMEM;
@@ -49,18 +62,18 @@ int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
 		t->t[t->n++] = old->t[i];
 	t->t[t->n].ops = ops;
 	t->t[t->n++].ctx = ctx;
-	taps_publish(p, q, t);
-	dp_worker_wake(&dp->w[q]);
+	taps_publish(slot, t);
 	return 0;
 }
 
 void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *ctx)
 {
 	struct dp_port *p = dp_port_get(dp, vport, rep);
+	struct dp_taps *_Atomic *slot;
 	struct dp_taps *old, *t = NULL;
 	bool found = false;
 
-	if (!p || q >= dp->nw || !(old = atomic_load(&p->q[q].taps)))
+	if (!p || !(slot = taps_slot(dp, p, q)) || !(old = atomic_load(slot)))
 		return;
 	for (unsigned i = 0; i < old->n; i++)
 		found |= old->t[i].ctx == ctx;
@@ -72,7 +85,7 @@ void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *
 		for (unsigned i = 0; i < old->n; i++)
 			if (old->t[i].ctx != ctx)
 				t->t[t->n++] = old->t[i];
-	taps_publish(p, q, t);
+	taps_publish(slot, t);
 }
 
 void dp_tap_port_free(struct dp_port *p, unsigned nw)
@@ -80,5 +93,9 @@ void dp_tap_port_free(struct dp_port *p, unsigned nw)
 	for (unsigned i = 0; p->q && i < nw; i++) {
 		free(atomic_load(&p->q[i].taps));
 		atomic_store(&p->q[i].taps, NULL);
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		free(atomic_load(&p->rx_taps[i]));
+		atomic_store(&p->rx_taps[i], NULL);
 	}
 }

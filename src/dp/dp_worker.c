@@ -234,6 +234,29 @@ static struct txq *txq_for(struct burst *b, struct dp_port *dst, unsigned fnq,
 static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn, uint32_t q,
 		   struct dp_pkt *pkt, bool keep);
 
+/* Shows a frame a function receives to the taps of that RX queue: it is
+ * in the function's own region by now, complete, and no longer changes. */
+__attribute__((noinline)) static void tap_rx(const struct dp_taps *taps, struct dp_pkt *pkt)
+{
+	if (!pkt->shared) {
+		pp_share(pkt->pool, pkt->buf, 1);
+		pkt->shared = 1;
+	}
+	for (unsigned t = 0; t < taps->n; t++)
+		taps->t[t].ops->deliver(taps->t[t].ctx, pkt, 1);
+}
+
+/* The taps of RX queue q of a function port whose consumer frees frames
+ * with dp_pkt_free (a backend that copies them out, a host ring, an
+ * in-process consumer), or NULL. */
+static inline const struct dp_taps *rx_taps(const struct dp_port *dst, unsigned q,
+					     const struct dp_backend *be)
+{
+	const struct dp_taps *t = atomic_load_explicit(&dst->rx_taps[q], memory_order_acquire);
+
+	return __builtin_expect(t != NULL, 0) && !(be && !be->tx_copies) ? t : NULL;
+}
+
 /* A GSO frame for a function queue that takes only complete frames. */
 __attribute__((noinline)) static void fn_gso_out(struct burst *b, struct dp_port *dst,
 						 const struct dp_fn *fn, uint32_t q,
@@ -259,6 +282,7 @@ static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn,
 {
 	const struct dp_fn_queue *fq = q < DP_FN_QUEUES ? &fn->q[q] : NULL;
 	struct dp_qstats *st = fq ? fn_qst(dst, b->w, q) : qst(dst, b->w);
+	const struct dp_taps *taps = q == DP_FN_QUEUE_MEMIF && fq->be ? rx_taps(dst, q, fq->be) : NULL;
 	enum dp_drop why = DP_DROP_MAX;
 	struct dp_pkt copy;
 	struct txq *t;
@@ -272,7 +296,8 @@ static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn,
 		return;
 	} else if (too_long(dst, pkt))
 		why = DP_DROP_MTU;
-	else if (keep || (!fq->be->tx_copies && (pkt->pool->region != dst->region || pkt->shared))) {
+	else if (keep || ((!fq->be->tx_copies || taps) && pkt->pool->region != dst->region) ||
+		 (!fq->be->tx_copies && pkt->shared)) {
 		why = copy_into(b, dst, pkt, &copy);
 		if (why == DP_DROP_MAX) {
 			if (!keep)
@@ -296,6 +321,8 @@ static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn,
 		}
 		dp_csum_fill(pkt);
 	}
+	if (taps)
+		tap_rx(taps, pkt);
 	t = txq_for(b, dst, q, fq);
 	t->pkts[t->n++] = *pkt;
 	if (t->n == DP_BURST)
@@ -359,6 +386,7 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 							   memory_order_acquire);
 	bool offloads = be && be->offloads;
 	bool consumer = dst->xmit || be || atomic_load_explicit(&dst->sink, memory_order_acquire);
+	const struct dp_taps *taps = dst->vport != DP_VPORT_UPLINK ? rx_taps(dst, 0, be) : NULL;
 	enum dp_drop why = DP_DROP_MAX;
 
 	/* Segments only for someone who takes them: a frame nobody consumes
@@ -375,7 +403,7 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 	/* By reference inside a trust domain (and into host rings and
 	 * backends that copy anyway); a copy into the destination's own
 	 * memory otherwise. */
-	else if (keep || ((dst->xmit || (be && !be->tx_copies)) &&
+	else if (keep || ((dst->xmit || (be && !be->tx_copies) || taps) &&
 			  pkt->pool->region != dst->region) ||
 		 (pkt->shared && be && !be->tx_copies)) {
 		why = copy_into(b, dst, pkt, &copy);
@@ -400,6 +428,8 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 		}
 		dp_csum_fill(pkt);      /* ours alone now: the original or a copy */
 	}
+	if (taps)
+		tap_rx(taps, pkt);
 	t = txq_for(b, dst, 0, NULL);
 	t->pkts[t->n++] = *pkt;
 	if (t->n == DP_BURST)

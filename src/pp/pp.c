@@ -187,6 +187,7 @@ void *pp_region_base(const struct pp_region *r)
 }
 
 uint32_t pp_region_nbufs(const struct pp_region *r) { return r->nbufs; }
+uint32_t pp_region_buf_size(const struct pp_region *r) { return r->buf_size; }
 bool pp_region_huge(const struct pp_region *r) { return r->huge; }
 uint64_t pp_region_zeroed(const struct pp_region *r) { return r->zeroed; }
 

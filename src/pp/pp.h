@@ -79,6 +79,7 @@ int pp_region_fd(const struct pp_region *r);
 size_t pp_region_size(const struct pp_region *r);
 uint32_t pp_region_domain(const struct pp_region *r);
 uint32_t pp_region_nbufs(const struct pp_region *r);
+uint32_t pp_region_buf_size(const struct pp_region *r);
 /* The mapping: buffer b is at base + b * buffer size (an AF_XDP UMEM can
  * be registered over a region of PP_BUF_SIZE buffers). */
 void *pp_region_base(const struct pp_region *r);

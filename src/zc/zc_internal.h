@@ -148,11 +148,13 @@ void zc_excl_stats(const struct zc_excl *q, struct sfnic_zc_stats *st);
 /*
  * A read-only tap: RX and FILL rings over a port's region.  deliver() puts
  * shared frames on RX, holding each (pp_share_get) until the application
- * returns it on FILL; poll() takes the returns.  Both run in the tapped
- * queue's worker only.
+ * returns it on FILL; poll() takes the returns.  Both lock: a function's
+ * taps are fed by every worker that delivers to it, and polled by the
+ * control thread (zc_tap_poll) when no worker polls them.
  */
 struct zc_tap {
 	struct dp_tap_ops ops;
+	atomic_flag lock;               /* RX producer, FILL consumer */
 	struct zc_rings rings;
 	uint32_t frames;                /* the region's */
 	struct pp_pool **held;          /* [frame]: the pool of a frame held, else NULL */
@@ -163,6 +165,9 @@ struct zc_tap {
 
 struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_size,
 			     uint32_t max_outstanding, char *err, size_t errlen);
+
+/* Takes the frames the application gave back (any thread). */
+void zc_tap_poll(void *ctx);
 
 /* Lets go of everything the tap holds (it must be detached). */
 void zc_tap_reclaim(struct zc_tap *t);

@@ -153,7 +153,7 @@ static int open_tap(struct zc_srv *s, struct zc_conn *c, const struct zc_open_re
 		    const struct zc_port *port, struct zc_open_rep *rep, struct pp_region **region)
 {
 	uint32_t ring = req->ring_size ? req->ring_size : 2048;
-	uint32_t cap = req->max_outstanding ? req->max_outstanding : ZC_TAP_DEFAULT_CAP;
+	uint32_t cap = req->max_outstanding;
 	struct zc_conn *other;
 	char name[96], err[192];
 	uint32_t nbufs;
@@ -161,9 +161,12 @@ static int open_tap(struct zc_srv *s, struct zc_conn *c, const struct zc_open_re
 
 	if (c->cred.uid != 0 && c->cred.uid != geteuid())
 		return fail(rep, EPERM, "Permission denied: a tap sees other flows' data; root or the daemon's user only");
-	if (req->queue >= dp_nqueues(s->dp))
+	/* The uplink's RX queues are its workers'; a function's are what it
+	 * receives: queue 0 its netdev, 1 its memif interface (SFs). */
+	if (port->vport == DP_VPORT_UPLINK ? req->queue >= dp_nqueues(s->dp)
+					   : req->queue > (port->is_sf ? 1u : 0u))
 		return fail(rep, EINVAL, "queue %u: %s has RX queues 0..%u", req->queue, port->name,
-			    dp_nqueues(s->dp) - 1);
+			    port->vport == DP_VPORT_UPLINK ? dp_nqueues(s->dp) - 1 : port->is_sf);
 	*region = dp_port_region(s->dp, port->vport, false);
 	if (!*region)
 		return fail(rep, ENODEV, "%s is not in the datapath", port->name);
@@ -176,6 +179,8 @@ static int open_tap(struct zc_srv *s, struct zc_conn *c, const struct zc_open_re
 		return fail(rep, EBUSY, "queue %u of %s has a %s tap", req->queue, port->name,
 			    other->mode == SFNIC_ZC_SINGLE ? "single" : "shared");
 	nbufs = pp_region_nbufs(*region);
+	if (!cap)
+		cap = nbufs / 4 < ZC_TAP_DEFAULT_CAP ? nbufs / 4 : ZC_TAP_DEFAULT_CAP;
 	if (!is_power_of_two(ring) || ring < 64 || ring > 16384)
 		return fail(rep, EINVAL, "ring_size %u: a power of two in 64..16384", ring);
 	/* A tap may hold a quarter of the region at most: the port's pools
@@ -197,7 +202,7 @@ static int open_tap(struct zc_srv *s, struct zc_conn *c, const struct zc_open_re
 	rep->queue = req->queue;
 	rep->domain = c->domain;
 	rep->readonly = 1;
-	rep->frame_size = (uint32_t)(pp_region_size(*region) / nbufs);
+	rep->frame_size = pp_region_buf_size(*region);
 	rep->frames = nbufs;
 	rep->headroom = PP_HEADROOM;
 	rep->max_outstanding = cap;
@@ -486,8 +491,13 @@ static void free_dead(struct zc_srv *s, bool all)
 
 void zc_srv_tick(struct zc_srv *s)
 {
-	if (s)
-		free_dead(s, false);
+	if (!s)
+		return;
+	/* Returns of an idle function's taps reach the pool without traffic. */
+	for (struct zc_conn *c = s->conns; c; c = c->next)
+		if (c->tap)
+			zc_tap_poll(c->tap);
+	free_dead(s, false);
 }
 
 void zc_srv_destroy(struct zc_srv *s)

@@ -16,9 +16,22 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-static void tap_poll(void *ctx)
+/* A function's taps are called by every worker that delivers to it; the
+ * uplink's by one.  Uncontended, the lock costs one atomic per burst. */
+static inline void lock(struct zc_tap *t)
 {
-	struct zc_tap *t = ctx;
+	while (atomic_flag_test_and_set_explicit(&t->lock, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+static inline void unlock(struct zc_tap *t)
+{
+	atomic_flag_clear_explicit(&t->lock, memory_order_release);
+}
+
+/* Takes the frames the application returned on FILL.  Caller locks. */
+static void take_fill(struct zc_tap *t)
+{
 	struct zc_ring *f = &t->rings.fill;
 	uint32_t n = zc_ring_avail(f, &t->bad);
 
@@ -40,13 +53,23 @@ static void tap_poll(void *ctx)
 	}
 }
 
+void zc_tap_poll(void *ctx)
+{
+	struct zc_tap *t = ctx;
+
+	lock(t);
+	take_fill(t);
+	unlock(t);
+}
+
 static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
 {
 	struct zc_tap *t = ctx;
 	struct zc_ring *rx = &t->rings.rx;
 	uint32_t room, sent = 0;
 
-	tap_poll(t);
+	lock(t);
+	take_fill(t);
 	room = zc_ring_room(rx, &t->bad);
 	for (unsigned i = 0; i < n; i++) {
 		const struct dp_pkt *p = &pkts[i];
@@ -71,8 +94,10 @@ static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
 	if (sent) {
 		zc_ring_publish_prod(rx);
 		t->rx_frames += sent;
-		zc_ring_signal(rx, t->efd_app);
 	}
+	unlock(t);
+	if (sent)
+		zc_ring_signal(rx, t->efd_app);
 }
 
 struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_size,
@@ -88,7 +113,8 @@ struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_si
 	}
 	t->frames = frames;
 	t->max_outstanding = max_outstanding;
-	t->ops = (struct dp_tap_ops){ .deliver = tap_deliver, .poll = tap_poll };
+	atomic_flag_clear(&t->lock);
+	t->ops = (struct dp_tap_ops){ .deliver = tap_deliver, .poll = zc_tap_poll };
 	ret = zc_rings_create(&t->rings, name, ring_size, 0);
 	t->efd_app = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (ret || t->efd_app < 0) {
