@@ -19,17 +19,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-static inline void lock(struct zc_excl *q)
-{
-	while (atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire))
-		__builtin_ia32_pause();
-}
-
-static inline void unlock(struct zc_excl *q)
-{
-	atomic_flag_clear_explicit(&q->lock, memory_order_release);
-}
-
 /* The pool of the calling worker's slot, owned by the caller from now on
  * (a worker that takes over a slot after a restart of the datapath). */
 static inline struct pp_pool *own_pool(struct zc_excl *q, unsigned slot)
@@ -92,7 +81,7 @@ static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, u
 	uint32_t room, out, sent = 0;
 	uint64_t bytes = 0;
 
-	lock(q);
+	zc_lock(&q->lock);
 	take_fill(q);
 	room = zc_ring_room(rx, &q->rx_bad);
 	out = atomic_load_explicit(&q->outstanding, memory_order_relaxed);
@@ -125,7 +114,7 @@ static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, u
 		q->rx_frames += sent;
 		q->rx_bytes += bytes;
 	}
-	unlock(q);
+	zc_unlock(&q->lock);
 	if (sent)
 		zc_ring_signal(rx, q->efd_app);
 	for (unsigned i = 0; i < n; i++)
@@ -172,7 +161,7 @@ static unsigned excl_rx_burst(void *ctx, struct pp_pool *unused, struct dp_pkt *
 	(void)unused;
 	if (!atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {
 		take_fill(q);   /* returns reach the pools while nothing arrives */
-		unlock(q);
+		zc_unlock(&q->lock);
 	}
 	if (q->debt)
 		pay_back(q, tp);

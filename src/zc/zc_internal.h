@@ -96,6 +96,19 @@ static inline struct sfnic_zc_desc zc_ring_desc(const struct zc_ring *r, uint32_
 	return d;
 }
 
+/* A queue's ring lock: held per burst, not per frame, and uncontended
+ * unless several workers feed one queue. */
+static inline void zc_lock(atomic_flag *l)
+{
+	while (atomic_flag_test_and_set_explicit(l, memory_order_acquire))
+		__builtin_ia32_pause();
+}
+
+static inline void zc_unlock(atomic_flag *l)
+{
+	atomic_flag_clear_explicit(l, memory_order_release);
+}
+
 /* Signals efd when the application sleeps on ring r's NEED_WAKEUP flag
  * (after the entries it waits for were published). */
 void zc_ring_signal(struct zc_ring *r, int efd);

@@ -16,19 +16,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-/* A function's taps are called by every worker that delivers to it; the
- * uplink's by one.  Uncontended, the lock costs one atomic per burst. */
-static inline void lock(struct zc_tap *t)
-{
-	while (atomic_flag_test_and_set_explicit(&t->lock, memory_order_acquire))
-		__builtin_ia32_pause();
-}
-
-static inline void unlock(struct zc_tap *t)
-{
-	atomic_flag_clear_explicit(&t->lock, memory_order_release);
-}
-
 /* Takes the frames the application returned on FILL.  Caller locks. */
 static void take_fill(struct zc_tap *t)
 {
@@ -57,9 +44,9 @@ void zc_tap_poll(void *ctx)
 {
 	struct zc_tap *t = ctx;
 
-	lock(t);
+	zc_lock(&t->lock);
 	take_fill(t);
-	unlock(t);
+	zc_unlock(&t->lock);
 }
 
 static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
@@ -68,7 +55,7 @@ static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
 	struct zc_ring *rx = &t->rings.rx;
 	uint32_t room, sent = 0;
 
-	lock(t);
+	zc_lock(&t->lock);
 	take_fill(t);
 	room = zc_ring_room(rx, &t->bad);
 	for (unsigned i = 0; i < n; i++) {
@@ -95,7 +82,7 @@ static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
 		zc_ring_publish_prod(rx);
 		t->rx_frames += sent;
 	}
-	unlock(t);
+	zc_unlock(&t->lock);
 	if (sent)
 		zc_ring_signal(rx, t->efd_app);
 }
