@@ -58,7 +58,6 @@ static void eth_remove(struct aux_device *adev)
 	struct dl_sf_aux *a = adev->parent_priv;
 
 	a->eth_bound = false;
-	dl_zc_port_gone(a->dl, a->port);
 	dl_netdev_port_sync(a->dl, a->port);
 	dl_steer_sync(a->dl, a->port);
 }
