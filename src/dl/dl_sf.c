@@ -216,6 +216,7 @@ void dl_sf_aux_teardown(struct dl *dl, struct dl_port *p)
 {
 	if (!p->aux)
 		return;
+	dl_zc_port_gone(dl, p);         /* taps too, whatever drivers were bound */
 	aux_device_delete(dl->bus, &p->aux->sf);
 	free(p->aux);
 	p->aux = NULL;
