@@ -64,7 +64,8 @@
  * sfnic_zc_ring_needs_wakeup() says so (libxdp's sendto() wakeup).
  *
  * Threads: a struct sfnic_zc is not thread-safe.  Use one per thread, or
- * one thread per ring.
+ * one thread per ring.  The header is C11 (<stdatomic.h>); it is not meant
+ * for C++ compilers before C++23's <stdatomic.h>.
  */
 #ifndef SFNIC_ZC_H
 #define SFNIC_ZC_H
@@ -269,9 +270,13 @@ static inline uint32_t *sfnic_zc_ring__frame(struct sfnic_zc_ring *r, uint32_t i
 	return &((uint32_t *)r->entries)[idx & r->mask];
 }
 
-/* Whether the daemon asked to be kicked (TX, FILL). */
+/* Whether the daemon asked to be kicked (TX, FILL).  Call it after submit:
+ * the fence orders the submit's store before the flag's load, as the
+ * daemon orders setting the flag before its last look at the ring, so that
+ * one of the two always sees the other. */
 static inline bool sfnic_zc_ring_needs_wakeup(const struct sfnic_zc_ring *r)
 {
+	atomic_thread_fence(memory_order_seq_cst);
 	return atomic_load_explicit(r->flags, memory_order_relaxed) & SFNIC_ZC_RING_NEED_WAKEUP;
 }
 

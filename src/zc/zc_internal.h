@@ -173,6 +173,7 @@ struct zc_tap {
 	struct pp_pool **held;          /* [frame]: the pool of a frame held, else NULL */
 	uint32_t outstanding, max_outstanding;
 	int efd_app;
+	int efd_kick;                   /* never read: a tap has nothing to kick */
 	uint64_t rx_frames, rx_bytes, overruns, fill_invalid, bad;
 };
 

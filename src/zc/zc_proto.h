@@ -58,5 +58,6 @@ ZC_STATIC_ASSERT(sizeof(struct zc_open_req) == 128);
 ZC_STATIC_ASSERT(sizeof(struct zc_open_rep) == 368);
 ZC_STATIC_ASSERT(sizeof(struct sfnic_zc_ring_hdr) == 384);
 ZC_STATIC_ASSERT(sizeof(struct sfnic_zc_desc) == 8);
+ZC_STATIC_ASSERT(sizeof(struct sfnic_zc_stats) == 80);     /* the STATS reply */
 
 #endif

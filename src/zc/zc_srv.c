@@ -292,7 +292,7 @@ static void handle_open(struct zc_conn *c, const struct zc_open_req *req)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", pp_region_fd(region));
 		fds[0] = open(path, O_RDONLY | O_CLOEXEC);
 		fds[2] = c->tap->efd_app;
-		fds[3] = c->tap->efd_app;       /* nothing to kick: taps return on every pass */
+		fds[3] = c->tap->efd_kick;      /* nothing to kick: taps return on every pass */
 	}
 	fds[1] = rings->fd;
 	if (fds[0] < 0) {

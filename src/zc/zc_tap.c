@@ -104,7 +104,8 @@ struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_si
 	t->ops = (struct dp_tap_ops){ .deliver = tap_deliver, .poll = zc_tap_poll };
 	ret = zc_rings_create(&t->rings, name, ring_size, 0);
 	t->efd_app = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (ret || t->efd_app < 0) {
+	t->efd_kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ret || t->efd_app < 0 || t->efd_kick < 0) {
 		snprintf(err, errlen, "rings of %s: %s", name, strerror(ret ? -ret : errno));
 		zc_tap_destroy(t);
 		return NULL;
@@ -129,6 +130,8 @@ void zc_tap_destroy(struct zc_tap *t)
 	zc_rings_destroy(&t->rings);
 	if (t->efd_app >= 0)
 		close(t->efd_app);
+	if (t->efd_kick >= 0)
+		close(t->efd_kick);
 	free(t->held);
 	free(t);
 }
