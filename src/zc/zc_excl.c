@@ -32,7 +32,10 @@ static inline struct pp_pool *own_pool(struct zc_excl *q, unsigned slot)
 	return p;
 }
 
-/* Whether the application held f; if so it is the daemon's now. */
+/* Whether the application held f; if so it is the daemon's now.  The
+ * acquire pairs with the release that set held[f]: origin[f], written by
+ * another worker just before, is read next (a hostile application may
+ * return a frame before it sees it on RX or COMP). */
 static inline bool take(struct zc_excl *q, uint32_t f)
 {
 	uint8_t one = 1;
@@ -99,7 +102,7 @@ static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, u
 		memcpy((uint8_t *)pp_buf_addr(pool, b) + PP_HEADROOM, dp_pkt_data(&pkts[i]),
 		       pkts[i].len);
 		q->origin[b] = (uint8_t)slot;
-		atomic_store_explicit(&q->held[b], 1, memory_order_relaxed);
+		atomic_store_explicit(&q->held[b], 1, memory_order_release);
 		d = &((struct sfnic_zc_desc *)rx->entries)[rx->local++ & rx->mask];
 		*d = (struct sfnic_zc_desc){ b, PP_HEADROOM, pkts[i].len };
 		bytes += pkts[i].len;
@@ -136,7 +139,7 @@ static void pay_back(struct zc_excl *q, struct pp_pool *tp)
 		if (b == PP_NO_BUF)
 			break;
 		q->origin[b] = slot;
-		atomic_store_explicit(&q->held[b], 1, memory_order_relaxed);
+		atomic_store_explicit(&q->held[b], 1, memory_order_release);
 		((uint32_t *)c->entries)[c->local++ & c->mask] = b;
 		posted++;
 	}
