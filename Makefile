@@ -96,6 +96,13 @@ install: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.p
 $(addprefix $(O)/,$(EXAMPLES)): $(O)/%: examples/%.c include/sfnic/zc.h $(O)/libsfnic.so
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lsfnic -Wl,-rpath,'$$ORIGIN'
 
+# The e2e tests' own zero-copy applications (tests/e2e/zc_*.c), built as
+# the examples are.
+E2E_PROGS := zc_canary zc_hostile
+all: $(addprefix $(O)/,$(E2E_PROGS))
+$(addprefix $(O)/,$(E2E_PROGS)): $(O)/%: tests/e2e/%.c include/sfnic/zc.h $(O)/libsfnic.so
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -lsfnic -Wl,-rpath,'$$ORIGIN'
+
 # The uplinks (src/ul) are the daemon's alone: tests drive the datapath directly.
 UL_OBJ := $(O)/obj/ul/ul.o $(O)/obj/ul/ul_afpacket.o $(O)/obj/ul/ul_afxdp.o $(O)/obj/ul/ul_memif.o
 $(O)/sfnicd: $(O)/obj/sfnicd/main.o $(UL_OBJ) $(CORE_OBJ)
