@@ -15,13 +15,15 @@
  *              zero when it is created, mapped read-write.  Frames steered
  *              to the queue are written into its frames: the one copy a
  *              NIC's DMA makes, and the only one.  The application may
- *              transmit from its frames; they enter the eswitch as frames
- *              the SF sent.  Allowed to root, the daemon's user and the
- *              SF's zc_owner.
+ *              transmit from its frames; they are copied once into the
+ *              SF's memory and enter the eswitch as frames the SF sent.
+ *              Allowed to root, the daemon's user and the SF's zc_owner.
  *   single     A read-only tap on an RX queue of any port, p0 included: the
- *   shared     frames the port receives from its host side (p0: the wire)
- *              into the eswitch, seen in place in the port's own region,
- *              while they go on to their destinations.  The region is
+ *   shared     frames the queue receives (p0's queue N: what worker N takes
+ *              from the wire; an SF's queue 0: what its netdev receives, 1:
+ *              what its memif interface receives; pf0's queue 0), seen in
+ *              place in the port's own region, while they go on to their
+ *              destinations.  The region is
  *              mapped from a descriptor opened read-only: no mmap or
  *              mprotect in the application can make it writable, so a
  *              write faults in the application and nowhere else.  single
@@ -44,11 +46,11 @@
  * application holds what it took from RX or COMP until it puts it on FILL
  * or TX; the daemon accepts from FILL and TX only frames the application
  * holds at that moment, so a frame returned twice, or never held, is
- * ignored and counted (invalid_desc), never recycled twice.  A completion
- * hands back a frame of the queue's pool, not necessarily the index that
- * was transmitted: the transmitted frame may still be on its way.
- * opts.tx_frames asks for frames on COMP at open, for applications that
- * originate traffic.
+ * ignored and counted (invalid_desc), never recycled twice.  A frame on
+ * TX is copied out of the application's memory (as a NIC's DMA reads it)
+ * before the eswitch classifies it, so rewriting it later changes nothing;
+ * it comes back on COMP at once, the same index.  opts.tx_frames asks for
+ * frames on COMP at open, for applications that originate traffic.
  *
  * Limits.  An application holds at most max_outstanding frames; past that,
  * and when RX is full, the queue loses frames (overruns) and nothing else
@@ -128,7 +130,8 @@ struct sfnic_zc_opts {
 				   * 0: frames - 256 (exclusive; half of 512 or
 				   * fewer), 256 or a quarter of the region (taps) */
 	uint32_t domain;          /* the trust domain the application expects, */
-	bool domain_check;        /* when set: a queue of another is refused */
+	bool domain_check;        /* taps: when set, a queue of another domain is
+				   * refused (exclusive queues get a fresh one) */
 	uint32_t tx_frames;       /* exclusive: frames handed over on COMP at open */
 };
 

@@ -4,7 +4,7 @@
  *
  * Frame ownership, written once: a frame of the queue's region is either
  * the application's (held[f] == 1: it took it from RX or COMP) or the
- * daemon's (in a pool, or on its way through the eswitch).  The daemon
+ * daemon's (in a pool, or being copied out for transmission).  The daemon
  * takes a frame back from FILL or TX only by turning held[f] from 1 to 0
  * with one compare-and-swap, so a frame the application puts on FILL and
  * TX at once, twice on one ring, or never held, is taken at most once and
@@ -151,46 +151,67 @@ static void pay_back(struct zc_excl *q, struct pp_pool *tp)
 	zc_ring_signal(&q->rings.rx, q->efd_app);
 }
 
-/* Frames the application transmits enter the eswitch in place, from its
- * own frames; each is paid back on COMP once it is on its way. */
-static unsigned excl_rx_burst(void *ctx, struct pp_pool *unused, struct dp_pkt *pkts, unsigned max)
+/* Frames the application transmits are copied out of its memory into the
+ * SF's own (the one copy a NIC's DMA makes reading them) before the eswitch
+ * looks at them: a frame the application could still rewrite after the
+ * rules chose its destination would let it send what no rule allowed.  The
+ * frame itself goes back to the application on COMP at once. */
+static unsigned excl_rx_burst(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, unsigned max)
 {
 	struct zc_excl *q = ctx;
-	struct pp_pool *tp = own_pool(q, q->npools - 1);
-	struct zc_ring *tx = &q->rings.tx;
-	uint32_t n, k = 0;
+	struct zc_ring *tx = &q->rings.tx, *c = &q->rings.comp;
+	uint32_t n, room, k = 0, done = 0;
 	uint64_t bytes = 0;
 
-	(void)unused;
 	if (!atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {
 		take_fill(q);   /* returns reach the pools while nothing arrives */
 		zc_unlock(&q->lock);
 	}
 	if (q->debt)
-		pay_back(q, tp);
+		pay_back(q, own_pool(q, q->npools - 1));
 	n = zc_ring_avail(tx, &q->tx_bad);
+	room = zc_ring_room(c, &q->tx_bad);
+	/* Every frame taken is completed: no more than COMP can hold. */
+	if (n > room)
+		n = room;
 	if (n > max)
 		n = max;
-	for (uint32_t i = 0; i < n; i++) {
-		struct sfnic_zc_desc d = zc_ring_desc(tx, tx->local + i);
+	for (; done < n; done++) {
+		struct sfnic_zc_desc d = zc_ring_desc(tx, tx->local + done);
+		uint32_t b;
 
-		if (d.len < 14 || (uint32_t)d.off + d.len > q->frame_size || !take(q, d.buf)) {
+		if (d.len < 14 || (uint32_t)d.off + d.len > q->frame_size ||
+		    d.len > pool->buf_size - PP_HEADROOM || d.buf >= q->frames ||
+		    atomic_load_explicit(&q->held[d.buf], memory_order_acquire) != 1) {
 			q->tx_invalid++;
 			continue;
 		}
-		pkts[k++] = (struct dp_pkt){ .pool = q->pools[q->origin[d.buf]], .buf = d.buf,
-					     .off = d.off, .len = d.len };
+		b = pp_alloc(pool);
+		if (b == PP_NO_BUF)
+			break;          /* the rest waits on TX for buffers */
+		if (!take(q, d.buf)) {  /* returned on FILL meanwhile */
+			pp_put(pool, b);
+			q->tx_invalid++;
+			continue;
+		}
+		pkts[k] = (struct dp_pkt){ .pool = pool, .buf = b, .off = PP_HEADROOM, .len = d.len };
+		memcpy(dp_pkt_data(&pkts[k]),
+		       (uint8_t *)pp_region_base(q->region) + (size_t)d.buf * q->frame_size + d.off,
+		       d.len);
+		atomic_store_explicit(&q->held[d.buf], 1, memory_order_release);
+		((uint32_t *)c->entries)[c->local++ & c->mask] = d.buf;
 		bytes += d.len;
+		k++;
 	}
-	if (n) {
-		tx->local += n;
+	if (done) {
+		tx->local += done;
 		zc_ring_publish_cons(tx);
 	}
 	if (k) {
-		atomic_fetch_sub_explicit(&q->outstanding, k, memory_order_relaxed);
-		q->debt += k;
+		zc_ring_publish_prod(c);
 		q->tx_frames += k;
 		q->tx_bytes += bytes;
+		zc_ring_signal(&q->rings.rx, q->efd_app);
 	}
 	return k;
 }
@@ -225,7 +246,7 @@ struct zc_excl *zc_excl_create(const char *name, uint32_t domain, uint32_t frame
 	char pname[48];
 	int ret;
 
-	if (nworkers < 1 || nworkers >= DP_MAX_WORKERS) {
+	if (nworkers < 1 || nworkers > DP_MAX_WORKERS) {
 		snprintf(err, errlen, "%u workers: out of range", nworkers);
 		return NULL;
 	}

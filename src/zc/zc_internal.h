@@ -118,21 +118,21 @@ void zc_ring_signal(struct zc_ring *r, int efd);
  * datapath worker, the four rings, and per-frame ownership.  Its dp_backend
  * is function queue Q of the SF: tx_burst (any worker, serialised by a
  * spinlock) copies frames steered to Q into frames of the pool and puts
- * them on RX; rx_burst (the port's owner worker) takes TX descriptors into
- * the eswitch and pays them back on COMP.
+ * them on RX; rx_burst (the port's owner worker) copies TX frames into the
+ * SF's pool, into the eswitch, and gives them back on COMP.
  */
 struct zc_excl {
 	struct dp_backend be;
 	struct zc_rings rings;
 	atomic_flag lock;               /* RX producer, FILL consumer */
 	struct pp_region *region;
-	struct pp_pool *pools[DP_MAX_WORKERS];
+	struct pp_pool *pools[DP_MAX_WORKERS + 1];
 	unsigned npools;
 	uint32_t frames, frame_size, max_outstanding;
 	_Atomic uint8_t *held;          /* [frame]: 1 while the application holds it */
 	uint8_t *origin;                /* [frame]: the pool it came from */
 	_Atomic uint32_t outstanding;
-	uint32_t debt;                  /* owner: frames transmitted, not yet paid back */
+	uint32_t debt;                  /* owner: frames owed on COMP (tx_frames at open) */
 	int efd_app, efd_kick;
 	/* under lock */
 	uint64_t rx_frames, rx_bytes, overruns, fill_invalid, rx_bad;

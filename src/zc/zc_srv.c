@@ -22,10 +22,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ZC_DOMAIN_BASE 0x80000000u     /* above every vport's domain */
 #define ZC_TAP_DEFAULT_CAP 256
+#define ZC_OPEN_DEADLINE_MS 2000        /* a connection that has not asked by then goes */
+#define ZC_CONNS_PER_UID 64             /* open or opening, per user but root */
 
 struct zc_conn {
 	struct zc_srv *srv;
@@ -36,6 +39,7 @@ struct zc_conn {
 	enum sfnic_zc_mode mode;
 	struct zc_excl *excl;
 	struct zc_tap *tap;
+	uint64_t born_ms;
 	struct zc_conn *next;
 };
 
@@ -51,6 +55,7 @@ struct zc_srv {
 	int epfd, lfd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	uint32_t next_domain;
+	bool accept_paused;             /* out of fds: the listening socket rests */
 	struct zc_conn *conns;
 	struct dead_region *dead;
 };
@@ -95,6 +100,8 @@ static int open_exclusive(struct zc_srv *s, struct zc_conn *c, const struct zc_o
 	if (!port->is_sf)
 		return fail(rep, EINVAL, "%s is not an SF: exclusive queues belong to SF functions",
 			    port->name);
+	if (req->domain_check)
+		return fail(rep, EINVAL, "an exclusive queue gets a fresh trust domain: do not state one");
 	if (!port->zc_bound)
 		return fail(rep, ENODEV, "%s has no zero-copy function (is it active, with the zc driver bound?)",
 			    port->name);
@@ -374,6 +381,31 @@ static void queue_release(struct zc_srv *s, struct zc_conn *c)
 	c->open = false;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Out of descriptors, the listening socket would stay readable and spin
+ * the loop: it rests until a connection closes (or the next tick). */
+static void pause_accept(struct zc_srv *s)
+{
+	if (!s->accept_paused && !epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL)) {
+		s->accept_paused = true;
+		util_log(UTIL_WARN, "zc: out of file descriptors; not accepting for now");
+	}
+}
+
+static void resume_accept(struct zc_srv *s)
+{
+	if (s->accept_paused &&
+	    !epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &(struct epoll_event){ .events = EPOLLIN }))
+		s->accept_paused = false;
+}
+
 static void conn_close(struct zc_conn *c)
 {
 	struct zc_srv *s = c->srv;
@@ -381,6 +413,7 @@ static void conn_close(struct zc_conn *c)
 	queue_release(s, c);
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	resume_accept(s);
 	for (struct zc_conn **pp = &s->conns; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -393,13 +426,31 @@ static void accept_one(struct zc_srv *s)
 {
 	socklen_t len = sizeof(struct ucred);
 	struct zc_conn *c;
+	unsigned same = 0;
 	int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			pause_accept(s);
 		return;
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) ||
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){ .events = EPOLLIN,
+	if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len)) {
+		free(c);
+		close(fd);
+		return;
+	}
+	/* One user cannot take the daemon's descriptors from the others. */
+	for (struct zc_conn *o = s->conns; c->cred.uid && o; o = o->next)
+		same += o->cred.uid == c->cred.uid;
+	if (same >= ZC_CONNS_PER_UID) {
+		util_log(UTIL_WARN, "zc: uid %d has %u connections; refusing pid %d",
+			 (int)c->cred.uid, same, (int)c->cred.pid);
+		free(c);
+		close(fd);
+		return;
+	}
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){ .events = EPOLLIN,
 									 .data.ptr = c })) {
 		free(c);
 		close(fd);
@@ -407,6 +458,7 @@ static void accept_one(struct zc_srv *s)
 	}
 	c->srv = s;
 	c->fd = fd;
+	c->born_ms = now_ms();
 	c->next = s->conns;
 	s->conns = c;
 }
@@ -493,10 +545,18 @@ void zc_srv_tick(struct zc_srv *s)
 {
 	if (!s)
 		return;
-	/* Returns of an idle function's taps reach the pool without traffic. */
-	for (struct zc_conn *c = s->conns; c; c = c->next)
+	uint64_t now = now_ms();
+
+	/* Returns of an idle function's taps reach the pool without traffic;
+	 * a connection that never asked for a queue goes. */
+	for (struct zc_conn *c = s->conns, *n; c; c = n) {
+		n = c->next;
 		if (c->tap)
 			zc_tap_poll(c->tap);
+		else if (!c->open && now - c->born_ms > ZC_OPEN_DEADLINE_MS)
+			conn_close(c);
+	}
+	resume_accept(s);
 	free_dead(s, false);
 }
 
