@@ -9,33 +9,37 @@
  * from held frames, COMP to FILL) interleaved with what the datapath does
  * (tx_burst: frames of the packet path, another trust domain, steered to
  * the queue, too long ones included; rx_burst: the application's
- * transmissions taken into the eswitch, kept there a while; arm; bursts of
- * a tapped port's shared frames, some forwarded to the exclusive queue;
- * the tap's poll).
+ * transmissions copied into the SF's pool, kept in the eswitch a while;
+ * arm; bursts of a tapped port's shared frames, some forwarded to the
+ * exclusive queue; the tap's poll).
  *
  * The harness keeps the application's side as the daemon must see it:
  * which frames the application holds (it took them from RX or COMP and has
- * not had them accepted back on FILL or TX).  Every call is checked
- * against that model, exactly:
- *   - FILL and TX entries are accepted in ring order iff the frame is held
- *     (and a TX descriptor is 14 <= len, off + len <= frame size); the
- *     rest counted invalid; an index jump counted bad_ring, nothing taken;
- *   - what goes on RX and COMP is a frame the application did not hold;
- *     RX gets exactly the frames that fit (room, cap, length, frames left
- *     in the worker's pool), each a byte-for-byte copy at PP_HEADROOM, the
- *     rest counted overruns; COMP pays back min(debt, room, frames left);
- *   - held[] equals the model, outstanding is its count; a delivery never
- *     takes outstanding past max_outstanding (the pay-back on COMP may:
- *     it restores frames transmitted, see OUTSTANDING below);
+ * not had them accepted back on FILL).  Every call is checked against that
+ * model, exactly:
+ *   - FILL entries are accepted in ring order iff the frame is held, the
+ *     rest counted invalid; TX descriptors likewise (and 14 <= len,
+ *     off + len <= frame size, len fits an SF buffer), as many as COMP has
+ *     room for, stopping where the SF's pool runs dry; an index jump is
+ *     counted bad_ring and nothing is taken;
+ *   - RX gets exactly the frames that fit (room, cap, length, frames left
+ *     in the worker's pool), each a frame the application did not hold
+ *     and a byte-for-byte copy at PP_HEADROOM, the rest counted overruns;
+ *     a transmitted frame is copied byte for byte into the SF's pool and
+ *     comes back on COMP at once, the same index;
+ *   - held[] equals the model, outstanding is its count and never passes
+ *     max_outstanding; the stats read what the model counted;
  *   - the daemon writes nothing in the rings but its own index words and
  *     the entries it produces, nothing in a frame the application holds,
- *     and signals the application exactly when RX (or COMP) got
- *     entries while it asked to be woken;
- *   - every frame is in one place: held, in a pool's cache or ring, in the
- *     eswitch, or free in the region; the tapped frames' share counts are
- *     the tap's hold plus the packet path's;
- *   - at the end (reclaim, destroy, the eswitch's frames coming home late)
- *     every region has all its buffers back and no pool destroy waits.
+ *     and signals the application exactly when RX or COMP got entries
+ *     while it asked to be woken;
+ *   - every buffer is in one place: held, in a pool's cache or ring, in the
+ *     eswitch, or free in its region; no frame of the queue's own memory
+ *     is ever in the eswitch; the tapped frames' share counts are the
+ *     tap's hold plus the packet path's;
+ *   - at the end (reclaim, destroy, the packet path's pools destroyed
+ *     while the eswitch still holds frames that come home after) every
+ *     region has all its buffers back and no pool destroy waits.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,6 +55,7 @@
 #define SRC_BUF_SIZE 4096               /* longer than a queue's frames hold */
 #define SRC_MAX_LEN (SRC_BUF_SIZE - PP_HEADROOM)
 #define PORT_BUFS 256                   /* the tapped port's region */
+#define SF_BUFS 128                     /* the SF's: what transmissions are copied into */
 #define TAP_RING 64
 #define MAX_FLIGHT 512
 #define MAX_POCKET 1024
@@ -60,15 +65,6 @@
 	fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); abort(); } } while (0)
 
 /*
- * OUTSTANDING.  The cap is enforced where frames are given on RX: a frame
- * is delivered only while outstanding < max_outstanding.  Paying back on
- * COMP is not capped: rx_burst moves a transmitted frame from outstanding
- * to debt and pay_back moves it back, so outstanding + debt is unchanged by
- * both, but RX may refill to the cap in between and an application that
- * transmits can hold past max_outstanding (up to the region).  Build with
- * -DZC_FUZZ_STRICT_CAP to assert the header's "holds at most
- * max_outstanding" instead (seeds/fuzz_zc_ring/outstanding-past-cap.bin).
- *
  * FRAMES LEFT.  A delivery is refused when the worker's own pool has no
  * frame, even while another pool of the queue (the transmit pool that
  * took a refill batch for tx_frames) has idle ones: the model predicts it
@@ -133,7 +129,7 @@ static uint32_t in_u32(struct input *in)
 struct fz {
 	struct zc_excl *q;
 	struct zc_tap *t;
-	struct pp_pool *src, *port;
+	struct pp_pool *src, *port, *sf;
 	uint32_t frames, cap, tx_frames;
 	/* the exclusive queue as the application holds it */
 	uint8_t held[MAX_FRAMES];
@@ -154,7 +150,7 @@ struct fz {
 	unsigned nflight;
 };
 
-static struct pp_region *src_region, *port_region;
+static struct pp_region *src_region, *port_region, *sf_region;
 static uint8_t region_shadow[MAX_FRAMES * PP_BUF_SIZE];
 static uint8_t rings_shadow[RINGS_MAX], rings_ok[RINGS_MAX];
 
@@ -308,19 +304,12 @@ static void check_excl(struct fz *f)
 	}
 	check(out == nheld);
 	check_stats(&f->est, nheld, q, NULL);
-#ifdef ZC_FUZZ_STRICT_CAP
 	check(out <= f->cap);
-#endif
 	for (unsigned i = 0; i < q->npools; i++)
 		mark_pool(seen, f->frames, q->pools[i], &total);
-	for (unsigned k = 0; k < f->nflight; k++) {
-		int s = pool_slot(q, f->flight[k].pool);
-
-		if (s < 0)
-			continue;
-		check(q->origin[f->flight[k].buf] == s);
-		mark(seen, f->frames, f->flight[k].buf, &total);
-	}
+	/* No frame of the queue's own memory enters the eswitch. */
+	for (unsigned k = 0; k < f->nflight; k++)
+		check(pool_slot(q, f->flight[k].pool) < 0);
 	check(total + pp_region_free(q->region) == f->frames);
 }
 
@@ -345,14 +334,19 @@ static void check_tap(struct fz *f)
 	check(total + pp_region_free(port_region) == PORT_BUFS);
 }
 
+/* The packet path's pools (the source of deliveries, the SF's): every
+ * buffer in the pool, in the eswitch, or free in the region. */
 __attribute__((no_sanitize("coverage")))
-static void check_src(struct fz *f)
+static void check_home(struct fz *f, struct pp_pool *p, uint32_t nbufs)
 {
-	uint8_t seen[SRC_BUFS] = { 0 };
+	uint8_t seen[SRC_BUFS > SF_BUFS ? SRC_BUFS : SF_BUFS] = { 0 };
 	uint32_t total = 0;
 
-	mark_pool(seen, SRC_BUFS, f->src, &total);
-	check(total + pp_region_free(src_region) == SRC_BUFS);
+	mark_pool(seen, nbufs, p, &total);
+	for (unsigned k = 0; k < f->nflight; k++)
+		if (f->flight[k].pool == p)
+			mark(seen, nbufs, f->flight[k].buf, &total);
+	check(total + pp_region_free(p->region) == nbufs);
 }
 
 /* ---- the exclusive queue's consumers ---- */
@@ -534,29 +528,33 @@ static void flight_add(struct fz *f, const struct dp_pkt *p)
 	consume(NULL, 0, (struct dp_pkt *)p, 1);
 }
 
-/* rx_burst: the application's transmissions into the eswitch. */
+/* rx_burst: the application's transmissions, copied into the SF's pool
+ * (the worker's queue pool of the port) before the eswitch sees them, each
+ * frame back on COMP at once. */
 static void excl_receive(struct fz *f, unsigned max, uint8_t keep)
 {
 	struct zc_excl *q = f->q;
 	struct zc_ring *comp = &q->rings.comp, *tx = &q->rings.tx;
 	const unsigned tp = q->npools - 1;
+	const uint8_t *base = pp_region_base(q->region);
 	struct dp_pkt pkts[DP_BURST];
-	uint32_t given[DP_MAX_WORKERS] = { 0 }, out, avail, posted = 0, tn, k = 0, invalid = 0;
-	uint64_t bad = 0, tbad = 0;
+	uint32_t given[DP_MAX_WORKERS + 1] = { 0 }, out, avail, sf_avail, posted = 0, tn, done,
+		 k = 0, invalid = 0, used, room;
+	uint64_t bad = 0, tbad = 0, bytes = 0;
 	struct excl_pre s;
 	unsigned ret;
 
 	avail = pool_avail(q->pools[tp]);
+	sf_avail = pool_avail(f->sf);
 	excl_before(f, &s);
 
-	ret = q->be.rx_burst(q, NULL, pkts, max);
+	ret = q->be.rx_burst(q, f->sf, pkts, max);
 
 	out = s.out - excl_fill_model(f, &s, given, &bad);
 	check(q->rx_bad == s.rx_bad + bad);
-	/* The debt first: frames paid back on COMP. */
+	/* A debt first (tx_frames COMP could not take at open). */
 	if (s.debt) {
-		uint32_t used = f->comp_local - s.comp_cons, room;
-
+		used = f->comp_local - s.comp_cons;
 		if (used > comp->size) {
 			tbad++;
 			room = 0;
@@ -567,69 +565,81 @@ static void excl_receive(struct fz *f, unsigned max, uint8_t keep)
 		posted = s.debt < room ? s.debt : room;
 		posted = posted < avail ? posted : avail;
 	}
-	check(comp->local == f->comp_local + posted);
+	check(q->debt == s.debt - posted);
 	for (uint32_t j = 0; j < posted; j++) {
 		uint32_t b = *frame_entry(comp, f->comp_local + j);
 
 		check(b < f->frames && !f->held[b] && q->origin[b] == tp);
 		f->held[b] = 1;
 	}
-	if (posted) {
-		check(load(&comp->hdr->producer) == comp->local);
-		allow(&q->rings, &comp->hdr->producer, sizeof(uint32_t));
-		allow_entries(&q->rings, comp, f->comp_local, comp->local, sizeof(uint32_t));
-	}
-	f->comp_local = comp->local;
-	/* Then TX, in ring order. */
+	/* Then TX, in ring order, no more than COMP has room for: each frame
+	 * copied out and completed, the same index, still the application's. */
 	tn = s.tx_prod - f->tx_local;
 	if (tn > tx->size) {
 		tbad++;
 		tn = 0;
 	}
-	if (tn > max)
-		tn = max;
-	check(tx->local == f->tx_local + tn);
-	for (uint32_t i = 0; i < tn; i++) {
-		struct sfnic_zc_desc d = *desc_entry(tx, f->tx_local + i);
+	used = f->comp_local + posted - s.comp_cons;
+	if (used > comp->size) {
+		tbad++;
+		room = 0;
+	} else {
+		room = comp->size - used;
+	}
+	tn = tn < room ? tn : room;
+	tn = tn < max ? tn : max;
+	for (done = 0; done < tn; done++) {
+		struct sfnic_zc_desc d = *desc_entry(tx, f->tx_local + done);
 
-		if (d.len < 14 || (uint32_t)d.off + d.len > PP_BUF_SIZE || d.buf >= f->frames ||
-		    !f->held[d.buf]) {
+		if (d.len < 14 || (uint32_t)d.off + d.len > PP_BUF_SIZE ||
+		    d.len > f->sf->buf_size - PP_HEADROOM || d.buf >= f->frames || !f->held[d.buf]) {
 			invalid++;
 			continue;
 		}
-		f->held[d.buf] = 0;
-		f->taken[d.buf] = 1;
+		if (!sf_avail)
+			break;          /* waits on TX */
+		sf_avail--;
 		check(k < ret);
-		check(pkts[k].pool == q->pools[q->origin[d.buf]] && pkts[k].buf == d.buf);
-		check(pkts[k].off == d.off && pkts[k].len == d.len && !pkts[k].shared);
-		f->est.tx_bytes += d.len;
+		check(pkts[k].pool == f->sf && pkts[k].off == PP_HEADROOM && pkts[k].len == d.len);
+		check(!pkts[k].shared && pkts[k].buf < SF_BUFS);
+		check(!memcmp(dp_pkt_data(&pkts[k]), base + (size_t)d.buf * PP_BUF_SIZE + d.off,
+			      d.len));
+		check(*frame_entry(comp, f->comp_local + posted + k) == d.buf);
+		bytes += d.len;
 		k++;
 	}
 	check(ret == k && ret <= max);
+	check(tx->local == f->tx_local + done);
+	check(comp->local == f->comp_local + posted + k);
 	check(q->tx_invalid == s.tx_invalid + invalid && q->tx_bad == s.tx_bad + tbad);
+	check(q->tx_frames == f->est.tx_frames + k && q->tx_bytes == f->est.tx_bytes + bytes);
 	f->est.invalid_desc += invalid;
 	f->est.bad_ring += bad + tbad;
 	f->est.tx_frames += k;
-	check(q->debt == s.debt - posted + k);
-	if (tn) {
+	f->est.tx_bytes += bytes;
+	if (done) {
 		check(load(&tx->hdr->consumer) == tx->local);
 		allow(&q->rings, &tx->hdr->consumer, sizeof(uint32_t));
 	}
+	if (posted + k) {
+		check(load(&comp->hdr->producer) == comp->local);
+		allow(&q->rings, &comp->hdr->producer, sizeof(uint32_t));
+		allow_entries(&q->rings, comp, f->comp_local, comp->local, sizeof(uint32_t));
+	}
 	f->tx_local = tx->local;
-	check(atomic_load(&q->outstanding) == out + posted - k);
-	/* Pay-back and transmission move frames between outstanding and debt. */
-	check(atomic_load(&q->outstanding) + q->debt == out + s.debt);
-	check(signalled(q->efd_app) == (posted && (s.rx_flags & SFNIC_ZC_RING_NEED_WAKEUP)));
+	f->comp_local = comp->local;
+	check(atomic_load(&q->outstanding) == out + posted);
+	check(signalled(q->efd_app) ==
+	      (posted + k && (s.rx_flags & SFNIC_ZC_RING_NEED_WAKEUP)));
 	rings_check(&q->rings);
+	/* The application's frames were read, never written. */
 	region_check(f, s.held);
-	/* What the datapath may rely on: a frame of the queue's own memory. */
 	for (unsigned i = 0; i < ret; i++) {
-		const struct dp_pkt *p = &pkts[i];
+		volatile uint8_t x = dp_pkt_data(&pkts[i])[pkts[i].len - 1];
 
-		check(pool_slot(q, p->pool) >= 0 && p->buf < f->frames);
-		check((uint32_t)p->off + p->len <= q->frame_size && p->len >= 14);
+		(void)x;
 		if (keep & 1u << (i & 7))
-			flight_add(f, p);
+			flight_add(f, &pkts[i]);
 		else
 			consume(NULL, 0, &pkts[i], 1);
 	}
@@ -1074,10 +1084,12 @@ static void setup(struct fz *f, struct input *in)
 						    err, sizeof(err));
 		port_region = pp_region_create("fuzz-zc-port", 0, PORT_BUFS, false, err,
 					       sizeof(err));
-		check(src_region && port_region);
+		sf_region = pp_region_create("fuzz-zc-sf", 2, SF_BUFS, false, err, sizeof(err));
+		check(src_region && port_region && sf_region);
 	}
 	region_reset(src_region);
 	region_reset(port_region);
+	region_reset(sf_region);
 	f->frames = frames_of[h >> 2 & 3];
 	ring = (h & 0x10) && f->frames >= 128 ? 128 : 64;
 	f->cap = c ? 1 + c % f->frames : f->frames * 25 / 32;
@@ -1093,7 +1105,8 @@ static void setup(struct fz *f, struct input *in)
 	check(f->t);
 	f->src = pp_pool_create(src_region, &(struct pp_params){ .name = "fuzz-src" });
 	f->port = pp_pool_create(port_region, &(struct pp_params){ .name = "fuzz-port" });
-	check(f->src && f->port);
+	f->sf = pp_pool_create(sf_region, &(struct pp_params){ .name = "fuzz-sf" });
+	check(f->src && f->port && f->sf);
 	/* tx_frames wait on COMP from the start. */
 	check(f->q->rings.comp.local == f->tx_frames && f->q->debt == 0);
 	for (uint32_t j = 0; j < f->tx_frames; j++) {
@@ -1106,9 +1119,20 @@ static void setup(struct fz *f, struct input *in)
 	check(load(&f->q->rings.comp.hdr->producer) == f->tx_frames);
 }
 
+static unsigned flight_of(const struct fz *f, const struct pp_pool *p)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < f->nflight; k++)
+		n += f->flight[k].pool == p;
+	return n;
+}
+
 /* Closes as the daemon does: the tap and queue detached, everything the
- * application held taken back, the queue destroyed while the eswitch may
- * still hold some of its frames, which come home after. */
+ * application held taken back, the queue's region whole at once (none of
+ * its frames is ever in the eswitch); then the packet path's pools go
+ * while the eswitch still holds some of their frames, which come home
+ * after. */
 static void teardown(struct fz *f)
 {
 	struct pp_region *r;
@@ -1129,22 +1153,24 @@ static void teardown(struct fz *f)
 		flight_free(f, f->nflight - 1);
 	r = zc_excl_destroy(f->q);
 	f->q = NULL;
-	while (f->nflight)
-		flight_free(f, f->nflight - 1);
 	check(pp_region_free(r) == pp_region_nbufs(r));
+	pp_region_destroy(r);
 	zc_tap_destroy(f->t);
 	pp_pool_stats(f->port, &st);
-	check(st.inflight == 0);
-	for (uint32_t b = 0; b < PORT_BUFS; b++)
-		check(atomic_load(&f->port->refs[b]) == 0);
+	check(st.inflight == flight_of(f, f->port));
+	pp_pool_stats(f->sf, &st);
+	check(st.inflight == flight_of(f, f->sf));
 	pp_pool_stats(f->src, &st);
 	check(st.inflight == 0);
 	pp_pool_destroy(f->port);
+	pp_pool_destroy(f->sf);
 	pp_pool_destroy(f->src);
+	while (f->nflight)
+		flight_free(f, f->nflight - 1);
 	check(pp_reap() == 0);
 	check(pp_region_free(port_region) == PORT_BUFS);
+	check(pp_region_free(sf_region) == SF_BUFS);
 	check(pp_region_free(src_region) == SRC_BUFS);
-	pp_region_destroy(r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -1235,7 +1261,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		check_excl(&f);
 		check_tap(&f);
-		check_src(&f);
+		check_home(&f, f.src, SRC_BUFS);
+		check_home(&f, f.sf, SF_BUFS);
 	}
 	teardown(&f);
 	return 0;
