@@ -69,8 +69,8 @@
  * frame, even while another pool of the queue (the transmit pool that
  * took a refill batch for tx_frames) has idle ones: the model predicts it
  * (cache + recycle ring + the region's free frames of that pool), it does
- * not call it a bug (frames-stranded-in-tx-pool.bin: 64 frames, 16 of
- * them held, nothing ever received).
+ * not call it a bug (frames-stranded-in-tx-pool.bin: 64 frames,
+ * tx_frames 16, all returned, nothing ever received).
  */
 
 enum op {
