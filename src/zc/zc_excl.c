@@ -9,6 +9,13 @@
  * with one compare-and-swap, so a frame the application puts on FILL and
  * TX at once, twice on one ring, or never held, is taken at most once and
  * otherwise counted as invalid.
+ *
+ * The queue has one page pool, touched only under the queue's lock (or,
+ * detached, by the control thread): the worker that holds the lock is its
+ * owner for that while.  Frames never leave the region through the
+ * datapath (transmit copies them out), so nobody else returns them, and
+ * one pool means no frame waits in another worker's cache while this one
+ * runs dry.
  */
 #include "zc_internal.h"
 
@@ -19,23 +26,19 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-/* The pool of the calling worker's slot, owned by the caller from now on
- * (a worker that takes over a slot after a restart of the datapath). */
-static inline struct pp_pool *own_pool(struct zc_excl *q, unsigned slot)
+/* The pool, owned by the caller (who holds the lock) from now on. */
+static inline struct pp_pool *own_pool(struct zc_excl *q)
 {
-	struct pp_pool *p = q->pools[slot];
-
-	if (__builtin_expect(!pp_tls_id || p->owner != pp_tls_id, 0)) {
+	if (__builtin_expect(!pp_tls_id || q->pool->owner != pp_tls_id, 0)) {
 		pp_self();
-		pp_pool_set_owner(p);
+		pp_pool_set_owner(q->pool);
 	}
-	return p;
+	return q->pool;
 }
 
 /* Whether the application held f; if so it is the daemon's now.  The
- * acquire pairs with the release that set held[f]: origin[f], written by
- * another worker just before, is read next (a hostile application may
- * return a frame before it sees it on RX or COMP). */
+ * acquire pairs with the release that set held[f] (a hostile application
+ * may return a frame before it sees it on RX or COMP). */
 static inline bool take(struct zc_excl *q, uint32_t f)
 {
 	uint8_t one = 1;
@@ -45,8 +48,8 @@ static inline bool take(struct zc_excl *q, uint32_t f)
 						       memory_order_relaxed);
 }
 
-/* Frames the application gives back on FILL go home to their pools.
- * Caller holds the lock (FILL has one consumer). */
+/* Frames the application gives back on FILL go home to the pool.  Caller
+ * holds the lock (FILL has one consumer) and owns the pool. */
 static void take_fill(struct zc_excl *q)
 {
 	struct zc_ring *f = &q->rings.fill;
@@ -59,7 +62,7 @@ static void take_fill(struct zc_excl *q)
 			q->fill_invalid++;
 			continue;
 		}
-		pp_put(q->pools[q->origin[b]], b);
+		pp_put(q->pool, b);
 		given++;
 	}
 	if (n) {
@@ -78,13 +81,14 @@ static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, u
 			      enum dp_drop *why)
 {
 	struct zc_excl *q = ctx;
-	unsigned slot = worker < q->npools - 1 ? worker : 0;
-	struct pp_pool *pool = own_pool(q, slot);
 	struct zc_ring *rx = &q->rings.rx;
+	struct pp_pool *pool;
 	uint32_t room, out, sent = 0;
 	uint64_t bytes = 0;
 
+	(void)worker;
 	zc_lock(&q->lock);
+	pool = own_pool(q);
 	take_fill(q);
 	room = zc_ring_room(rx, &q->rx_bad);
 	out = atomic_load_explicit(&q->outstanding, memory_order_relaxed);
@@ -101,7 +105,6 @@ static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, u
 		}
 		memcpy((uint8_t *)pp_buf_addr(pool, b) + PP_HEADROOM, dp_pkt_data(&pkts[i]),
 		       pkts[i].len);
-		q->origin[b] = (uint8_t)slot;
 		atomic_store_explicit(&q->held[b], 1, memory_order_release);
 		d = &((struct sfnic_zc_desc *)rx->entries)[rx->local++ & rx->mask];
 		*d = (struct sfnic_zc_desc){ b, PP_HEADROOM, pkts[i].len };
@@ -126,31 +129,6 @@ static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, u
 	return sent;
 }
 
-/* Pays transmitted frames back on COMP, from the transmit pool. */
-static void pay_back(struct zc_excl *q, struct pp_pool *tp)
-{
-	struct zc_ring *c = &q->rings.comp;
-	uint32_t room = zc_ring_room(c, &q->tx_bad), posted = 0;
-	uint8_t slot = (uint8_t)(q->npools - 1);
-
-	while (posted < q->debt && posted < room) {
-		uint32_t b = pp_alloc(tp);
-
-		if (b == PP_NO_BUF)
-			break;
-		q->origin[b] = slot;
-		atomic_store_explicit(&q->held[b], 1, memory_order_release);
-		((uint32_t *)c->entries)[c->local++ & c->mask] = b;
-		posted++;
-	}
-	if (!posted)
-		return;
-	q->debt -= posted;
-	atomic_fetch_add_explicit(&q->outstanding, posted, memory_order_relaxed);
-	zc_ring_publish_prod(c);
-	zc_ring_signal(&q->rings.rx, q->efd_app);
-}
-
 /* Frames the application transmits are copied out of its memory into the
  * SF's own (the one copy a NIC's DMA makes reading them) before the eswitch
  * looks at them: a frame the application could still rewrite after the
@@ -164,11 +142,10 @@ static unsigned excl_rx_burst(void *ctx, struct pp_pool *pool, struct dp_pkt *pk
 	uint64_t bytes = 0;
 
 	if (!atomic_flag_test_and_set_explicit(&q->lock, memory_order_acquire)) {
-		take_fill(q);   /* returns reach the pools while nothing arrives */
+		own_pool(q);
+		take_fill(q);   /* returns reach the pool while nothing arrives */
 		zc_unlock(&q->lock);
 	}
-	if (q->debt)
-		pay_back(q, own_pool(q, q->npools - 1));
 	n = zc_ring_avail(tx, &q->tx_bad);
 	room = zc_ring_room(c, &q->tx_bad);
 	/* Every frame taken is completed: no more than COMP can hold. */
@@ -238,19 +215,34 @@ static void excl_arm(void *ctx, bool armed)
 	}
 }
 
+/* Puts n frames on COMP at open, for an application that originates
+ * traffic.  The control thread owns the pool until a worker takes it. */
+static void stock_comp(struct zc_excl *q, uint32_t n)
+{
+	struct zc_ring *c = &q->rings.comp;
+	struct pp_pool *pool = own_pool(q);
+	uint32_t posted = 0;
+
+	while (posted < n) {
+		uint32_t b = pp_alloc(pool);
+
+		if (b == PP_NO_BUF)
+			break;
+		atomic_store_explicit(&q->held[b], 1, memory_order_release);
+		((uint32_t *)c->entries)[c->local++ & c->mask] = b;
+		posted++;
+	}
+	atomic_store(&q->outstanding, posted);
+	zc_ring_publish_prod(c);
+}
+
 struct zc_excl *zc_excl_create(const char *name, uint32_t domain, uint32_t frames,
 			       uint32_t ring_size, uint32_t max_outstanding, uint32_t tx_frames,
-			       unsigned nworkers, char *err, size_t errlen)
+			       char *err, size_t errlen)
 {
-	struct zc_excl *q;
-	char pname[48];
+	struct zc_excl *q = calloc(1, sizeof(*q));
 	int ret;
 
-	if (nworkers < 1 || nworkers > DP_MAX_WORKERS) {
-		snprintf(err, errlen, "%u workers: out of range", nworkers);
-		return NULL;
-	}
-	q = calloc(1, sizeof(*q));
 	if (!q)
 		goto nomem;
 	q->efd_app = q->efd_kick = -1;
@@ -262,18 +254,9 @@ struct zc_excl *zc_excl_create(const char *name, uint32_t domain, uint32_t frame
 	q->region = pp_region_create(name, domain, frames, true, err, errlen);
 	if (!q->region)
 		goto fail;
-	/* One pool per worker that delivers, and one for what COMP pays back. */
-	q->npools = nworkers + 1;
-	for (unsigned i = 0; i < q->npools; i++) {
-		snprintf(pname, sizeof(pname), "%s/%u", name, i);
-		q->pools[i] = pp_pool_create(q->region, &(struct pp_params){ .name = pname,
-								     .unowned = true });
-		if (!q->pools[i])
-			goto nomem;
-	}
+	q->pool = pp_pool_create(q->region, &(struct pp_params){ .name = name, .unowned = true });
 	q->held = calloc(frames, 1);
-	q->origin = calloc(frames, 1);
-	if (!q->held || !q->origin)
+	if (!q->pool || !q->held)
 		goto nomem;
 	ret = zc_rings_create(&q->rings, name, ring_size, ring_size);
 	q->efd_app = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -284,10 +267,7 @@ struct zc_excl *zc_excl_create(const char *name, uint32_t domain, uint32_t frame
 	}
 	q->be = (struct dp_backend){ .rx_burst = excl_rx_burst, .tx_burst = excl_tx_burst,
 				     .fd = q->efd_kick, .tx_copies = true, .arm = excl_arm };
-	/* Frames to originate traffic from, as if transmitted and paid back. */
-	q->debt = tx_frames;
-	pp_pool_set_owner(q->pools[q->npools - 1]);
-	pay_back(q, q->pools[q->npools - 1]);
+	stock_comp(q, tx_frames);
 	return q;
 nomem:
 	snprintf(err, errlen, "%s: out of memory", name);
@@ -299,27 +279,26 @@ fail:
 
 void zc_excl_reclaim(struct zc_excl *q)
 {
+	struct pp_pool *pool = own_pool(q);
+
 	for (uint32_t f = 0; f < q->frames; f++)
 		if (atomic_exchange(&q->held[f], 0))
-			pp_put(q->pools[q->origin[f]], f);
+			pp_put(pool, f);
 	atomic_store(&q->outstanding, 0);
-	q->debt = 0;
 }
 
 struct pp_region *zc_excl_destroy(struct zc_excl *q)
 {
 	struct pp_region *r = q->region;
 
-	for (unsigned i = 0; i < q->npools; i++)
-		if (q->pools[i])
-			pp_pool_destroy(q->pools[i]);
+	if (q->pool)
+		pp_pool_destroy(q->pool);
 	zc_rings_destroy(&q->rings);
 	if (q->efd_app >= 0)
 		close(q->efd_app);
 	if (q->efd_kick >= 0)
 		close(q->efd_kick);
 	free(q->held);
-	free(q->origin);
 	free(q);
 	return r;
 }

@@ -114,8 +114,8 @@ static inline void zc_unlock(atomic_flag *l)
 void zc_ring_signal(struct zc_ring *r, int efd);
 
 /*
- * An exclusive queue: a fresh trust domain's region with one page pool per
- * datapath worker, the four rings, and per-frame ownership.  Its dp_backend
+ * An exclusive queue: a fresh trust domain's region with one page pool,
+ * the four rings, and per-frame ownership.  Its dp_backend
  * is function queue Q of the SF: tx_burst (any worker, serialised by a
  * spinlock) copies frames steered to Q into frames of the pool and puts
  * them on RX; rx_burst (the port's owner worker) copies TX frames into the
@@ -126,13 +126,10 @@ struct zc_excl {
 	struct zc_rings rings;
 	atomic_flag lock;               /* RX producer, FILL consumer */
 	struct pp_region *region;
-	struct pp_pool *pools[DP_MAX_WORKERS + 1];
-	unsigned npools;
+	struct pp_pool *pool;           /* under lock: its owner is the lock holder */
 	uint32_t frames, frame_size, max_outstanding;
 	_Atomic uint8_t *held;          /* [frame]: 1 while the application holds it */
-	uint8_t *origin;                /* [frame]: the pool it came from */
 	_Atomic uint32_t outstanding;
-	uint32_t debt;                  /* owner: frames owed on COMP (tx_frames at open) */
 	int efd_app, efd_kick;
 	/* under lock */
 	uint64_t rx_frames, rx_bytes, overruns, fill_invalid, rx_bad;
@@ -140,18 +137,18 @@ struct zc_excl {
 	uint64_t tx_frames, tx_bytes, tx_invalid, tx_bad;
 };
 
-/* Creates an exclusive queue's memory and rings for `nworkers` workers:
- * `frames` frames of PP_BUF_SIZE in trust domain `domain`.  tx_frames are
- * put on COMP at once.  Returns NULL with a reason in err. */
+/* Creates an exclusive queue's memory and rings: `frames` frames of
+ * PP_BUF_SIZE in trust domain `domain`.  tx_frames are put on COMP at once.
+ * Returns NULL with a reason in err. */
 struct zc_excl *zc_excl_create(const char *name, uint32_t domain, uint32_t frames,
 			       uint32_t ring_size, uint32_t max_outstanding, uint32_t tx_frames,
-			       unsigned nworkers, char *err, size_t errlen);
+			       char *err, size_t errlen);
 
 /* Takes back every frame the application holds.  The queue must be
  * detached from the datapath (no worker calls it). */
 void zc_excl_reclaim(struct zc_excl *q);
 
-/* Destroys the pools (deferred while frames are in flight) and frees the
+/* Destroys the pool (deferred while frames are in flight) and frees the
  * queue; the region is returned for the caller to destroy once every
  * buffer is home (pp_region_free() == frames). */
 struct pp_region *zc_excl_destroy(struct zc_excl *q);

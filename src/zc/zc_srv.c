@@ -134,8 +134,8 @@ static int open_exclusive(struct zc_srv *s, struct zc_conn *c, const struct zc_o
 	}
 	c->domain = s->next_domain++;
 	snprintf(name, sizeof(name), "zc:%s/q%u", port->name, q);
-	c->excl = zc_excl_create(name, c->domain, frames, ring, cap, req->tx_frames,
-				 dp_nqueues(s->dp), err, sizeof(err));
+	c->excl = zc_excl_create(name, c->domain, frames, ring, cap, req->tx_frames, err,
+				 sizeof(err));
 	if (!c->excl)
 		return fail(rep, ENOMEM, "%s", err);
 	ret = dp_fn_set_queue(s->dp, port->vport, q, &c->excl->be, c->excl);
