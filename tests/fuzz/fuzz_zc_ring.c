@@ -1,34 +1,45 @@
 /*
  * fuzz_zc_ring.c - a hostile zero-copy application under the daemon's
  * consumers of its rings.  Each input opens an exclusive queue
- * (zc_excl_create: 64-256 frames, rings of 64 or 128, 1-3 workers, a cap
- * and tx_frames from the header) and a read-only tap (zc_tap_create) over
- * a port's region, then runs a script of what an application does to the
- * shared rings memfd (any value in any FILL/TX entry, producer, consumer
- * and flags word; and well-behaved moves: RX to FILL, forwarding, sending
- * from held frames, COMP to FILL) interleaved with what the datapath does
- * (tx_burst: frames of the packet path, another trust domain, steered to
- * the queue, too long ones included; rx_burst: the application's
- * transmissions copied into the SF's pool, kept in the eswitch a while;
- * arm; bursts of a tapped port's shared frames, some forwarded to the
- * exclusive queue; the tap's poll).
+ * (zc_excl_create: 64-256 frames, rings of 64 or 128, a cap and tx_frames
+ * from the header) and a read-only tap (zc_tap_create) over a port's
+ * region, then runs a script of what an application does to the shared
+ * rings memfd (any value in any FILL/TX entry, producer, consumer and
+ * flags word; and well-behaved moves: RX to FILL, forwarding, sending from
+ * held frames, COMP to FILL) interleaved with what the datapath does
+ * (tx_burst from any of DP_MAX_WORKERS workers: frames of the packet path,
+ * another trust domain, steered to the queue, too long ones included;
+ * rx_burst by the port's owner worker, sometimes while another worker
+ * holds the queue's lock: the application's transmissions copied into the
+ * SF's pool, kept in the eswitch a while; arm; bursts of a tapped port's
+ * shared frames, some forwarded to the exclusive queue; the tap's poll).
+ * A worker is a page-pool identity (pp_tls_id), as the datapath's threads
+ * have theirs; the control thread (create, reclaim) is the fuzzer's own.
  *
  * The harness keeps the application's side as the daemon must see it:
  * which frames the application holds (it took them from RX or COMP and has
  * not had them accepted back on FILL).  Every call is checked against that
  * model, exactly:
  *   - FILL entries are accepted in ring order iff the frame is held, the
- *     rest counted invalid; TX descriptors likewise (and 14 <= len,
- *     off + len <= frame size, len fits an SF buffer), as many as COMP has
- *     room for, stopping where the SF's pool runs dry; an index jump is
- *     counted bad_ring and nothing is taken;
- *   - RX gets exactly the frames that fit (room, cap, length, frames left
- *     in the worker's pool), each a frame the application did not hold
- *     and a byte-for-byte copy at PP_HEADROOM, the rest counted overruns;
- *     a transmitted frame is copied byte for byte into the SF's pool and
- *     comes back on COMP at once, the same index;
+ *     rest counted invalid (not at all by an rx_burst that finds the lock
+ *     taken); TX descriptors likewise (and 14 <= len, off + len <= frame
+ *     size, len fits an SF buffer), as many as COMP has room for, stopping
+ *     where the SF's pool runs dry; an index jump is counted bad_ring and
+ *     nothing is taken;
+ *   - RX gets exactly the frames that fit (room, cap, length: never too
+ *     few frames, the queue's one pool having every frame the application
+ *     does not hold), each a frame the application did not hold and a
+ *     byte-for-byte copy at PP_HEADROOM, the rest counted overruns; a
+ *     transmitted frame is copied byte for byte into a buffer of the SF's
+ *     pool at PP_HEADROOM and comes back on COMP at once, the same index,
+ *     still the application's;
  *   - held[] equals the model, outstanding is its count and never passes
  *     max_outstanding; the stats read what the model counted;
+ *   - the queue's pool is owned by whoever last held the queue's lock (the
+ *     worker of the last tx_burst or rx_burst that took it, the control
+ *     thread at create and reclaim), only its owner puts frames in it (its
+ *     recycle ring takes the cache's overflow alone), and an rx_burst that
+ *     finds the lock taken leaves the pool and FILL alone;
  *   - the daemon writes nothing in the rings but its own index words and
  *     the entries it produces, nothing in a frame the application holds,
  *     and signals the application exactly when RX or COMP got entries
@@ -60,17 +71,21 @@
 #define MAX_FLIGHT 512
 #define MAX_POCKET 1024
 #define RINGS_MAX (4 * 4096)            /* rings of up to 128 entries */
+#define WORKERS DP_MAX_WORKERS          /* worker w: pp_tls_id WORKER_ID + w */
+#define WORKER_ID 0x40000000u           /* far from pp_self()'s ids */
+#define OWNER_WORKER 0                  /* the SF port's: rx_burst, the SF's pool */
 
 #define check(cond) do { if (!(cond)) { \
 	fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); abort(); } } while (0)
 
 /*
- * FRAMES LEFT.  A delivery is refused when the worker's own pool has no
- * frame, even while another pool of the queue (the transmit pool that
- * took a refill batch for tx_frames) has idle ones: the model predicts it
- * (cache + recycle ring + the region's free frames of that pool), it does
- * not call it a bug (frames-stranded-in-tx-pool.bin: 64 frames,
- * tx_frames 16, all returned, nothing ever received).
+ * ONE POOL.  Every frame of the queue the application does not hold is in
+ * the queue's pool (cache, recycle ring) or free in its region, whichever
+ * worker delivered or took it back last: a delivery is refused for RX
+ * room, the cap or length, never for want of a frame (cap <= frames).
+ * frames-stranded-in-tx-pool.bin (64 frames, tx_frames 16, every frame
+ * returned, then deliveries) overran all 36 deliveries when a transmit
+ * pool kept a refill batch the workers' pools lacked; now it has none.
  */
 
 enum op {
@@ -86,7 +101,7 @@ enum op {
 	OP_SEND,        /* [k][off][u16 len][dup] pocket frames onto TX */
 	OP_FORWARD,     /* [k] RX descriptors straight onto TX */
 	OP_DELIVER,     /* [worker][n] then n x [u16 len]: tx_burst */
-	OP_RX_BURST,    /* [max][keep]: rx_burst */
+	OP_RX_BURST,    /* [max][keep]: rx_burst; max's top bits set: the lock is taken */
 	OP_FREE,        /* [k][end] frames the eswitch holds go home */
 	OP_ARM,         /* [armed] */
 	OP_KICK,        /* the application kicks the worker */
@@ -131,6 +146,7 @@ struct fz {
 	struct zc_tap *t;
 	struct pp_pool *src, *port, *sf;
 	uint32_t frames, cap, tx_frames;
+	uint32_t pool_owner;            /* the pp id the queue's pool should have */
 	/* the exclusive queue as the application holds it */
 	uint8_t held[MAX_FRAMES];
 	uint8_t taken[MAX_FRAMES];      /* accepted back during the call checked */
@@ -151,6 +167,7 @@ struct fz {
 };
 
 static struct pp_region *src_region, *port_region, *sf_region;
+static uint32_t control_id;             /* the fuzzer's thread: the control thread */
 static uint8_t region_shadow[MAX_FRAMES * PP_BUF_SIZE];
 static uint8_t rings_shadow[RINGS_MAX], rings_ok[RINGS_MAX];
 
@@ -164,6 +181,22 @@ static uint32_t load(_Atomic uint32_t *w)
 static void store(_Atomic uint32_t *w, uint32_t v)
 {
 	atomic_store_explicit(w, v, memory_order_relaxed);
+}
+
+/* Worker w's page-pool identity. */
+static uint32_t worker_id(unsigned w)
+{
+	return WORKER_ID + w % WORKERS;
+}
+
+/* Runs what follows as the thread whose pp id is id (a worker, or the
+ * control thread); returns the identity to restore. */
+static uint32_t as_thread(uint32_t id)
+{
+	uint32_t was = pp_tls_id;
+
+	pp_tls_id = id;
+	return was;
 }
 
 static struct zc_ring *ring_of(struct fz *f, unsigned which)
@@ -262,14 +295,6 @@ static void mark_pool(uint8_t *seen, uint32_t n, struct pp_pool *p, uint32_t *to
 		mark(seen, n, p->ring.slot[i & p->ring.mask], total);
 }
 
-static int pool_slot(const struct zc_excl *q, const struct pp_pool *p)
-{
-	for (unsigned i = 0; i < q->npools; i++)
-		if (q->pools[i] == p)
-			return (int)i;
-	return -1;
-}
-
 /* What a stats request reads: the model's counts. */
 static void check_stats(struct sfnic_zc_stats *want, uint32_t outstanding, const struct zc_excl *q,
 			const struct zc_tap *t)
@@ -305,12 +330,18 @@ static void check_excl(struct fz *f)
 	check(out == nheld);
 	check_stats(&f->est, nheld, q, NULL);
 	check(out <= f->cap);
-	for (unsigned i = 0; i < q->npools; i++)
-		mark_pool(seen, f->frames, q->pools[i], &total);
+	/* One pool, owned by the last holder of the lock; only its owner puts
+	 * frames in it, so its ring holds what the cache could not. */
+	check(q->pool->owner == f->pool_owner);
+	check(atomic_load(&q->pool->ring_ok) + atomic_load(&q->pool->ring_full) ==
+	      q->pool->st.cache_full);
+	mark_pool(seen, f->frames, q->pool, &total);
 	/* No frame of the queue's own memory enters the eswitch. */
 	for (unsigned k = 0; k < f->nflight; k++)
-		check(pool_slot(q, f->flight[k].pool) < 0);
+		check(f->flight[k].pool != q->pool && f->flight[k].pool->region != q->region);
 	check(total + pp_region_free(q->region) == f->frames);
+	/* So every frame the application does not hold is the pool's to give. */
+	check(pool_avail(q->pool) == f->frames - nheld);
 }
 
 __attribute__((no_sanitize("coverage")))
@@ -378,7 +409,7 @@ static void region_check(struct fz *f, const uint8_t *was_held)
 
 struct excl_pre {
 	uint32_t fill_prod, rx_cons, comp_cons, tx_prod, rx_flags;
-	uint32_t out, debt;
+	uint32_t out;
 	uint8_t held[MAX_FRAMES];
 	uint64_t fill_invalid, rx_bad, overruns, tx_invalid, tx_bad;
 };
@@ -395,7 +426,7 @@ static void excl_before(struct fz *f, struct excl_pre *s)
 		.comp_cons = load(&q->rings.comp.hdr->consumer),
 		.tx_prod = load(&q->rings.tx.hdr->producer),
 		.rx_flags = load(&q->rings.rx.hdr->flags),
-		.out = atomic_load(&q->outstanding), .debt = q->debt,
+		.out = atomic_load(&q->outstanding),
 		.fill_invalid = q->fill_invalid, .rx_bad = q->rx_bad, .overruns = q->overruns,
 		.tx_invalid = q->tx_invalid, .tx_bad = q->tx_bad,
 	};
@@ -406,10 +437,9 @@ static void excl_before(struct fz *f, struct excl_pre *s)
 	region_snap(f);
 }
 
-/* The FILL entries the call consumed: accepted iff held.  Returns how many
- * were accepted; given[s] counts those that went home to pool s. */
-static uint32_t excl_fill_model(struct fz *f, const struct excl_pre *s, uint32_t *given,
-				uint64_t *bad)
+/* The FILL entries the call consumed: accepted iff held, each home to the
+ * queue's pool.  Returns how many were accepted. */
+static uint32_t excl_fill_model(struct fz *f, const struct excl_pre *s, uint64_t *bad)
 {
 	struct zc_excl *q = f->q;
 	struct zc_ring *r = &q->rings.fill;
@@ -426,7 +456,6 @@ static uint32_t excl_fill_model(struct fz *f, const struct excl_pre *s, uint32_t
 		if (b < f->frames && f->held[b]) {
 			f->held[b] = 0;
 			f->taken[b] = 1;
-			given[q->origin[b]]++;
 			ok++;
 		} else {
 			invalid++;
@@ -442,15 +471,15 @@ static uint32_t excl_fill_model(struct fz *f, const struct excl_pre *s, uint32_t
 	return ok;
 }
 
-/* tx_burst: frames steered to the queue, copied onto RX. */
+/* tx_burst by worker `worker`: frames steered to the queue, copied onto
+ * RX.  The worker takes the lock, and the pool with it. */
 static void excl_deliver(struct fz *f, unsigned worker, struct dp_pkt *pkts, unsigned n)
 {
 	struct zc_excl *q = f->q;
 	struct zc_ring *rx = &q->rings.rx;
-	unsigned slot = worker < q->npools - 1 ? worker : 0;
 	struct dp_pkt orig[DP_BURST];
 	unsigned idx[DP_BURST], sent = 0, ret;
-	uint32_t given[DP_MAX_WORKERS] = { 0 }, room, out, avail, used;
+	uint32_t room, out, used, was;
 	uint64_t bad = 0;
 	enum dp_drop why = DP_DROP_MAX;
 	struct excl_pre s;
@@ -458,13 +487,17 @@ static void excl_deliver(struct fz *f, unsigned worker, struct dp_pkt *pkts, uns
 
 	check(n <= DP_BURST);
 	memcpy(orig, pkts, n * sizeof(*pkts));
-	avail = pool_avail(q->pools[slot]);
 	excl_before(f, &s);
 
+	was = as_thread(worker_id(worker));
 	ret = q->be.tx_burst(q, worker, pkts, n, &why);
+	as_thread(was);
 
-	out = s.out - excl_fill_model(f, &s, given, &bad);
-	avail += given[slot];
+	f->pool_owner = worker_id(worker);
+	check(q->pool->owner == f->pool_owner);
+	check(!atomic_flag_test_and_set(&q->lock));     /* released */
+	zc_unlock(&q->lock);
+	out = s.out - excl_fill_model(f, &s, &bad);
 	used = f->rx_local - s.rx_cons;
 	if (used > rx->size) {
 		bad++;
@@ -473,10 +506,12 @@ static void excl_deliver(struct fz *f, unsigned worker, struct dp_pkt *pkts, uns
 		room = rx->size - used;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (sent >= room || out + sent >= f->cap || orig[i].len > PP_BUF_SIZE - PP_HEADROOM ||
-		    !avail)
+		if (sent >= room || out + sent >= f->cap || orig[i].len > PP_BUF_SIZE - PP_HEADROOM)
 			continue;
-		avail--;
+		/* Never for want of a frame: the pool has all the application
+		 * does not hold (an application holding none gets every frame
+		 * RX and the cap take: frames-stranded-in-tx-pool.bin). */
+		check(out + sent < f->frames);
 		idx[sent++] = i;
 	}
 	check(ret == sent);
@@ -497,7 +532,6 @@ static void excl_deliver(struct fz *f, unsigned worker, struct dp_pkt *pkts, uns
 		check(pkts[j].pool == p->pool && pkts[j].buf == p->buf && pkts[j].len == p->len);
 		check(d->buf < f->frames && !f->held[d->buf]);
 		check(d->off == PP_HEADROOM && d->len == p->len);
-		check(q->origin[d->buf] == slot);
 		f->held[d->buf] = 1;
 		f->est.rx_bytes += d->len;
 		check(!memcmp(base + (size_t)d->buf * PP_BUF_SIZE + PP_HEADROOM, dp_pkt_data(p),
@@ -528,58 +562,55 @@ static void flight_add(struct fz *f, const struct dp_pkt *p)
 	consume(NULL, 0, (struct dp_pkt *)p, 1);
 }
 
-/* rx_burst: the application's transmissions, copied into the SF's pool
- * (the worker's queue pool of the port) before the eswitch sees them, each
- * frame back on COMP at once. */
-static void excl_receive(struct fz *f, unsigned max, uint8_t keep)
+/* rx_burst by the port's owner worker: the application's transmissions,
+ * copied into the SF's pool (the worker's queue pool of the port) before
+ * the eswitch sees them, each frame back on COMP at once.  busy: another
+ * worker is inside tx_burst (holds the lock, and the pool): FILL and the
+ * pool are left to it. */
+static void excl_receive(struct fz *f, unsigned max, uint8_t keep, bool busy)
 {
+	static struct pp_pool pool_was;
 	struct zc_excl *q = f->q;
 	struct zc_ring *comp = &q->rings.comp, *tx = &q->rings.tx;
-	const unsigned tp = q->npools - 1;
 	const uint8_t *base = pp_region_base(q->region);
 	struct dp_pkt pkts[DP_BURST];
-	uint32_t given[DP_MAX_WORKERS + 1] = { 0 }, out, avail, sf_avail, posted = 0, tn, done,
-		 k = 0, invalid = 0, used, room;
+	uint32_t out, sf_avail, tn, done, k = 0, invalid = 0, used, room, was;
 	uint64_t bad = 0, tbad = 0, bytes = 0;
 	struct excl_pre s;
 	unsigned ret;
 
-	avail = pool_avail(q->pools[tp]);
 	sf_avail = pool_avail(f->sf);
 	excl_before(f, &s);
+	if (busy) {
+		check(!atomic_flag_test_and_set(&q->lock));
+		memcpy(&pool_was, q->pool, sizeof(pool_was));
+	}
 
+	was = as_thread(worker_id(OWNER_WORKER));
 	ret = q->be.rx_burst(q, f->sf, pkts, max);
+	as_thread(was);
 
-	out = s.out - excl_fill_model(f, &s, given, &bad);
+	/* The lock is as it was: still the other worker's, or released. */
+	check(atomic_flag_test_and_set(&q->lock) == busy);
+	zc_unlock(&q->lock);
+	if (busy) {
+		check(!memcmp(&pool_was, q->pool, sizeof(pool_was)));
+		check(q->rings.fill.local == f->fill_local && q->fill_invalid == s.fill_invalid);
+		out = s.out;
+	} else {
+		f->pool_owner = worker_id(OWNER_WORKER);
+		check(q->pool->owner == f->pool_owner);
+		out = s.out - excl_fill_model(f, &s, &bad);
+	}
 	check(q->rx_bad == s.rx_bad + bad);
-	/* A debt first (tx_frames COMP could not take at open). */
-	if (s.debt) {
-		used = f->comp_local - s.comp_cons;
-		if (used > comp->size) {
-			tbad++;
-			room = 0;
-		} else {
-			room = comp->size - used;
-		}
-		avail += given[tp];
-		posted = s.debt < room ? s.debt : room;
-		posted = posted < avail ? posted : avail;
-	}
-	check(q->debt == s.debt - posted);
-	for (uint32_t j = 0; j < posted; j++) {
-		uint32_t b = *frame_entry(comp, f->comp_local + j);
-
-		check(b < f->frames && !f->held[b] && q->origin[b] == tp);
-		f->held[b] = 1;
-	}
-	/* Then TX, in ring order, no more than COMP has room for: each frame
+	/* TX, in ring order, no more than COMP has room for: each frame
 	 * copied out and completed, the same index, still the application's. */
 	tn = s.tx_prod - f->tx_local;
 	if (tn > tx->size) {
 		tbad++;
 		tn = 0;
 	}
-	used = f->comp_local + posted - s.comp_cons;
+	used = f->comp_local - s.comp_cons;
 	if (used > comp->size) {
 		tbad++;
 		room = 0;
@@ -604,13 +635,13 @@ static void excl_receive(struct fz *f, unsigned max, uint8_t keep)
 		check(!pkts[k].shared && pkts[k].buf < SF_BUFS);
 		check(!memcmp(dp_pkt_data(&pkts[k]), base + (size_t)d.buf * PP_BUF_SIZE + d.off,
 			      d.len));
-		check(*frame_entry(comp, f->comp_local + posted + k) == d.buf);
+		check(*frame_entry(comp, f->comp_local + k) == d.buf);
 		bytes += d.len;
 		k++;
 	}
 	check(ret == k && ret <= max);
 	check(tx->local == f->tx_local + done);
-	check(comp->local == f->comp_local + posted + k);
+	check(comp->local == f->comp_local + k);
 	check(q->tx_invalid == s.tx_invalid + invalid && q->tx_bad == s.tx_bad + tbad);
 	check(q->tx_frames == f->est.tx_frames + k && q->tx_bytes == f->est.tx_bytes + bytes);
 	f->est.invalid_desc += invalid;
@@ -621,19 +652,21 @@ static void excl_receive(struct fz *f, unsigned max, uint8_t keep)
 		check(load(&tx->hdr->consumer) == tx->local);
 		allow(&q->rings, &tx->hdr->consumer, sizeof(uint32_t));
 	}
-	if (posted + k) {
+	if (k) {
 		check(load(&comp->hdr->producer) == comp->local);
 		allow(&q->rings, &comp->hdr->producer, sizeof(uint32_t));
 		allow_entries(&q->rings, comp, f->comp_local, comp->local, sizeof(uint32_t));
 	}
 	f->tx_local = tx->local;
 	f->comp_local = comp->local;
-	check(atomic_load(&q->outstanding) == out + posted);
-	check(signalled(q->efd_app) ==
-	      (posted + k && (s.rx_flags & SFNIC_ZC_RING_NEED_WAKEUP)));
+	/* Transmitting hands nothing over: the frames stay held. */
+	check(atomic_load(&q->outstanding) == out);
+	check(signalled(q->efd_app) == (k && (s.rx_flags & SFNIC_ZC_RING_NEED_WAKEUP)));
 	rings_check(&q->rings);
 	/* The application's frames were read, never written. */
 	region_check(f, s.held);
+	/* The eswitch, on the same worker, forwards some and frees the rest. */
+	was = as_thread(worker_id(OWNER_WORKER));
 	for (unsigned i = 0; i < ret; i++) {
 		volatile uint8_t x = dp_pkt_data(&pkts[i])[pkts[i].len - 1];
 
@@ -643,6 +676,7 @@ static void excl_receive(struct fz *f, unsigned max, uint8_t keep)
 		else
 			consume(NULL, 0, &pkts[i], 1);
 	}
+	as_thread(was);
 }
 
 static void excl_arm(struct fz *f, bool armed)
@@ -794,7 +828,7 @@ static void tap_deliver(struct fz *f, const struct dp_pkt *pkts, unsigned n)
  * room, past what a queue's frame holds. */
 static void op_deliver(struct fz *f, struct input *in)
 {
-	unsigned worker = in_u8(in) % 4, n = 1 + in_u8(in) % DP_BURST, k;
+	unsigned worker = in_u8(in) % WORKERS, n = 1 + in_u8(in) % DP_BURST, k;
 	struct dp_pkt pkts[DP_BURST];
 
 	for (k = 0; k < n; k++) {
@@ -831,8 +865,8 @@ static void flight_free(struct fz *f, unsigned i)
  * kept by the packet path afterwards; 2: the previous frame again; 3: a
  * frame of another region (the taps' not to see); 4: a frame the packet
  * path still holds, seen again.  flags bit 0: what the packet path does not
- * keep is forwarded to the exclusive queue (worker flags >> 1) instead of
- * freed. */
+ * keep is forwarded to the exclusive queue (by worker flags >> 1) instead
+ * of freed. */
 static void op_tap_burst(struct fz *f, struct input *in)
 {
 	unsigned n = 1 + in_u8(in) % 32, flags = in_u8(in), k = 0, nfwd = 0;
@@ -897,7 +931,7 @@ static void op_tap_burst(struct fz *f, struct input *in)
 		}
 	}
 	if (nfwd) {
-		excl_deliver(f, flags >> 1, fwd, nfwd);
+		excl_deliver(f, (flags >> 1) % WORKERS, fwd, nfwd);
 		/* tx_burst freed them all. */
 		for (unsigned i = 0; i < nfwd; i++)
 			if (fwd[i].shared)
@@ -1068,17 +1102,20 @@ static void region_reset(struct pp_region *r)
 	free(have);
 }
 
-/* The header: [workers, frames, ring][cap][tx_frames][tap cap].  All zero:
- * 1 worker, 128 frames, rings of 64, cap 100, 16 tx frames, tap cap 48. */
+/* The header: [frames, ring][cap][tx_frames][tap cap].  All zero: 128
+ * frames, rings of 64, cap 100, 16 tx frames, tap cap 48.  (Bits 0-1 of
+ * the first byte, once a worker count, are not read.) */
 static void setup(struct fz *f, struct input *in)
 {
 	static const uint32_t frames_of[4] = { 128, 64, 256, 128 };
 	uint8_t h = in_u8(in), c = in_u8(in), x = in_u8(in), tc = in_u8(in);
-	unsigned nworkers = 1 + (h & 3) % 3;
-	uint32_t ring, lim;
+	uint32_t ring, lim, was;
 	char err[128];
 
 	memset(f, 0, sizeof(*f));
+	if (!control_id)
+		control_id = pp_self();
+	check(pp_tls_id == control_id);
 	if (!src_region) {
 		src_region = pp_region_create_sized("fuzz-zc-src", 1, SRC_BUFS, SRC_BUF_SIZE, false,
 						    err, sizeof(err));
@@ -1095,7 +1132,7 @@ static void setup(struct fz *f, struct input *in)
 	f->cap = c ? 1 + c % f->frames : f->frames * 25 / 32;
 	lim = ring < f->cap ? ring : f->cap;
 	f->tx_frames = x ? (x - 1u) % (lim + 1) : (16 < lim ? 16 : lim);
-	f->q = zc_excl_create("fuzz-zc", 7, f->frames, ring, f->cap, f->tx_frames, nworkers, err,
+	f->q = zc_excl_create("fuzz-zc", 7, f->frames, ring, f->cap, f->tx_frames, err,
 			      sizeof(err));
 	if (!f->q)
 		fprintf(stderr, "zc_excl_create: %s\n", err);
@@ -1105,10 +1142,18 @@ static void setup(struct fz *f, struct input *in)
 	check(f->t);
 	f->src = pp_pool_create(src_region, &(struct pp_params){ .name = "fuzz-src" });
 	f->port = pp_pool_create(port_region, &(struct pp_params){ .name = "fuzz-port" });
-	f->sf = pp_pool_create(sf_region, &(struct pp_params){ .name = "fuzz-sf" });
+	/* The SF's pool is its owner worker's, as rx_burst's pool argument. */
+	f->sf = pp_pool_create(sf_region, &(struct pp_params){ .name = "fuzz-sf", .unowned = true });
 	check(f->src && f->port && f->sf);
-	/* tx_frames wait on COMP from the start. */
-	check(f->q->rings.comp.local == f->tx_frames && f->q->debt == 0);
+	was = as_thread(worker_id(OWNER_WORKER));
+	pp_pool_set_owner(f->sf);
+	as_thread(was);
+	/* tx_frames wait on COMP from the start, taken from the queue's pool
+	 * by the control thread, its owner until a worker takes the lock. */
+	f->pool_owner = control_id;
+	check(f->q->pool->owner == control_id);
+	check(f->q->rings.comp.local == f->tx_frames);
+	check(atomic_load(&f->q->outstanding) == f->tx_frames);
 	for (uint32_t j = 0; j < f->tx_frames; j++) {
 		uint32_t b = *frame_entry(&f->q->rings.comp, j);
 
@@ -1139,8 +1184,9 @@ static void teardown(struct fz *f)
 	struct pp_stats st;
 	unsigned late = f->nflight / 2;
 
-	zc_excl_reclaim(f->q);
-	check(atomic_load(&f->q->outstanding) == 0 && f->q->debt == 0);
+	zc_excl_reclaim(f->q);         /* the control thread: the pool is its now */
+	f->pool_owner = control_id;
+	check(atomic_load(&f->q->outstanding) == 0);
 	for (uint32_t b = 0; b < f->frames; b++)
 		check(!atomic_load(&f->q->held[b]));
 	zc_tap_reclaim(f->t);
@@ -1222,9 +1268,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_deliver(&f, &in);
 			break;
 		case OP_RX_BURST: {
-			unsigned max = 1 + in_u8(&in) % DP_BURST;
+			uint8_t m = in_u8(&in);
 
-			excl_receive(&f, max, in_u8(&in));
+			excl_receive(&f, 1 + m % DP_BURST, in_u8(&in), (m & 0xc0) == 0xc0);
 			break;
 		}
 		case OP_FREE: {
