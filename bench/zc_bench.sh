@@ -17,6 +17,9 @@
 #                  which sends it again: a closed loop of INFLIGHT frames
 #   (e) SF tap     (b) with a read-only tap on SF B's RX queue 1 (what its
 #                  memif interface receives): e/b
+#   (f) memif zc   (b) with the DPDK client in zero-copy mode (zero-copy=yes:
+#                  its mbufs are the memif buffers, so it copies nothing
+#                  either): a/f compares the two rings, one copy each
 #
 # The generator is p0's wire: sfnicd's uplink is a memif client
 # (--uplink memif:PATH) of a DPDK memif server that sends like testpmd
@@ -31,6 +34,12 @@
 # pollers taking turns of milliseconds (a testpmd rxonly next to a testpmd
 # txonly receives ~0.1 Mpps here): that measures the scheduler.
 #
+# Others share this VM: each measurement starts once the machine has been
+# idle for a second (at most QUIET_WAIT s, default 300), and one during
+# which the worker or the tester waited more than 5% of the window for its
+# core (schedstat's run-queue time) is repeated, twice at most.  The
+# script itself sleeps through the window (no polling on the two cores).
+#
 # Cycles per frame: the worker's is its CPU time in the window
 # (/proc/PID/task/TID/schedstat) times the TSC rate, divided by the frames
 # the application received (in (d): frames that went round once, two trips
@@ -40,7 +49,7 @@
 # receive calls that returned frames, divided by frames.
 #
 #   bench/zc_bench.sh [-n RUNS] [-t SECONDS] [CASE...]
-#       RUNS (default 5), SECONDS per measurement (default 5), CASE a..e
+#       RUNS (default 5), SECONDS per measurement (default 5), CASE a..f
 #       (default all).  BIN selects the sfnic build (default build; it needs
 #       `make bench` for zc_tester).  INFLIGHT (default 512): frames in the
 #       loop of (d).  PERF_DIR=DIR records `perf record -e cpu-clock` of the
@@ -58,7 +67,7 @@ while getopts n:t: o; do
 	esac
 done
 shift $((OPTIND - 1))
-CASES=${*:-a b c d e}
+CASES=${*:-a b c d e f}
 BIN=${BIN:-build}
 T=$(mktemp -d /tmp/zc-bench.XXXXXX)
 DPID=
@@ -70,16 +79,22 @@ trap '[ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID"
 	[ -n "$DPID" ] && wait "$DPID"; rm -rf "$T"' EXIT
 # sf, fail.
 . tests/e2e/lib.sh
-SFNIC="$BIN/sfnic"
-SFNICD="$BIN/sfnicd"
-TESTER="$BIN/zc_tester"
+# Private copies: the run uses one build from start to end (others may
+# rebuild the tree meanwhile), and perf finds the binary it sampled.
+mkdir -p "$T/bin"
+for f in sfnicd sfnic zc_tester libsfnic.so.1; do
+	[ -e "$BIN/$f" ] || fail "$BIN/$f is missing: make && make bench"
+	cp "$BIN/$f" "$T/bin/" || fail "cp $BIN/$f"
+done
+SFNIC="$T/bin/sfnic"
+SFNICD="$T/bin/sfnicd"
+TESTER="$T/bin/zc_tester"
 SFB=sfnic0npf0sf89      # SF B's representor; its function's netdev name is sfnic0S89
 [ "$(nproc)" -ge 2 ] || fail "needs 2 cores"
-[ -x "$TESTER" ] || fail "$TESTER is missing: make bench"
 for c in $CASES; do
 	case $c in
-	a|b|c|d|e) ;;
-	*) fail "unknown case $c (a..e)" ;;
+	a|b|c|d|e|f) ;;
+	*) fail "unknown case $c (a..f)" ;;
 	esac
 done
 
@@ -134,22 +149,23 @@ counters() {
 # measure CASE SIZE: runs the tester; sets RES (its key=value line, plus
 # the counters' deltas: copies=... and the like).
 measure() {
-	local c=$1 size=$2 mode tap=() eal before after tp perf_pid=
+	local c=$1 size=$2 mode tap=() eal=() zc= before after tp perf_pid=
 	case $c in
 	a) mode=excl ;;
 	b) mode=memif ;;
 	c) mode=excl; tap=(-T p0 -Q 0) ;;
 	d) mode=fwd ;;
 	e) mode=memif; tap=(-T sfnic0S89 -Q 1) ;;
+	f) mode=memif; zc=",zero-copy=yes"; eal=(--single-file-segments) ;;
 	esac
 	[ $mode != memif ] &&
 		{ sf ethtool -N sfnic0S89 flow-type udp4 dst-port 4000 action 2 loc 1 >/dev/null ||
 			fail "ntuple rule"; }
 	before=$(counters)
 	rm -f "$T/up.sock"
-	eal=(--vdev="net_memif0,role=server,socket=$T/up.sock,socket-abstract=no")
+	eal+=(--vdev="net_memif0,role=server,socket=$T/up.sock,socket-abstract=no")
 	[ $mode = memif ] &&
-		eal+=(--vdev="net_memif1,role=client,socket=$T/run/memif/sfnic0S89.sock,socket-abstract=no")
+		eal+=(--vdev="net_memif1,role=client,socket=$T/run/memif/sfnic0S89.sock,socket-abstract=no$zc")
 	: >"$T/tester.out"
 	taskset -c 0 "$TESTER" --no-huge -m 1024 --no-pci -l 0 --log-level=5 \
 		--file-prefix="zc-bench-$(basename "$T")" "${eal[@]}" -- -m $mode -s "$size" \
@@ -157,18 +173,27 @@ measure() {
 		>"$T/tester.out" 2>"$T/tester.err" &
 	TPID=$!
 	tp=$TPID
-	for _ in $(seq $(((SECS + WARM + 30) * 20))); do
-		grep -q '^mode=' "$T/tester.out" && break
-		if [ -n "$PERF_DIR" ] && [ ! -e "$T/perf.on" ] && grep -q '^measuring' "$T/tester.out"; then
-			touch "$T/perf.on"
+	# Polled until the window opens, then one sleep: a poll loop's forks
+	# would land on the measured cores 20 times a second.
+	for _ in $(seq $(((WARM + 30) * 20))); do
+		grep -q '^measuring' "$T/tester.out" && break
+		kill -0 "$tp" 2>/dev/null || break
+		sleep 0.05
+	done
+	if grep -q '^measuring' "$T/tester.out"; then
+		if [ -n "$PERF_DIR" ]; then
+			rm -f "$PERF_DIR/$c-$size-$RUN.data"
 			perf record -q -e cpu-clock -p "$DPID" -o "$PERF_DIR/$c-$size-$RUN.data" \
 				-- sleep "$SECS" >/dev/null 2>&1 &
 			perf_pid=$!
 		fi
-		kill -0 "$tp" 2>/dev/null || break
-		sleep 0.05
-	done
-	rm -f "$T/perf.on"
+		sleep "$SECS"
+		for _ in $(seq 200); do
+			grep -q '^mode=' "$T/tester.out" && break
+			kill -0 "$tp" 2>/dev/null || break
+			sleep 0.05
+		done
+	fi
 	grep -q '^mode=' "$T/tester.out" || { cat "$T/tester.err" >&2; fail "($c) the tester failed"; }
 	after=$(counters)
 	kill -TERM "$tp"
@@ -305,6 +330,7 @@ declare -A NAME=(
 	[c]="(c) (a) + single tap on p0 queue 0"
 	[d]="(d) p0 -> SF B excl -> zc_fwd -> p0, loop"
 	[e]="(e) (b) + single tap on SF B queue 1"
+	[f]="(f) (b) with a zero-copy DPDK client"
 )
 echo
 echo "zc_bench: $(nproc) cores, load average $LOAD before the runs, median of $RUNS runs of ${SECS} s," \
@@ -321,12 +347,16 @@ for c in $CASES; do
 done
 echo "copies/frame: made by sfnic per frame that entered p0, from its counters (exclusive queue's copied," \
 	"SF B's pool allocations, memif S2C frames, p0's transmit copies); the DPDK memif client" \
-	"in (b) and (e) adds one more into its mbuf, the libsfnic application none."
+	"in (b) and (e) adds one more into its mbuf; in zero-copy mode (f) and the libsfnic application none."
 has() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
 if has a && has b; then
 	echo "a/b (exclusive vs memif): $(ratio "${RES_PPS[a-64]}" "${RES_PPS[b-64]}") at 64 B," \
 		"$(ratio "${RES_PPS[a-1500]}" "${RES_PPS[b-1500]}") at 1500 B; goal >= 1.00x:" \
 		"$(goal "${RES_PPS[a-64]}" "${RES_PPS[b-64]}" 1) (64 B), $(goal "${RES_PPS[a-1500]}" "${RES_PPS[b-1500]}" 1) (1500 B)"
+fi
+if has a && has f; then
+	echo "a/f (exclusive vs memif, zero-copy client): $(ratio "${RES_PPS[a-64]}" "${RES_PPS[f-64]}") at 64 B," \
+		"$(ratio "${RES_PPS[a-1500]}" "${RES_PPS[f-1500]}") at 1500 B"
 fi
 if has a && has c; then
 	echo "c/a (p0 tapped vs not):   $(ratio "${RES_PPS[c-64]}" "${RES_PPS[a-64]}") at 64 B," \

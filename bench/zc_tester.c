@@ -39,9 +39,13 @@
  *   cpu_ns    this process's CPU time (getrusage)
  *   dcpu_ns   CPU time of the daemon's busiest thread (its worker), from
  *             /proc/PID/task/TID/schedstat, and dtid that thread
- * plus the queues' counters (sfnic_zc_stats) and the TSC rate, on one line
- * of key=value.  With -H it then holds its queues open until SIGTERM, so
- * that `sfnic -s port show` can be read with the counters at rest.
+ *   app_cyc   TSC cycles in receiving-end calls that returned frames
+ *   wait_ns   time this process waited for its core (schedstat), and
+ *             dwait_ns the worker's: someone else ran there
+ * plus the queues' counters (sfnic_zc_stats) and the TSC rate.  On stdout:
+ * `measuring` when the window opens, then one line of key=value.  With -H
+ * it then holds its queues open until SIGTERM, so that `sfnic -s port
+ * show` can be read with the counters at rest.
  *
  * Usage: zc_tester EAL_ARGS -- -m excl|memif|fwd [-T PORT -Q QUEUE]
  *            [-s SIZE] [-t SECS] [-w WARM] [-B PORT] [-q QUEUE]
