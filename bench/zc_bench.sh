@@ -44,13 +44,20 @@
 # (/proc/PID/task/TID/schedstat) times the TSC rate, divided by the frames
 # the application received (in (d): frames that went round once, two trips
 # through the worker); it includes empty polls, so it is the worker's true
-# cost only when it is the bottleneck (the generator's ring was full:
-# `tx_short` in the per-run lines).  The application's is TSC cycles in its
-# receive calls that returned frames, divided by frames.
+# cost only when it is the bottleneck (p0's ring was full on most of the
+# generator's tries: the per-run lines say how often).  The application's
+# is TSC cycles in its receive calls that returned frames, divided by
+# frames.
+#
+# Copies per frame come from the daemon's counters (`sfnic -j -s port
+# show`, before and after): the exclusive queue's `copied`, SF B's page
+# pool allocations (a copy into its own region), the memif S2C frames (a
+# copy into the client's buffer, by design) and p0's allocations beyond
+# the buffers it posts to its peer (copies into p0 to transmit).
 #
 #   bench/zc_bench.sh [-n RUNS] [-t SECONDS] [CASE...]
 #       RUNS (default 5), SECONDS per measurement (default 5), CASE a..f
-#       (default all).  BIN selects the sfnic build (default build; it needs
+#       (default all, measured in the order c a b e f d, then backwards).  BIN selects the sfnic build (default build; it needs
 #       `make bench` for zc_tester).  INFLIGHT (default 512): frames in the
 #       loop of (d).  PERF_DIR=DIR records `perf record -e cpu-clock` of the
 #       daemon during every window into DIR/CASE-SIZE-RUN.data.
@@ -293,12 +300,21 @@ record() {
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 REPEATS=0
 sfnic_setup
-# Runs are interleaved (a b c d e, a b c d e, ...): this VM's throughput
-# has regimes that last minutes, and every case must see the same ones.
+# Runs are interleaved, and every other run goes backwards (c a b e f d,
+# d f e b a c, ...): this VM's throughput has regimes about 2-3x apart that
+# last from seconds to minutes (probably where the host runs the two vCPUs:
+# every frame crosses between them), and the cases compared with each
+# other are measured next to each other, so that a ratio of one run
+# compares like with like.  Ratios are the medians of each run's ratio.
+ORDER=$CASES
+[ $# -eq 0 ] && ORDER="c a b e f d"
+BACKWARDS=$(tr ' ' '\n' <<<"$ORDER" | tac | tr '\n' ' ')
 declare -A RES_PPS RES_W RES_A RES_CP
 for size in 64 1500; do
 	for RUN in $(seq "$RUNS"); do
-		for c in $CASES; do
+		order=$ORDER
+		[ $((RUN % 2)) = 0 ] && order=$BACKWARDS
+		for c in $order; do
 			# A measurement that shared its cores is repeated (twice at most).
 			for try in 1 2 3; do
 				quiet_wait
@@ -310,6 +326,7 @@ for size in 64 1500; do
 				REPEATS=$((REPEATS + 1))
 			done
 			record "$c" "$size" "$RUN"
+			echo "$size $RUN $c $(get pps)" >>"$T/all"
 		done
 	done
 	for c in $CASES; do
@@ -321,9 +338,20 @@ for size in 64 1500; do
 done
 
 mpps() { [ -n "$1" ] && awk -v p="$1" 'BEGIN { printf "%.2f", p / 1e6 }' || echo "-"; }
-ratio() { [ -n "$1" ] && [ -n "$2" ] && [ "$2" != 0 ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' || echo "-"; }
-# goal RATIO MIN: met or not.
-goal() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { exit !(a / b >= m) }' && echo met || echo "NOT met"; }
+# ratio X Y SIZE: the median of the runs' X/Y, and their range.
+ratio() {
+	awk -v x="$1" -v y="$2" -v s="$3" '$1 == s && $3 == x { a[$2] = $4 } $1 == s && $3 == y { b[$2] = $4 }
+		END { for (r in a) if (b[r]) print a[r] / b[r] }' "$T/all" | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.2fx (%.2f-%.2f)", v[int((NR + 1) / 2)], v[1], v[NR]; else printf "-" }'
+}
+# goal X Y MIN: whether the median of X/Y is MIN or more, at both sizes.
+goal() {
+	local s m
+	for s in 64 1500; do
+		m=$(ratio "$1" "$2" $s)
+		awk -v m="${m%%x*}" -v g="$3" 'BEGIN { exit !(m >= g) }' && echo "met at $s B" || echo "NOT met at $s B"
+	done | paste -sd, - | sed 's/,/, /'
+}
 declare -A NAME=(
 	[a]="(a) p0 -> SF B exclusive queue (zc_rxdrop loop)"
 	[b]="(b) p0 -> SF B memif -> DPDK rxonly"
@@ -337,9 +365,10 @@ echo "zc_bench: $(nproc) cores, load average $LOAD before the runs, median of $R
 	"TSC $(awk -v h="$(get tsc_hz)" 'BEGIN { printf "%.2f", h / 1e9 }') GHz, $REPEATS measurements repeated (cores shared)"
 echo "  core 0: zc_tester, one loop: DPDK memif server (p0's wire, txonly) + the receiving end (libsfnic queue or DPDK memif client)"
 echo "  core 1: sfnicd --workers 1 --uplink memif (the whole process)"
+echo "  order: $ORDER, every other run backwards"
 printf '%-47s %14s %17s %14s %14s\n' "" "Mpps" "worker cyc/frame" "app cyc/frame" "copies/frame"
-printf '%-47s %6s %7s %8s %8s %6s %7s %6s %7s\n' "case" "64 B" "1500 B" "64 B" "1500 B" "64 B" "1500 B" "64 B" "1500 B"
-for c in $CASES; do
+printf '%-47s %6s %7s %8s %8s %6s %7s %6s %7s\n' "case (medians)" "64 B" "1500 B" "64 B" "1500 B" "64 B" "1500 B" "64 B" "1500 B"
+for c in $(tr ' ' '\n' <<<"$CASES" | sort); do
 	printf '%-47s %6s %7s %8s %8s %6s %7s %6s %7s\n' "${NAME[$c]}" \
 		"$(mpps "${RES_PPS[$c-64]}")" "$(mpps "${RES_PPS[$c-1500]}")" \
 		"${RES_W[$c-64]}" "${RES_W[$c-1500]}" "${RES_A[$c-64]}" "${RES_A[$c-1500]}" \
@@ -348,23 +377,21 @@ done
 echo "copies/frame: made by sfnic per frame that entered p0, from its counters (exclusive queue's copied," \
 	"SF B's pool allocations, memif S2C frames, p0's transmit copies); the DPDK memif client" \
 	"in (b) and (e) adds one more into its mbuf; in zero-copy mode (f) and the libsfnic application none."
+echo "Mpps of each run (the regimes):"
+for size in 64 1500; do
+	for r in $(seq "$RUNS"); do
+		printf '  %4s B run %d:' "$size" "$r"
+		for c in $(tr ' ' '\n' <<<"$CASES" | sort); do
+			printf ' %s %6s' "$c" "$(awk -v s="$size" -v r="$r" -v c="$c" \
+				'$1 == s && $2 == r && $3 == c { printf "%.2f", $4 / 1e6 }' "$T/all")"
+		done
+		echo
+	done
+done
 has() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
-if has a && has b; then
-	echo "a/b (exclusive vs memif): $(ratio "${RES_PPS[a-64]}" "${RES_PPS[b-64]}") at 64 B," \
-		"$(ratio "${RES_PPS[a-1500]}" "${RES_PPS[b-1500]}") at 1500 B; goal >= 1.00x:" \
-		"$(goal "${RES_PPS[a-64]}" "${RES_PPS[b-64]}" 1) (64 B), $(goal "${RES_PPS[a-1500]}" "${RES_PPS[b-1500]}" 1) (1500 B)"
-fi
-if has a && has f; then
-	echo "a/f (exclusive vs memif, zero-copy client): $(ratio "${RES_PPS[a-64]}" "${RES_PPS[f-64]}") at 64 B," \
-		"$(ratio "${RES_PPS[a-1500]}" "${RES_PPS[f-1500]}") at 1500 B"
-fi
-if has a && has c; then
-	echo "c/a (p0 tapped vs not):   $(ratio "${RES_PPS[c-64]}" "${RES_PPS[a-64]}") at 64 B," \
-		"$(ratio "${RES_PPS[c-1500]}" "${RES_PPS[a-1500]}") at 1500 B; goal >= 0.90x:" \
-		"$(goal "${RES_PPS[c-64]}" "${RES_PPS[a-64]}" 0.9) (64 B), $(goal "${RES_PPS[c-1500]}" "${RES_PPS[a-1500]}" 0.9) (1500 B)"
-fi
-if has b && has e; then
-	echo "e/b (SF B tapped vs not): $(ratio "${RES_PPS[e-64]}" "${RES_PPS[b-64]}") at 64 B," \
-		"$(ratio "${RES_PPS[e-1500]}" "${RES_PPS[b-1500]}") at 1500 B; goal >= 0.90x:" \
-		"$(goal "${RES_PPS[e-64]}" "${RES_PPS[b-64]}" 0.9) (64 B), $(goal "${RES_PPS[e-1500]}" "${RES_PPS[b-1500]}" 0.9) (1500 B)"
-fi
+echo "ratios, median of the runs' (range), 64 B and 1500 B:"
+has a && has b && echo "  a/b exclusive vs memif:        $(ratio a b 64), $(ratio a b 1500); goal >= 1.00x: $(goal a b 1)"
+has a && has f && echo "  a/f exclusive vs zero-copy memif: $(ratio a f 64), $(ratio a f 1500)"
+has c && has a && echo "  c/a p0 tapped vs not:          $(ratio c a 64), $(ratio c a 1500); goal >= 0.90x: $(goal c a 0.9)"
+has e && has b && echo "  e/b SF B tapped vs not:        $(ratio e b 64), $(ratio e b 1500); goal >= 0.90x: $(goal e b 0.9)"
+true
