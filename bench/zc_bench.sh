@@ -156,7 +156,7 @@ counters() {
 # measure CASE SIZE: runs the tester; sets RES (its key=value line, plus
 # the counters' deltas: copies=... and the like).
 measure() {
-	local c=$1 size=$2 mode tap=() eal=() zc= before after tp perf_pid=
+	local c=$1 size=$2 mode tap=() eal=() zc='' before after tp perf_pid=''
 	case $c in
 	a) mode=excl ;;
 	b) mode=memif ;;
@@ -320,7 +320,7 @@ for size in 64 1500; do
 				quiet_wait
 				kill -0 "$DPID" 2>/dev/null || fail "sfnicd is gone"
 				measure "$c" "$size"
-				contended && [ "$try" -lt 3 ] || break
+				if ! contended || [ "$try" -ge 3 ]; then break; fi
 				echo "  ($c) $size B run $RUN: a core was shared (worker waited" \
 					"$(get dwait_ns) ns, tester $(get wait_ns) ns): measuring again" >&2
 				REPEATS=$((REPEATS + 1))
