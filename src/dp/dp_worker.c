@@ -386,7 +386,7 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 							   memory_order_acquire);
 	bool offloads = be && be->offloads;
 	bool consumer = dst->xmit || be || atomic_load_explicit(&dst->sink, memory_order_acquire);
-	const struct dp_taps *taps = dst->vport != DP_VPORT_UPLINK ? rx_taps(dst, 0, be) : NULL;
+	const struct dp_taps *taps = rx_taps(dst, 0, be);     /* never set on the uplink */
 	enum dp_drop why = DP_DROP_MAX;
 
 	/* Segments only for someone who takes them: a frame nobody consumes
@@ -528,7 +528,11 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 				}
 				break;
 			case ESW_ACT_VLAN_POP:
-				if (!make_writable(b, in, pkt) || !vlan_pop(pkt)) {
+				if (!make_writable(b, in, pkt)) {
+					drop(b, in, pkt, DP_DROP_NO_BUFFER);
+					return;
+				}
+				if (!vlan_pop(pkt)) {
 					drop(b, in, pkt, DP_DROP_VLAN);
 					return;
 				}
