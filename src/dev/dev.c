@@ -8,7 +8,7 @@
  * after a restart (ALLOC_SF op_mod AT).  A per-controller tree maps sfnum to
  * slot because sfnum, not the slot, is the user's key.
  */
-#include "dev.h"
+#include "dev_internal.h"
 
 #include <search.h>
 #include <stdbool.h>
@@ -17,41 +17,16 @@
 
 #include "../dp/dp.h"
 
-struct sf_slot {
-	uint8_t state;          /* enum dev_vhca_state; INVALID = free */
-	uint16_t pfnum;
-	uint32_t sfnum;
-	struct dev_vport_ctx ctx;
-};
-
-struct sf_table {
-	struct sf_slot *slots;  /* max entries */
-	uint32_t max;
-	uint32_t used;
-	uint32_t free_hint;      /* no free slot below this one */
-	uint32_t base;
-	void *by_sfnum;         /* tsearch tree of struct sfnum_key */
-};
-
 struct sfnum_key {
 	uint32_t pfnum_sfnum_hi; /* pfnum */
 	uint32_t sfnum;
 	uint32_t slot;
 };
 
-struct dev {
-	struct sf_table sf[DEV_NUM_CONTROLLERS];
-	struct dev_esw_mode esw;
-	struct dev_vport_ctx pf_ctx;
-	struct dp *dp;           /* NULL: no datapath */
-	struct dev_eqe *eq;      /* ring; grows instead of overrunning */
-	size_t eq_cap, eq_head, eq_len;
-};
-
 #define DEV_MAX_MTU 9216
 #define DEV_DEFAULT_MTU 1500
 
-static uint32_t slot_to_fn(const struct sf_table *t, uint32_t slot)
+uint32_t dev_slot_to_fn(const struct sf_table *t, uint32_t slot)
 {
 	uint32_t fn = t->base + slot;
 
@@ -130,6 +105,8 @@ void dev_destroy(struct dev *d)
 {
 	if (!d)
 		return;
+	/* Samplers first: they are the only other thread. */
+	dev_uctx_destroy_all(d);
 	for (unsigned c = 0; c < DEV_NUM_CONTROLLERS; c++) {
 		tdestroy(d->sf[c].by_sfnum, free_key);
 		free(d->sf[c].slots);
@@ -138,7 +115,7 @@ void dev_destroy(struct dev *d)
 	free(d);
 }
 
-static int eq_push(struct dev *d, uint8_t type, uint32_t fn_id, uint8_t state)
+int dev_eq_push(struct dev *d, uint8_t type, uint32_t fn_id, uint8_t state)
 {
 	if (d->eq_len == d->eq_cap) {
 		size_t cap = d->eq_cap ? d->eq_cap * 2 : 64;
@@ -156,6 +133,9 @@ static int eq_push(struct dev *d, uint8_t type, uint32_t fn_id, uint8_t state)
 	d->eq[(d->eq_head + d->eq_len) % d->eq_cap] = (struct dev_eqe){
 		.type = type, .state = state, .fn_id = fn_id };
 	d->eq_len++;
+	d->eq_produced++;
+	if (d->ntracers)
+		dev_trace_event(d, &d->eq[(d->eq_head + d->eq_len - 1) % d->eq_cap]);
 	return 0;
 }
 
@@ -178,8 +158,7 @@ int dev_eq_poll(struct dev *d, struct dev_eqe *eqe)
 size_t dev_eq_depth(const struct dev *d) { return d->eq_len; }
 
 /* Resolves an SF function id to its table and slot; NULL if none is there. */
-static struct sf_slot *sf_lookup(struct dev *d, uint32_t fn_id,
-				 struct sf_table **tp)
+struct sf_slot *dev_sf_lookup(struct dev *d, uint32_t fn_id, struct sf_table **tp)
 {
 	for (unsigned c = 0; c < DEV_NUM_CONTROLLERS; c++) {
 		struct sf_table *t = &d->sf[c];
@@ -195,56 +174,32 @@ static struct sf_slot *sf_lookup(struct dev *d, uint32_t fn_id,
 	return NULL;
 }
 
-static void set_state(struct dev *d, struct sf_slot *s, uint32_t fn_id,
-		      uint8_t state)
+static bool vport_up(uint8_t state)
+{
+	return state == DEV_VHCA_ACTIVE || state == DEV_VHCA_IN_USE ||
+	       state == DEV_VHCA_TEARDOWN_REQUEST;
+}
+
+void dev_set_state(struct dev *d, struct sf_slot *s, uint32_t fn_id, uint8_t state)
 {
 	if (s->state == state)
 		return;
 	/* The vport carries traffic from enable until the function is back in
-	 * ALLOCATED (disabled and torn down). */
-	if (d->dp && state == DEV_VHCA_ACTIVE && s->state == DEV_VHCA_ALLOCATED)
+	 * ALLOCATED (disabled and torn down); MODIFY_VHCA_STATE may jump
+	 * anywhere, so the rule is the state's, not the transition's. */
+	if (d->dp && vport_up(state) && !vport_up(s->state))
 		(void)dp_port_add(d->dp, fn_id);
-	else if (d->dp && (state == DEV_VHCA_ALLOCATED || state == DEV_VHCA_INVALID))
+	else if (d->dp && !vport_up(state) && vport_up(s->state))
 		dp_port_del(d->dp, fn_id);
 	s->state = state;
 	/* An allocation failure here loses only the notification; the
 	 * consumer can always re-read the state with QUERY_VHCA_STATE. */
-	(void)eq_push(d, DEV_EVENT_VHCA_STATE, fn_id, state);
+	(void)dev_eq_push(d, DEV_EVENT_VHCA_STATE, fn_id, state);
 }
 
-struct ctx {
-	struct dev *d;
-	const void *in;
-	size_t inlen;
-	void *out;
-	size_t outlen;
-	uint32_t syndrome;
-};
-
-static uint8_t fail(struct ctx *c, uint8_t status, uint32_t syndrome)
+void dev_hca_cap_fill(const struct dev *d, struct dev_hca_cap *cap)
 {
-	c->syndrome = syndrome;
-	return status;
-}
-
-#define NEED_IO(c, in_t, out_t)                                              \
-	do {                                                                  \
-		if ((c)->inlen < sizeof(in_t))                                \
-			return fail((c), DEV_STAT_BAD_INPUT_LEN,              \
-				    DEV_SYND_SHORT_INPUT);                     \
-		if ((c)->outlen < sizeof(out_t))                              \
-			return fail((c), DEV_STAT_BAD_OUTPUT_LEN,             \
-				    DEV_SYND_SHORT_OUTPUT);                    \
-	} while (0)
-
-static uint8_t cmd_query_hca_cap(struct ctx *c, uint16_t op_mod)
-{
-	struct dev_query_hca_cap_out *o = c->out;
-
-	NEED_IO(c, struct dev_query_hca_cap_in, *o);
-	if (op_mod != DEV_CAP_GENERAL)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
-	o->cap = (struct dev_hca_cap){
+	*cap = (struct dev_hca_cap){
 		.if_version = DEV_CMD_IF_VERSION,
 		.num_pfs = DEV_NUM_PFS,
 		.num_controllers = DEV_NUM_CONTROLLERS,
@@ -252,10 +207,20 @@ static uint8_t cmd_query_hca_cap(struct ctx *c, uint16_t op_mod)
 		.max_mtu = DEV_MAX_MTU,
 	};
 	for (unsigned i = 0; i < DEV_NUM_CONTROLLERS; i++) {
-		o->cap.max_sfs[i] = c->d->sf[i].max;
-		o->cap.used_sfs[i] = c->d->sf[i].used;
-		o->cap.sf_base[i] = c->d->sf[i].base;
+		cap->max_sfs[i] = d->sf[i].max;
+		cap->used_sfs[i] = d->sf[i].used;
+		cap->sf_base[i] = d->sf[i].base;
 	}
+}
+
+static uint8_t cmd_query_hca_cap(struct ctx *c, uint16_t op_mod)
+{
+	struct dev_query_hca_cap_out *o = c->out;
+
+	NEED_IO(c, struct dev_query_hca_cap_in, *o);
+	if (op_mod != DEV_CAP_GENERAL)
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
+	dev_hca_cap_fill(c->d, &o->cap);
 	return DEV_STAT_OK;
 }
 
@@ -265,22 +230,22 @@ static uint8_t cmd_set_hca_cap(struct ctx *c, uint16_t op_mod)
 
 	NEED_IO(c, *in, struct dev_set_hca_cap_out);
 	if (op_mod != DEV_CAP_GENERAL)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
 	for (unsigned i = 0; i < DEV_NUM_CONTROLLERS; i++) {
 		const struct sf_table *t = &c->d->sf[i];
 		uint32_t want = in->cap.max_sfs[i];
 
 		if (want > DEV_SF_HARD_MAX)
-			return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_CAP_ABOVE_MAX);
+			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_CAP_ABOVE_MAX);
 		/* Shrinking must not cut off an allocated slot. */
 		for (uint32_t s = want; s < t->max; s++)
 			if (t->slots[s].state != DEV_VHCA_INVALID)
-				return fail(c, DEV_STAT_RESOURCE_BUSY,
+				return dev_fail(c, DEV_STAT_RESOURCE_BUSY,
 					    DEV_SYND_CAP_BELOW_USE);
 	}
 	for (unsigned i = 0; i < DEV_NUM_CONTROLLERS; i++)
 		if (table_resize(&c->d->sf[i], in->cap.max_sfs[i]))
-			return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+			return dev_fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
 	return DEV_STAT_OK;
 }
 
@@ -294,48 +259,48 @@ static uint8_t cmd_alloc_sf(struct ctx *c, uint16_t op_mod)
 
 	NEED_IO(c, *in, *o);
 	if (op_mod != DEV_ALLOC_SF_AUTO && op_mod != DEV_ALLOC_SF_AT)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD);
 	if (in->rsvd)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
 	if (c->d->esw.mode == DEV_ESW_LEGACY)
-		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_SF_NOT_SWITCHDEV);
+		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_SF_NOT_SWITCHDEV);
 	if (in->controller >= DEV_NUM_CONTROLLERS)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_BAD_CONTROLLER);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_BAD_CONTROLLER);
 	if (in->pfnum >= DEV_NUM_PFS)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_BAD_PFNUM);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_BAD_PFNUM);
 	t = &c->d->sf[in->controller];
 	probe = (struct sfnum_key){ .pfnum_sfnum_hi = in->pfnum, .sfnum = in->sfnum };
 	if (tfind(&probe, &t->by_sfnum, sfnum_cmp))
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_SFNUM_IN_USE);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_SF_SFNUM_IN_USE);
 	if (op_mod == DEV_ALLOC_SF_AT) {
 		slot = fn_to_slot(t, in->fn_id);
 		if (slot == UINT32_MAX)
-			return fail(c, DEV_STAT_BAD_INDEX,
+			return dev_fail(c, DEV_STAT_BAD_INDEX,
 				    DEV_SYND_SF_SLOT_OUT_OF_RANGE);
 		if (t->slots[slot].state != DEV_VHCA_INVALID)
-			return fail(c, DEV_STAT_BAD_INDEX, DEV_SYND_SF_SLOT_IN_USE);
+			return dev_fail(c, DEV_STAT_BAD_INDEX, DEV_SYND_SF_SLOT_IN_USE);
 	} else {
 		if (t->used == t->max)
-			return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_SF_TABLE_FULL);
+			return dev_fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_SF_TABLE_FULL);
 		for (slot = t->free_hint; t->slots[slot].state != DEV_VHCA_INVALID; slot++)
 			;
 		t->free_hint = slot + 1;
 	}
 	key = malloc(sizeof(*key));
 	if (!key)
-		return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+		return dev_fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
 	*key = probe;
 	key->slot = slot;
 	if (!tsearch(key, &t->by_sfnum, sfnum_cmp)) {
 		free(key);
-		return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+		return dev_fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
 	}
 	t->slots[slot] = (struct sf_slot){
 		.pfnum = in->pfnum, .sfnum = in->sfnum,
 		.ctx = { .mtu = DEV_DEFAULT_MTU } };
 	t->used++;
-	o->fn_id = slot_to_fn(t, slot);
-	set_state(c->d, &t->slots[slot], o->fn_id, DEV_VHCA_ALLOCATED);
+	o->fn_id = dev_slot_to_fn(t, slot);
+	dev_set_state(c->d, &t->slots[slot], o->fn_id, DEV_VHCA_ALLOCATED);
 	return DEV_STAT_OK;
 }
 
@@ -347,8 +312,8 @@ static uint8_t cmd_fn(struct ctx *c, uint16_t opcode)
 
 	NEED_IO(c, *in, struct dev_fn_out);
 	if (in->rsvd)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
-	s = sf_lookup(c->d, in->fn_id, &t);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+	s = dev_sf_lookup(c->d, in->fn_id, &t);
 	if (!s) {
 		uint32_t synd = DEV_SYND_UNKNOWN_FUNCTION;
 
@@ -356,7 +321,7 @@ static uint8_t cmd_fn(struct ctx *c, uint16_t opcode)
 			synd = DEV_SYND_ENABLE_NOT_SF;
 		else if (in->fn_id == DEV_FN_PF && opcode == DEV_CMD_DISABLE_HCA)
 			synd = DEV_SYND_DISABLE_NOT_SF;
-		return fail(c, DEV_STAT_BAD_PARAM, synd);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, synd);
 	}
 	switch (opcode) {
 	case DEV_CMD_DEALLOC_SF: {
@@ -364,7 +329,7 @@ static uint8_t cmd_fn(struct ctx *c, uint16_t opcode)
 		void *found;
 
 		if (s->state != DEV_VHCA_ALLOCATED)
-			return fail(c, DEV_STAT_RESOURCE_BUSY,
+			return dev_fail(c, DEV_STAT_RESOURCE_BUSY,
 				    DEV_SYND_DEALLOC_NOT_DISABLED);
 		found = tfind(&probe, &t->by_sfnum, sfnum_cmp);
 		if (found) {
@@ -373,7 +338,7 @@ static uint8_t cmd_fn(struct ctx *c, uint16_t opcode)
 			tdelete(&probe, &t->by_sfnum, sfnum_cmp);
 			free(key);
 		}
-		set_state(c->d, s, in->fn_id, DEV_VHCA_INVALID);
+		dev_set_state(c->d, s, in->fn_id, DEV_VHCA_INVALID);
 		memset(s, 0, sizeof(*s));
 		t->used--;
 		if (fn_to_slot(t, in->fn_id) < t->free_hint)
@@ -382,34 +347,34 @@ static uint8_t cmd_fn(struct ctx *c, uint16_t opcode)
 	}
 	case DEV_CMD_ENABLE_HCA:
 		if (s->state == DEV_VHCA_TEARDOWN_REQUEST)
-			return fail(c, DEV_STAT_BAD_RES_STATE,
+			return dev_fail(c, DEV_STAT_BAD_RES_STATE,
 				    DEV_SYND_ENABLE_TEARDOWN_PENDING);
 		if (s->state == DEV_VHCA_ALLOCATED)
-			set_state(c->d, s, in->fn_id, DEV_VHCA_ACTIVE);
+			dev_set_state(c->d, s, in->fn_id, DEV_VHCA_ACTIVE);
 		return DEV_STAT_OK;
 	case DEV_CMD_DISABLE_HCA:
 		if (s->state == DEV_VHCA_ACTIVE)
-			set_state(c->d, s, in->fn_id, DEV_VHCA_ALLOCATED);
+			dev_set_state(c->d, s, in->fn_id, DEV_VHCA_ALLOCATED);
 		else if (s->state == DEV_VHCA_IN_USE)
-			set_state(c->d, s, in->fn_id, DEV_VHCA_TEARDOWN_REQUEST);
+			dev_set_state(c->d, s, in->fn_id, DEV_VHCA_TEARDOWN_REQUEST);
 		return DEV_STAT_OK;
 	case DEV_CMD_INIT_HCA:
 		if (s->state != DEV_VHCA_ACTIVE)
-			return fail(c, DEV_STAT_BAD_RES_STATE,
+			return dev_fail(c, DEV_STAT_BAD_RES_STATE,
 				    DEV_SYND_INIT_NOT_ENABLED);
-		set_state(c->d, s, in->fn_id, DEV_VHCA_IN_USE);
+		dev_set_state(c->d, s, in->fn_id, DEV_VHCA_IN_USE);
 		return DEV_STAT_OK;
 	case DEV_CMD_TEARDOWN_HCA:
 		if (s->state == DEV_VHCA_IN_USE)
-			set_state(c->d, s, in->fn_id, DEV_VHCA_ACTIVE);
+			dev_set_state(c->d, s, in->fn_id, DEV_VHCA_ACTIVE);
 		else if (s->state == DEV_VHCA_TEARDOWN_REQUEST)
-			set_state(c->d, s, in->fn_id, DEV_VHCA_ALLOCATED);
+			dev_set_state(c->d, s, in->fn_id, DEV_VHCA_ALLOCATED);
 		else
-			return fail(c, DEV_STAT_BAD_RES_STATE,
+			return dev_fail(c, DEV_STAT_BAD_RES_STATE,
 				    DEV_SYND_TEARDOWN_NOT_IN_USE);
 		return DEV_STAT_OK;
 	}
-	return fail(c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE);
+	return dev_fail(c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE);
 }
 
 static uint8_t cmd_query_vhca_state(struct ctx *c)
@@ -420,9 +385,9 @@ static uint8_t cmd_query_vhca_state(struct ctx *c)
 	struct sf_slot *s;
 
 	NEED_IO(c, *in, *o);
-	s = sf_lookup(c->d, in->fn_id, &t);
+	s = dev_sf_lookup(c->d, in->fn_id, &t);
 	if (!s)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
 	o->state = s->state;
 	o->controller = t == &c->d->sf[0] ? 0 : 1;
 	o->sfnum = s->sfnum;
@@ -436,7 +401,7 @@ static struct dev_vport_ctx *vport_ctx(struct dev *d, uint32_t fn_id)
 
 	if (fn_id == DEV_FN_PF)
 		return &d->pf_ctx;
-	s = sf_lookup(d, fn_id, NULL);
+	s = dev_sf_lookup(d, fn_id, NULL);
 	return s ? &s->ctx : NULL;
 }
 
@@ -449,7 +414,7 @@ static uint8_t cmd_query_vport_ctx(struct ctx *c)
 	NEED_IO(c, *in, *o);
 	v = vport_ctx(c->d, in->fn_id);
 	if (!v)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
 	o->ctx = *v;
 	return DEV_STAT_OK;
 }
@@ -462,15 +427,15 @@ static uint8_t cmd_modify_vport_ctx(struct ctx *c)
 	NEED_IO(c, *in, struct dev_modify_vport_ctx_out);
 	v = vport_ctx(c->d, in->fn_id);
 	if (!v)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_UNKNOWN_FUNCTION);
 	if (!in->field_select ||
 	    (in->field_select & ~(uint32_t)(DEV_VPORT_FIELD_HW_ADDR | DEV_VPORT_FIELD_MTU)))
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_NO_FIELDS);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_NO_FIELDS);
 	if ((in->field_select & DEV_VPORT_FIELD_HW_ADDR) && (in->ctx.hw_addr[0] & 1))
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_MULTICAST_ADDR);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_MULTICAST_ADDR);
 	if ((in->field_select & DEV_VPORT_FIELD_MTU) &&
 	    (in->ctx.mtu < 68 || in->ctx.mtu > DEV_MAX_MTU))
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_BAD_MTU);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_VPORT_BAD_MTU);
 	if (in->field_select & DEV_VPORT_FIELD_HW_ADDR)
 		memcpy(v->hw_addr, in->ctx.hw_addr, sizeof(v->hw_addr));
 	if (in->field_select & DEV_VPORT_FIELD_MTU)
@@ -493,20 +458,20 @@ static uint8_t cmd_set_esw_mode(struct ctx *c)
 
 	NEED_IO(c, *in, struct dev_set_esw_mode_out);
 	if (in->esw.rsvd || in->rsvd)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
 	if (in->esw.mode > DEV_ESW_SWITCHDEV_INACTIVE)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_MODE);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_MODE);
 	if (in->esw.inline_mode > DEV_INLINE_TRANSPORT)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_INLINE);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_INLINE);
 	if (in->esw.encap_mode > DEV_ENCAP_BASIC)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_ENCAP);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_ESW_BAD_ENCAP);
 	/* SF vports exist only in switchdev mode; the driver removes its SFs
 	 * before it leaves it. */
 	if (in->esw.mode == DEV_ESW_LEGACY && c->d->esw.mode != DEV_ESW_LEGACY &&
 	    (c->d->sf[0].used || c->d->sf[1].used))
-		return fail(c, DEV_STAT_RESOURCE_BUSY, DEV_SYND_ESW_SFS_EXIST);
+		return dev_fail(c, DEV_STAT_RESOURCE_BUSY, DEV_SYND_ESW_SFS_EXIST);
 	if (c->d->esw.mode != in->esw.mode)
-		(void)eq_push(c->d, DEV_EVENT_ESW_MODE, DEV_FN_PF, in->esw.mode);
+		(void)dev_eq_push(c->d, DEV_EVENT_ESW_MODE, DEV_FN_PF, in->esw.mode);
 	c->d->esw = in->esw;
 	if (c->d->dp)
 		dp_set_switchdev(c->d->dp, in->esw.mode != DEV_ESW_LEGACY);
@@ -526,26 +491,26 @@ static uint8_t cmd_set_fte(struct ctx *c)
 
 	NEED_IO(c, *in, struct dev_set_fte_out);
 	if (!c->d->dp)
-		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
+		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
 	if (c->d->esw.mode == DEV_ESW_LEGACY)
-		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NOT_SWITCHDEV);
+		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NOT_SWITCHDEV);
 	if (s->rsvd[0] || s->rsvd[1] || s->rsvd[2] || s->key.rsvd || s->mask.rsvd)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
 	if (!vport_exists(c->d, s->dev))
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_UNKNOWN_VPORT);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_UNKNOWN_VPORT);
 	if (!s->nact || s->nact > ESW_MAX_ACTIONS)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
 	for (unsigned i = 0; i < s->nact; i++)
 		if (s->act[i].type < ESW_ACT_REDIRECT || s->act[i].type > ESW_ACT_GOTO ||
 		    s->act[i].vlan_id > 4095 || s->act[i].vlan_prio > 7)
-			return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
+			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
 	ret = dp_rule_add(c->d->dp, s);
 	if (ret == -EEXIST)
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_EXISTS);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_EXISTS);
 	if (ret == -ENOSPC)
-		return fail(c, DEV_STAT_EXCEED_LIM, DEV_SYND_FTE_TOO_MANY_MASKS);
+		return dev_fail(c, DEV_STAT_EXCEED_LIM, DEV_SYND_FTE_TOO_MANY_MASKS);
 	if (ret)
-		return fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
+		return dev_fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE);
 	return DEV_STAT_OK;
 }
 
@@ -555,17 +520,72 @@ static uint8_t cmd_del_fte(struct ctx *c)
 
 	NEED_IO(c, *in, struct dev_del_fte_out);
 	if (!c->d->dp)
-		return fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
+		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
 	if (dp_rule_del(c->d->dp, in->dev, in->chain, in->prio, in->handle))
-		return fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_NOT_FOUND);
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_NOT_FOUND);
 	return DEV_STAT_OK;
 }
 
 void dev_attach_dp(struct dev *d, struct dp *dp)
 {
+	/* A sampler reads d->dp from its thread: none may outlive the old one. */
+	if (dp != d->dp)
+		for (uint32_t i = 0; d->nsamplers && d->uctx && i < DEV_UCTX_MAX; i++)
+			if (d->uctx[i].live)
+				dev_sampler_stop(d, &d->uctx[i]);
 	d->dp = dp;
 	if (dp)
 		dp_set_switchdev(dp, d->esw.mode != DEV_ESW_LEGACY);
+}
+
+/* The commands of the ctl channel's surface (issue 11). */
+static uint8_t dispatch_ctl(struct ctx *c, const struct dev_cmd_in_hdr *ih)
+{
+	switch (ih->opcode) {
+	case DEV_CMD_NOP: return dev_cmd_nop(c);
+	case DEV_CMD_QUERY_ESW_FUNCTIONS:
+	case DEV_CMD_QUERY_FLOW_TABLE:
+	case DEV_CMD_QUERY_POOLS:
+	case DEV_CMD_QUERY_QUEUES:
+	case DEV_CMD_QUERY_EQ:
+		return ih->op_mod ? dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD)
+				  : dev_cmd_list(c, ih->opcode);
+	case DEV_CMD_GEN_EQE: return dev_cmd_gen_eqe(c);
+	case DEV_CMD_MODIFY_VHCA_STATE: return dev_cmd_modify_vhca_state(c);
+	case DEV_CMD_RESOURCE_DUMP: return dev_cmd_resource_dump(c);
+	case DEV_CMD_SET_TRACER: return dev_cmd_set_tracer(c, ih->op_mod);
+	case DEV_CMD_SET_SAMPLER: return dev_cmd_set_sampler(c, ih->op_mod);
+	default: return dev_fail(c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE);
+	}
+}
+
+static uint8_t dispatch(struct ctx *c, const struct dev_cmd_in_hdr *ih)
+{
+	switch (ih->opcode) {
+	case DEV_CMD_QUERY_HCA_CAP: return cmd_query_hca_cap(c, ih->op_mod);
+	case DEV_CMD_SET_HCA_CAP: return cmd_set_hca_cap(c, ih->op_mod);
+	case DEV_CMD_ALLOC_SF: return cmd_alloc_sf(c, ih->op_mod);
+	case DEV_CMD_DEALLOC_SF:
+	case DEV_CMD_ENABLE_HCA:
+	case DEV_CMD_DISABLE_HCA:
+	case DEV_CMD_INIT_HCA:
+	case DEV_CMD_TEARDOWN_HCA:
+		return ih->op_mod ? dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD)
+				  : cmd_fn(c, ih->opcode);
+	case DEV_CMD_QUERY_VHCA_STATE: return cmd_query_vhca_state(c);
+	case DEV_CMD_QUERY_VPORT_CTX: return cmd_query_vport_ctx(c);
+	case DEV_CMD_MODIFY_VPORT_CTX: return cmd_modify_vport_ctx(c);
+	case DEV_CMD_QUERY_ESW_MODE: return cmd_query_esw_mode(c);
+	case DEV_CMD_SET_ESW_MODE: return cmd_set_esw_mode(c);
+	case DEV_CMD_SET_FLOW_TABLE_ENTRY: return cmd_set_fte(c);
+	case DEV_CMD_DELETE_FLOW_TABLE_ENTRY: return cmd_del_fte(c);
+	case DEV_CMD_CREATE_UCTX: return dev_cmd_create_uctx(c);
+	case DEV_CMD_DESTROY_UCTX: return dev_cmd_destroy_uctx(c);
+	case DEV_CMD_QUERY_UCTX: return dev_cmd_query_uctx(c);
+	case DEV_CMD_CREATE_UMEM: return dev_cmd_create_umem(c);
+	case DEV_CMD_DESTROY_UMEM: return dev_cmd_destroy_umem(c);
+	default: return dispatch_ctl(c, ih);
+	}
 }
 
 uint8_t dev_cmd_exec(struct dev *d, const void *in, size_t inlen, void *out,
@@ -574,6 +594,7 @@ uint8_t dev_cmd_exec(struct dev *d, const void *in, size_t inlen, void *out,
 	struct ctx c = { .d = d, .in = in, .inlen = inlen, .out = out, .outlen = outlen };
 	struct dev_cmd_out_hdr *oh = out;
 	const struct dev_cmd_in_hdr *ih = in;
+	uint64_t t0 = 0;
 	uint8_t st;
 
 	if (outlen < sizeof(*oh))
@@ -584,50 +605,28 @@ uint8_t dev_cmd_exec(struct dev *d, const void *in, size_t inlen, void *out,
 		oh->syndrome = DEV_SYND_SHORT_INPUT;
 		return oh->status;
 	}
+	if (d->ntracers)
+		t0 = dev_now_ns(CLOCK_MONOTONIC);
+	c.uid = ih->uid;
 	if (ih->rsvd) {
-		st = fail(&c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
+		st = dev_fail(&c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
 		goto out;
 	}
-	/* Only the PF driver (uid 0) may change state; other user contexts
-	 * get the read-only queries (the ctl channel scopes them further). */
-	if (ih->uid != 0) {
-		switch (ih->opcode) {
-		case DEV_CMD_QUERY_HCA_CAP:
-		case DEV_CMD_QUERY_VHCA_STATE:
-		case DEV_CMD_QUERY_VPORT_CTX:
-		case DEV_CMD_QUERY_ESW_MODE:
-			break;
-		default:
-			st = fail(&c, DEV_STAT_BAD_PARAM, DEV_SYND_NOT_PRIVILEGED);
-			goto out;
-		}
-	}
-	switch (ih->opcode) {
-	case DEV_CMD_QUERY_HCA_CAP: st = cmd_query_hca_cap(&c, ih->op_mod); break;
-	case DEV_CMD_SET_HCA_CAP: st = cmd_set_hca_cap(&c, ih->op_mod); break;
-	case DEV_CMD_ALLOC_SF: st = cmd_alloc_sf(&c, ih->op_mod); break;
-	case DEV_CMD_DEALLOC_SF:
-	case DEV_CMD_ENABLE_HCA:
-	case DEV_CMD_DISABLE_HCA:
-	case DEV_CMD_INIT_HCA:
-	case DEV_CMD_TEARDOWN_HCA:
-		st = ih->op_mod ? fail(&c, DEV_STAT_BAD_PARAM, DEV_SYND_BAD_OP_MOD)
-				: cmd_fn(&c, ih->opcode);
-		break;
-	case DEV_CMD_QUERY_VHCA_STATE: st = cmd_query_vhca_state(&c); break;
-	case DEV_CMD_QUERY_VPORT_CTX: st = cmd_query_vport_ctx(&c); break;
-	case DEV_CMD_MODIFY_VPORT_CTX: st = cmd_modify_vport_ctx(&c); break;
-	case DEV_CMD_QUERY_ESW_MODE: st = cmd_query_esw_mode(&c); break;
-	case DEV_CMD_SET_ESW_MODE: st = cmd_set_esw_mode(&c); break;
-	case DEV_CMD_SET_FLOW_TABLE_ENTRY: st = cmd_set_fte(&c); break;
-	case DEV_CMD_DELETE_FLOW_TABLE_ENTRY: st = cmd_del_fte(&c); break;
-	default: st = fail(&c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE); break;
+	/* The PF driver (uid 0) may do everything; a user context only what
+	 * its capabilities allow (the ctl channel checked the same already). */
+	st = ih->uid ? dev_uctx_check(&c, ih->opcode, ih->op_mod) : DEV_STAT_OK;
+	if (st == DEV_STAT_OK) {
+		st = dispatch(&c, ih);
+		if (ih->uid)
+			dev_uctx_after(&c, ih->opcode, ih->op_mod, st);
 	}
 out:
 	if (st != DEV_STAT_OK)
 		memset(out, 0, outlen); /* a failed command returns no payload */
 	oh->status = st;
 	oh->syndrome = st == DEV_STAT_OK ? 0 : c.syndrome;
+	if (d->ntracers)
+		dev_trace_cmd(d, ih, st, oh->syndrome, t0 ? dev_now_ns(CLOCK_MONOTONIC) - t0 : 0);
 	return st;
 }
 

@@ -105,10 +105,22 @@ static void test_header_checks(void **state)
 static void test_unprivileged_uid(void **state)
 {
 	struct dev *d = *state;
+	struct dev_create_uctx_in cu = { .hdr.opcode = DEV_CMD_CREATE_UCTX,
+					 .cap = DEV_UCTX_CAP_SCOPE(DEV_SCOPE_CONFIGURATION) };
 	struct dev_alloc_sf_in in = { .hdr = { .opcode = DEV_CMD_ALLOC_SF, .uid = 5 } };
 	struct dev_cmd_in_hdr q = { .opcode = DEV_CMD_QUERY_ESW_MODE, .uid = 5 };
 	struct out o;
+	uint16_t uid;
 
+	/* A uid that names no user context gets nothing, not even queries. */
+	assert_int_equal(run(d, &in, sizeof(in), &o), DEV_STAT_BAD_PARAM);
+	assert_int_equal(o.hdr.syndrome, DEV_SYND_UNKNOWN_UID);
+	assert_int_equal(run(d, &q, sizeof(q), &o), DEV_STAT_BAD_PARAM);
+	assert_int_equal(o.hdr.syndrome, DEV_SYND_UNKNOWN_UID);
+	/* A context gets the queries of its scope and never a driver command. */
+	assert_int_equal(run(d, &cu, sizeof(cu), &o), DEV_STAT_OK);
+	uid = ((struct dev_create_uctx_out *)&o)->uid;
+	in.hdr.uid = q.uid = uid;
 	assert_int_equal(run(d, &in, sizeof(in), &o), DEV_STAT_BAD_PARAM);
 	assert_int_equal(o.hdr.syndrome, DEV_SYND_NOT_PRIVILEGED);
 	assert_int_equal(run(d, &q, sizeof(q), &o), DEV_STAT_OK);

@@ -1,0 +1,1 @@
+/* dev_dump_decode.c - (step 3) */
