@@ -272,16 +272,22 @@ int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);
  *     DP_FN_QUEUE_MEMIF), the PF's is queue 0: what the eswitch delivers to
  *     the function, after the copy into the function's own region that a
  *     domain crossing makes anyway.
- * Tapped frames are marked shared with the packet path as one holder;
- * deliver() takes a holder of each it keeps (pp_share_get) and lets go
- * later (pp_put_shared), from any thread.  Frames the packet path must
- * change are changed in a copy.  The uplink's taps are called by worker q
- * only: deliver() with each burst, poll() on every pass (to take returns);
- * a function's taps by any worker that delivers to it (deliver() must
- * serialise itself; poll() is not called).
+ * deliver() gets each burst with the tapped region: frames of other
+ * regions are not the tap's to see.  A frame a tap keeps becomes shared
+ * with the packet path as one holder (the first taker sets two holders with
+ * pp_share and sets pkt->shared, later takers pp_share_get); the tap lets
+ * go later (pp_put_shared), from any thread.  Frames no tap took stay the
+ * packet path's alone, with no holder counts to keep.  Frames the packet
+ * path must change while shared are changed in a copy.  The uplink's taps
+ * are called by worker q only: deliver() with each burst before the
+ * eswitch, poll() on every pass (to take returns); a function's taps by any
+ * worker that delivers to it, with each batch just before it goes to the
+ * function's consumer (deliver() must serialise itself; poll() is not
+ * called).
  */
 struct dp_tap_ops {
-	void (*deliver)(void *ctx, const struct dp_pkt *pkts, unsigned n);
+	void (*deliver)(void *ctx, const struct pp_region *region, struct dp_pkt *pkts,
+			unsigned n);
 	void (*poll)(void *ctx);
 };
 

@@ -116,6 +116,7 @@ struct dp_worker {
 	struct dp_poll_list *_Atomic polls;
 	uint64_t now_ms;
 	bool armed;                     /* a backend asked its peer to signal */
+	unsigned busy_passes;           /* passes in a row with a burst or more */
 };
 
 struct dp {

@@ -21,6 +21,7 @@
 #define TX_SLOTS 8
 #define IDLE_SPINS 512
 #define DP_ARMED_SLEEP_MS 50
+#define DP_BUSY_EPOLL_EVERY 8
 
 struct txq {
 	struct dp_port *port;
@@ -93,12 +94,38 @@ static inline struct dp_qstats *fn_qst(struct dp_port *p, struct dp_worker *w, u
 	return &p->fnst[w->id * DP_FN_QUEUES + q];
 }
 
+/* The taps of RX queue q of a function port whose consumer frees frames
+ * with dp_pkt_free (a backend that copies them out, a host ring, an
+ * in-process consumer), or NULL. */
+static inline const struct dp_taps *rx_taps(const struct dp_port *dst, unsigned q,
+					     const struct dp_backend *be)
+{
+	const struct dp_taps *t = atomic_load_explicit(&dst->rx_taps[q], memory_order_acquire);
+
+	return __builtin_expect(t != NULL, 0) && !(be && !be->tx_copies) ? t : NULL;
+}
+
+/* Shows a batch a function is about to receive on RX queue q to that
+ * queue's taps: complete, in the function's region (out() copied it there
+ * when the queue has taps), and no longer changed by the packet path. */
+static inline void tap_batch(struct dp_port *p, unsigned q, const struct dp_backend *be,
+			     struct dp_pkt *pkts, unsigned n)
+{
+	const struct dp_taps *taps = rx_taps(p, q, be);
+
+	if (__builtin_expect(taps != NULL, 0))
+		for (unsigned t = 0; t < taps->n; t++)
+			taps->t[t].ops->deliver(taps->t[t].ctx, p->region, pkts, n);
+}
+
 static void flush_fn(struct burst *b, struct txq *t)
 {
 	struct dp_qstats *st = fn_qst(t->port, b->w, t->fnq);
 	enum dp_drop why = DP_DROP_RING_FULL;
 	unsigned sent;
 
+	if (t->fnq == DP_FN_QUEUE_MEMIF)
+		tap_batch(t->port, t->fnq, t->be, t->pkts, t->n);
 	/* A function queue's backend leaves the frames it sent first in
 	 * pkts (it may spread a burst over rings), their len intact. */
 	sent = t->be->tx_burst(t->be_ctx, b->w->id, t->pkts, t->n, &why);
@@ -119,6 +146,7 @@ static void flush_one(struct burst *b, struct txq *t)
 	struct dp_queue *bq = tx_queue(p, b->w->id);
 	const struct dp_backend *be = atomic_load_explicit(&bq->be, memory_order_acquire);
 
+	tap_batch(p, 0, be, t->pkts, t->n);     /* never set on the uplink */
 	if (be) {
 		enum dp_drop why = DP_DROP_RING_FULL;
 		uint16_t lens[DP_BURST];
@@ -234,29 +262,6 @@ static struct txq *txq_for(struct burst *b, struct dp_port *dst, unsigned fnq,
 static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn, uint32_t q,
 		   struct dp_pkt *pkt, bool keep);
 
-/* Shows a frame a function receives to the taps of that RX queue: it is
- * in the function's own region by now, complete, and no longer changes. */
-__attribute__((noinline)) static void tap_rx(const struct dp_taps *taps, struct dp_pkt *pkt)
-{
-	if (!pkt->shared) {
-		pp_share(pkt->pool, pkt->buf, 1);
-		pkt->shared = 1;
-	}
-	for (unsigned t = 0; t < taps->n; t++)
-		taps->t[t].ops->deliver(taps->t[t].ctx, pkt, 1);
-}
-
-/* The taps of RX queue q of a function port whose consumer frees frames
- * with dp_pkt_free (a backend that copies them out, a host ring, an
- * in-process consumer), or NULL. */
-static inline const struct dp_taps *rx_taps(const struct dp_port *dst, unsigned q,
-					     const struct dp_backend *be)
-{
-	const struct dp_taps *t = atomic_load_explicit(&dst->rx_taps[q], memory_order_acquire);
-
-	return __builtin_expect(t != NULL, 0) && !(be && !be->tx_copies) ? t : NULL;
-}
-
 /* A GSO frame for a function queue that takes only complete frames. */
 __attribute__((noinline)) static void fn_gso_out(struct burst *b, struct dp_port *dst,
 						 const struct dp_fn *fn, uint32_t q,
@@ -321,8 +326,6 @@ static void fn_out(struct burst *b, struct dp_port *dst, const struct dp_fn *fn,
 		}
 		dp_csum_fill(pkt);
 	}
-	if (taps)
-		tap_rx(taps, pkt);
 	t = txq_for(b, dst, q, fq);
 	t->pkts[t->n++] = *pkt;
 	if (t->n == DP_BURST)
@@ -428,8 +431,6 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 		}
 		dp_csum_fill(pkt);      /* ours alone now: the original or a copy */
 	}
-	if (taps)
-		tap_rx(taps, pkt);
 	t = txq_for(b, dst, 0, NULL);
 	t->pkts[t->n++] = *pkt;
 	if (t->n == DP_BURST)
@@ -602,19 +603,13 @@ static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
 }
 
 /* Shows a burst to the queue's read-only taps before the eswitch acts on
- * it.  Frames of the port's own region (what a tap maps) become shared,
- * the packet path their first holder; the others (an application's own
- * memory) are not the taps' to see. */
+ * it.  Only frames of the port's own region are the taps' to see (not an
+ * application's memory). */
 __attribute__((noinline)) static void tap_burst(const struct dp_taps *taps, struct dp_port *in,
 						struct dp_pkt *pkts, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (pkts[i].pool->region == in->region && !pkts[i].shared) {
-			pp_share(pkts[i].pool, pkts[i].buf, 1);
-			pkts[i].shared = 1;
-		}
 	for (unsigned t = 0; t < taps->n; t++)
-		taps->t[t].ops->deliver(taps->t[t].ctx, pkts, n);
+		taps->t[t].ops->deliver(taps->t[t].ctx, in->region, pkts, n);
 }
 
 static void process(struct burst *b, struct dp_port *in, struct dp_pkt *pkts, unsigned n)
@@ -782,7 +777,13 @@ unsigned dp_worker_pass(struct dp_worker *w)
 	b.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	w->now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if (atomic_load_explicit(&w->nfds, memory_order_relaxed)) {
+	/* A worker under load (a burst's worth of frames or more per pass)
+	 * asks epoll about its fds every DP_BUSY_EPOLL_EVERY passes, not on
+	 * every one: the syscall cost about as much as the frames of a
+	 * 64-byte burst, and backends that had a full burst are tried again
+	 * anyway (rx_ready). */
+	if (atomic_load_explicit(&w->nfds, memory_order_relaxed) &&
+	    w->busy_passes % DP_BUSY_EPOLL_EVERY == 0) {
 		struct epoll_event ev[DP_BURST];
 		int k = epoll_wait(w->epfd, ev, DP_BURST, 0);
 
@@ -800,6 +801,7 @@ unsigned dp_worker_pass(struct dp_worker *w)
 					taps->t[t].ops->poll(taps->t[t].ctx);
 		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]) + poll_fn(&b, pl->p[i]);
 	}
+	w->busy_passes = n >= DP_BURST ? w->busy_passes + 1 : 0;
 	return n;
 }
 

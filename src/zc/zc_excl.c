@@ -4,11 +4,11 @@
  *
  * Frame ownership, written once: a frame of the queue's region is either
  * the application's (held[f] == 1: it took it from RX or COMP) or the
- * daemon's (in a pool, or being copied out for transmission).  The daemon
- * takes a frame back from FILL or TX only by turning held[f] from 1 to 0
- * with one compare-and-swap, so a frame the application puts on FILL and
- * TX at once, twice on one ring, or never held, is taken at most once and
- * otherwise counted as invalid.
+ * daemon's (in the pool).  held[] changes only under the queue's lock: 0 to
+ * 1 when a frame goes on RX, 1 to 0 when it comes back on FILL, so a frame
+ * returned twice, or never held, goes home at most once and is otherwise
+ * counted as invalid.  Transmission never changes ownership: TX copies the
+ * frame out and hands the same index back on COMP.
  *
  * The queue has one page pool, touched only under the queue's lock (or,
  * detached, by the control thread): the worker that holds the lock is its
@@ -36,16 +36,15 @@ static inline struct pp_pool *own_pool(struct zc_excl *q)
 	return q->pool;
 }
 
-/* Whether the application held f; if so it is the daemon's now.  The
- * acquire pairs with the release that set held[f] (a hostile application
- * may return a frame before it sees it on RX or COMP). */
+/* Whether the application held f; if so it is the daemon's now.  held[]
+ * changes only under the queue's lock (here and on delivery), so a frame
+ * comes home at most once however often it is returned. */
 static inline bool take(struct zc_excl *q, uint32_t f)
 {
-	uint8_t one = 1;
-
-	return f < q->frames &&
-	       atomic_compare_exchange_strong_explicit(&q->held[f], &one, 0, memory_order_acq_rel,
-						       memory_order_relaxed);
+	if (f >= q->frames || atomic_load_explicit(&q->held[f], memory_order_relaxed) != 1)
+		return false;
+	atomic_store_explicit(&q->held[f], 0, memory_order_relaxed);
+	return true;
 }
 
 /* Frames the application gives back on FILL go home to the pool.  Caller
@@ -133,7 +132,11 @@ static unsigned excl_tx_burst(void *ctx, unsigned worker, struct dp_pkt *pkts, u
  * SF's own (the one copy a NIC's DMA makes reading them) before the eswitch
  * looks at them: a frame the application could still rewrite after the
  * rules chose its destination would let it send what no rule allowed.  The
- * frame itself goes back to the application on COMP at once. */
+ * frame itself goes back to the application on COMP at once; it stays the
+ * application's throughout (held[] is only read here, without the lock).
+ * An application that returns a frame on FILL while transmitting it may
+ * send the frame's next contents and sees its index on COMP again: its own
+ * memory either way, and the pool still gets the frame back only once. */
 static unsigned excl_rx_burst(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, unsigned max)
 {
 	struct zc_excl *q = ctx;
@@ -166,16 +169,10 @@ static unsigned excl_rx_burst(void *ctx, struct pp_pool *pool, struct dp_pkt *pk
 		b = pp_alloc(pool);
 		if (b == PP_NO_BUF)
 			break;          /* the rest waits on TX for buffers */
-		if (!take(q, d.buf)) {  /* returned on FILL meanwhile */
-			pp_put(pool, b);
-			q->tx_invalid++;
-			continue;
-		}
 		pkts[k] = (struct dp_pkt){ .pool = pool, .buf = b, .off = PP_HEADROOM, .len = d.len };
 		memcpy(dp_pkt_data(&pkts[k]),
 		       (uint8_t *)pp_region_base(q->region) + (size_t)d.buf * q->frame_size + d.off,
 		       d.len);
-		atomic_store_explicit(&q->held[d.buf], 1, memory_order_release);
 		((uint32_t *)c->entries)[c->local++ & c->mask] = d.buf;
 		bytes += d.len;
 		k++;

@@ -2,7 +2,7 @@
  * zc_tap.c - a read-only tap: frames a port receives, seen in place.
  *
  * The tap holds each frame it puts on RX (one holder of the shared buffer,
- * pp_share_get) and remembers which pool it belongs to, in daemon memory;
+ * pp_share / pp_share_get) and remembers which pool it belongs to, in daemon memory;
  * a FILL entry lets go of a frame only if the tap holds it.  A tap at its
  * cap, or with RX full, misses frames: the port's frames go on and its
  * pool refills as usual, so a tap never holds a port dry.
@@ -49,7 +49,8 @@ void zc_tap_poll(void *ctx)
 	zc_unlock(&t->lock);
 }
 
-static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
+static void tap_deliver(void *ctx, const struct pp_region *region, struct dp_pkt *pkts,
+			unsigned n)
 {
 	struct zc_tap *t = ctx;
 	struct zc_ring *rx = &t->rings.rx;
@@ -59,9 +60,9 @@ static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
 	take_fill(t);
 	room = zc_ring_room(rx, &t->bad);
 	for (unsigned i = 0; i < n; i++) {
-		const struct dp_pkt *p = &pkts[i];
+		struct dp_pkt *p = &pkts[i];
 
-		if (!p->shared)
+		if (p->pool->region != region)
 			continue;       /* not in the tapped region */
 		/* A frame the tap still holds (a forwarded frame seen again)
 		 * is not held twice. */
@@ -70,7 +71,15 @@ static void tap_deliver(void *ctx, const struct dp_pkt *pkts, unsigned n)
 			t->overruns++;
 			continue;
 		}
-		pp_share_get(p->pool, p->buf);
+		/* Holder counts are kept only for frames a tap took: the
+		 * first taker counts the packet path and itself (a plain
+		 * store, published to the application by RX's release). */
+		if (!p->shared) {
+			pp_share(p->pool, p->buf, 2);
+			p->shared = 1;
+		} else {
+			pp_share_get(p->pool, p->buf);
+		}
 		t->held[p->buf] = p->pool;
 		t->outstanding++;
 		((struct sfnic_zc_desc *)rx->entries)[rx->local++ & rx->mask] =

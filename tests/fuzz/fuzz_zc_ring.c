@@ -155,7 +155,8 @@ struct fz {
 	unsigned npocket;
 	/* the tap */
 	uint8_t tap_held[PORT_BUFS];
-	uint8_t pending[PORT_BUFS];     /* the packet path still holds the shared frame */
+	uint8_t pending[PORT_BUFS];     /* the packet path still holds the frame */
+	uint8_t was_shared[PORT_BUFS];  /* a tap took it since it left the pool */
 	uint32_t trx_local, tfill_local;
 	uint32_t tpocket[MAX_POCKET];
 	unsigned ntpocket;
@@ -354,7 +355,9 @@ static void check_tap(struct fz *f)
 	for (uint32_t b = 0; b < PORT_BUFS; b++) {
 		check((t->held[b] != NULL) == f->tap_held[b]);
 		check(!t->held[b] || t->held[b] == f->port);
-		check(atomic_load(&f->port->refs[b]) == f->tap_held[b] + f->pending[b]);
+		/* Holder counts exist only for frames a tap took. */
+		check(atomic_load(&f->port->refs[b]) ==
+		      f->tap_held[b] + (f->was_shared[b] ? f->pending[b] : 0));
 		nheld += f->tap_held[b];
 		if (f->tap_held[b] || f->pending[b])
 			mark(seen, PORT_BUFS, b, &total);
@@ -557,7 +560,7 @@ static void flight_add(struct fz *f, const struct dp_pkt *p)
 		f->flight[f->nflight++] = *p;
 		return;
 	}
-	if (p->shared)
+	if (p->pool == f->port)
 		f->pending[p->buf] = 0;
 	consume(NULL, 0, (struct dp_pkt *)p, 1);
 }
@@ -765,7 +768,7 @@ static void tap_poll(struct fz *f)
 	rings_check(&t->rings);
 }
 
-static void tap_deliver(struct fz *f, const struct dp_pkt *pkts, unsigned n)
+static void tap_deliver(struct fz *f, struct dp_pkt *pkts, unsigned n)
 {
 	struct zc_tap *t = f->t;
 	struct zc_ring *rx = &t->rings.rx;
@@ -774,7 +777,7 @@ static void tap_deliver(struct fz *f, const struct dp_pkt *pkts, unsigned n)
 	struct tap_pre s;
 
 	tap_before(f, &s);
-	t->ops.deliver(t, pkts, n);
+	t->ops.deliver(t, port_region, pkts, n);
 	tap_fill_model(f, &s, &bad);
 	for (uint32_t b = 0; b < PORT_BUFS; b++)
 		out += f->tap_held[b];
@@ -789,7 +792,7 @@ static void tap_deliver(struct fz *f, const struct dp_pkt *pkts, unsigned n)
 		const struct dp_pkt *p = &pkts[i];
 		const struct sfnic_zc_desc *d;
 
-		if (!p->shared)
+		if (p->pool->region != port_region)
 			continue;
 		if (sent >= room || out >= t->max_outstanding || p->buf >= PORT_BUFS ||
 		    f->tap_held[p->buf]) {
@@ -799,7 +802,9 @@ static void tap_deliver(struct fz *f, const struct dp_pkt *pkts, unsigned n)
 		check(rx->local - f->trx_local > sent);
 		d = desc_entry(rx, f->trx_local + sent);
 		check(d->buf == p->buf && d->off == p->off && d->len == p->len);
+		check(p->shared);
 		f->tap_held[p->buf] = 1;
+		f->was_shared[p->buf] = 1;
 		f->tst.rx_bytes += p->len;
 		out++;
 		sent++;
@@ -855,7 +860,7 @@ static void flight_free(struct fz *f, unsigned i)
 	struct dp_pkt p = f->flight[i];
 
 	f->flight[i] = f->flight[--f->nflight];
-	if (p.shared)
+	if (p.pool == f->port)
 		f->pending[p.buf] = 0;
 	consume(NULL, 0, &p, 1);
 }
@@ -872,12 +877,14 @@ static void op_tap_burst(struct fz *f, struct input *in)
 	unsigned n = 1 + in_u8(in) % 32, flags = in_u8(in), k = 0, nfwd = 0;
 	struct dp_pkt pkts[32], fwd[DP_BURST];
 	bool kept[32] = { false }, dup[32] = { false };
+	int of_flight[32];
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t raw = in_u16(in);
 		unsigned kind = in_u8(in) % 5;
 		uint32_t b;
 
+		of_flight[k] = -1;
 		if (kind == 2 && k) {
 			pkts[k] = pkts[k - 1];
 			dup[k++] = true;
@@ -886,11 +893,12 @@ static void op_tap_burst(struct fz *f, struct input *in)
 		if (kind == 4) {
 			unsigned j;
 
-			for (j = 0; j < f->nflight && !f->flight[j].shared; j++)
+			for (j = 0; j < f->nflight && f->flight[j].pool != f->port; j++)
 				;
 			if (j < f->nflight) {
+				of_flight[k] = (int)j;  /* the flight list keeps it */
 				pkts[k] = f->flight[j];
-				dup[k++] = true;        /* the flight list keeps it */
+				dup[k++] = true;
 				continue;
 			}
 			kind = 0;
@@ -904,20 +912,21 @@ static void op_tap_burst(struct fz *f, struct input *in)
 		}
 		if ((b = pp_alloc(f->port)) == PP_NO_BUF)
 			continue;
-		/* Shared as the packet path shares a tapped region's frames. */
-		pp_share(f->port, b, 1);
 		check(!f->pending[b] && !f->tap_held[b]);
 		f->pending[b] = 1;
+		f->was_shared[b] = 0;
 		kept[k] = kind == 1;
 		pkts[k++] = (struct dp_pkt){ .pool = f->port, .buf = b,
 					     .off = (uint16_t)(PP_HEADROOM - 4 + (raw & 7)),
-					     .len = (uint16_t)(14 + raw % (PP_BUF_SIZE - PP_HEADROOM - 17)),
-					     .shared = 1 };
+					     .len = (uint16_t)(14 + raw % (PP_BUF_SIZE - PP_HEADROOM - 17)) };
 	}
 	if (!k)
 		return;
 	tap_deliver(f, pkts, k);
 	for (unsigned i = 0; i < k; i++) {
+		/* The packet path's one record of a frame learns it is shared. */
+		if (of_flight[i] >= 0)
+			f->flight[of_flight[i]].shared |= pkts[i].shared;
 		if (dup[i])
 			continue;
 		if (kept[i]) {
@@ -925,7 +934,7 @@ static void op_tap_burst(struct fz *f, struct input *in)
 		} else if (flags & 1) {
 			fwd[nfwd++] = pkts[i];
 		} else {
-			if (pkts[i].shared)
+			if (pkts[i].pool == f->port)
 				f->pending[pkts[i].buf] = 0;
 			consume(NULL, 0, &pkts[i], 1);
 		}
@@ -934,7 +943,7 @@ static void op_tap_burst(struct fz *f, struct input *in)
 		excl_deliver(f, (flags >> 1) % WORKERS, fwd, nfwd);
 		/* tx_burst freed them all. */
 		for (unsigned i = 0; i < nfwd; i++)
-			if (fwd[i].shared)
+			if (fwd[i].pool == f->port)
 				f->pending[fwd[i].buf] = 0;
 	}
 }
