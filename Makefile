@@ -18,24 +18,30 @@ endif
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 
 CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
-	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dev/dev.c src/aux/aux.c src/store/store.c src/util/util.c \
+	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dev/dev.c src/dev/dev_scope.c src/dev/dev_uctx.c src/dev/dev_query.c \
+	src/dev/dev_dump.c src/dev/dev_dump_decode.c src/dev/dev_trace.c src/dev/dev_sampler.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
 	src/dl/dl_filter.c src/dl/dl_netdev.c src/dl/dl_memif.c src/dl/dl_steer.c src/dp/dp_fn.c src/dp/dp_tap.c \
 	src/zc/zc_ring.c src/zc/zc_excl.c src/zc/zc_tap.c src/zc/zc_srv.c src/dl/dl_zc.c \
 	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
-	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c
+	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c \
+	src/ctl/ctl_srv.c src/ctl/ctl_rpc.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c
+CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
+	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
+	src/sfnicctl/sfc_counters.c src/dev/dev_scope.c src/util/util.c
 
 obj = $(patsubst src/%.c,$(O)/obj/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
+CTL_TOOL_OBJ := $(call obj,$(CTL_TOOL_SRC))
 
-UNIT_TESTS := test_pp test_dp test_dev test_aux test_names test_store test_dl test_api test_steer test_zc_lib
+UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib
 EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
 
-all: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \
+all: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \
 	$(addprefix $(O)/,$(UNIT_TESTS) $(EXAMPLES))
 
 $(O)/obj/%.o: src/%.c $(wildcard src/*/*.h include/sfnic/*.h)
@@ -110,6 +116,9 @@ $(O)/sfnicd: $(O)/obj/sfnicd/main.o $(UL_OBJ) $(CORE_OBJ)
 
 $(O)/sfnic: $(CLI_OBJ) $(O)/libsfnic.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap
+
+$(O)/sfnicctl: $(CTL_TOOL_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) -lm
 
 $(O)/test_%: $(O)/obj/tests/test_%.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)

@@ -374,17 +374,24 @@ int dl_dev_show(struct dl *dl, const char *handle, json_t **out, struct dl_err *
 
 static json_t *info_of(const struct dl *dl, const struct dl_port *sf)
 {
+	uint32_t uid, pid;
+	json_t *j;
+
 	if (sf)
 		return json_pack("{s:s,s:s%,s:{s:{},s:{s:s},s:{}}}",
 				 "driver", DL_AUX_MOD ".sf",
 				 "serial_number", sf->aux->sf.name, strlen(sf->aux->sf.name),
 				 "versions", "fixed", "running", "fw.version", "1.0.0",
 				 "stored");
-	return json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s,s:i},s:{}}}",
-			 "driver", "sfnic", "serial_number", dl->devname,
-			 "versions", "fixed", "board.id", "SFNIC-SW",
-			 "running", "fw.version", "1.0.0", "fw.cmd_if", DEV_CMD_IF_VERSION,
-			 "stored");
+	j = json_pack("{s:s,s:s,s:{s:{s:s},s:{s:s,s:i},s:{}}}",
+		      "driver", "sfnic", "serial_number", dl->devname,
+		      "versions", "fixed", "board.id", "SFNIC-SW",
+		      "running", "fw.version", "1.0.0", "fw.cmd_if", DEV_CMD_IF_VERSION,
+		      "stored");
+	/* As the kernel's TAINT_FWCTL: a debug write through sfnicctl, and who. */
+	if (dev_tainted(dl->dev, &uid, &pid))
+		json_object_set_new(j, "tainted", json_sprintf("fwctl pid %u uid %u", pid, uid));
+	return j;
 }
 
 static void add_sf_info(struct dl_port *p, void *arg)

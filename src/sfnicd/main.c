@@ -3,6 +3,7 @@
  */
 #include "../api/api.h"
 #include "../aux/aux.h"
+#include "../ctl/ctl.h"
 #include "../dev/dev.h"
 #include "../dl/dl.h"
 #include "../memif/memif.h"
@@ -69,6 +70,8 @@ static void usage(FILE *f)
 		"  --netdevs auto|off  TAP netdevs for the PF, representors and SFs\n"
 		"                    (auto: when CAP_NET_ADMIN allows; default auto)\n"
 		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
+		"  --ctl-group NAME  the group that may use sfnicctl.sock (default: the\n"
+		"                    daemon's group)\n"
 		"  -h, --help        this text\n");
 }
 
@@ -82,10 +85,14 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "fdb-aging", required_argument, NULL, 'a' },
 		{ "netdevs", required_argument, NULL, 'N' },
+		{ "ctl-group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *run_opt = NULL, *state_opt = NULL, *uplink = "null", *name = "sfnic0";
+	const char *ctl_group = NULL;
+	struct ctl_srv *ctl = NULL;
+	gid_t ctl_gid;
 	bool netdevs = true, nd_ok;
 	char nd_why[256] = "";
 	char run_dir[4096], state_dir[4096], sock[4096], lock[4200], err[512];
@@ -114,6 +121,7 @@ int main(int argc, char **argv)
 		case 's': state_opt = optarg; break;
 		case 'u': uplink = optarg; break;
 		case 'n': name = optarg; break;
+		case 'g': ctl_group = optarg; break;
 		case 'N':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "off")) {
 				util_log(UTIL_ERR, "--netdevs: \"%s\" is not auto or off", optarg);
@@ -148,6 +156,10 @@ int main(int argc, char **argv)
 	}
 	if (ul_parse_check(uplink, err, sizeof(err))) {
 		util_log(UTIL_ERR, "%s", err);
+		return 2;
+	}
+	if (ctl_group_resolve(ctl_group, &ctl_gid, err, sizeof(err))) {
+		util_log(UTIL_ERR, "--ctl-group: %s", err);
 		return 2;
 	}
 	util_run_dir(run_opt, run_dir, sizeof(run_dir));
@@ -217,6 +229,12 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "%s", err);
 		goto out;
 	}
+	/* sfnicctl's scoped RPC channel into the device. */
+	ctl = ctl_srv_create(dev, run_dir, ctl_gid, watch, api, err, sizeof(err));
+	if (!ctl) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
 	ul = ul_open(uplink, dp, watch, api, err, sizeof(err));
 	if (!ul) {
 		util_log(UTIL_ERR, "%s", err);
@@ -250,6 +268,7 @@ int main(int argc, char **argv)
 		 dpcfg.workers == 1 ? "" : "s", sock, state_dir);
 	ret = api_run(api) ? 1 : 0;
 out:
+	ctl_srv_destroy(ctl);
 	api_destroy(api);
 	ul_close(ul);
 	dl_zc_destroy(dl);
