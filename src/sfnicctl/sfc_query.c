@@ -87,30 +87,36 @@ static int walk(struct sfc *c, uint16_t opcode, size_t rsize, size_t skip,
 	return 0;
 }
 
-static int q_caps(struct sfc *c)
+static json_t *caps_json(const struct dev_hca_cap *k)
 {
-	struct dev_query_hca_cap_in in = { .hdr.opcode = DEV_CMD_QUERY_HCA_CAP };
-	struct dev_query_hca_cap_out out;
-	struct dev_hca_cap *k = &out.cap;
+	return json_pack("{s:i,s:i,s:i,s:i,s:[i,i],s:[i,i],s:[i,i],s:i}",
+			 "if_version", k->if_version, "num_pfs", k->num_pfs,
+			 "num_controllers", k->num_controllers, "sf_hard_max", k->sf_hard_max,
+			 "max_sfs", k->max_sfs[0], k->max_sfs[1],
+			 "used_sfs", k->used_sfs[0], k->used_sfs[1],
+			 "sf_base", k->sf_base[0], k->sf_base[1], "max_mtu", k->max_mtu);
+}
 
-	if (query(c, &in, sizeof(in), &out, sizeof(out)))
-		return 1;
-	if (c->json) {
-		sfc_print_json(c, json_pack("{s:{s:i,s:i,s:i,s:i,s:[i,i],s:[i,i],s:[i,i],s:i}}", "caps",
-					    "if_version", k->if_version, "num_pfs", k->num_pfs,
-					    "num_controllers", k->num_controllers,
-					    "sf_hard_max", k->sf_hard_max,
-					    "max_sfs", k->max_sfs[0], k->max_sfs[1],
-					    "used_sfs", k->used_sfs[0], k->used_sfs[1],
-					    "sf_base", k->sf_base[0], k->sf_base[1],
-					    "max_mtu", k->max_mtu));
-		return 0;
-	}
+static void caps_print(const struct dev_hca_cap *k)
+{
 	printf("if_version %u num_pfs %u num_controllers %u sf_hard_max %u max_mtu %u\n",
 	       k->if_version, k->num_pfs, k->num_controllers, k->sf_hard_max, k->max_mtu);
 	for (int i = 0; i < 2; i++)
 		printf("controller %d: max_sfs %u used_sfs %u sf_base %u\n", i, k->max_sfs[i],
 		       k->used_sfs[i], k->sf_base[i]);
+}
+
+static int q_caps(struct sfc *c)
+{
+	struct dev_query_hca_cap_in in = { .hdr.opcode = DEV_CMD_QUERY_HCA_CAP };
+	struct dev_query_hca_cap_out out;
+
+	if (query(c, &in, sizeof(in), &out, sizeof(out)))
+		return 1;
+	if (c->json)
+		sfc_print_json(c, json_pack("{s:o}", "caps", caps_json(&out.cap)));
+	else
+		caps_print(&out.cap);
 	return 0;
 }
 
@@ -370,4 +376,47 @@ int sfc_cmd_query(struct sfc *c, int argc, char **argv)
 	if (!strcmp(what, "eqs"))
 		return q_eqs(c);
 	return sfc_fail(c, EINVAL, "unknown query \"%s\"", what);
+}
+
+void sfc_print_dump_rec(struct sfc *c, uint16_t type, const void *rec, json_t *arr)
+{
+	switch (type) {
+	case DEV_DUMP_SEG_CAPS:
+		if (c->json)
+			json_array_append_new(arr, caps_json(rec));
+		else
+			caps_print(rec);
+		break;
+	case DEV_DUMP_SEG_ESW: {
+		const struct dev_dump_esw *e = rec;
+
+		if (c->json)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b}", "mode",
+							     esw_mode_name(e->esw.mode), "inline_mode",
+							     inline_name(e->esw.inline_mode), "encap_mode",
+							     e->esw.encap_mode ? "basic" : "none",
+							     "tainted", e->tainted));
+		else
+			printf("mode %s inline-mode %s encap-mode %s%s\n", esw_mode_name(e->esw.mode),
+			       inline_name(e->esw.inline_mode), e->esw.encap_mode ? "basic" : "none",
+			       e->tainted ? " tainted" : "");
+		break;
+	}
+	case DEV_DUMP_SEG_FUNCTIONS: rec_function(c, rec, arr); break;
+	case DEV_DUMP_SEG_FLOWS: rec_flow(c, rec, arr); break;
+	case DEV_DUMP_SEG_POOLS: rec_pool(c, rec, arr); break;
+	case DEV_DUMP_SEG_QUEUES: rec_queue(c, rec, arr); break;
+	case DEV_DUMP_SEG_EQ: {
+		const struct dev_eqe *e = rec;
+		const char *t = e->type == DEV_EVENT_VHCA_STATE ? "vhca_state"
+			: e->type == DEV_EVENT_ESW_MODE ? "esw_mode" : "unknown";
+
+		if (c->json)
+			json_array_append_new(arr, json_pack("{s:s,s:i,s:i}", "type", t, "state", e->state,
+							     "fn_id", e->fn_id));
+		else
+			printf("event %s fn_id %u state %u\n", t, e->fn_id, e->state);
+		break;
+	}
+	}
 }

@@ -77,6 +77,10 @@ void sfc_print_json(const struct sfc *c, json_t *j);    /* consumes j */
 int sfc_fail(struct sfc *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int sfc_parse_u32(const char *s, uint32_t *v);
 
+/* sfc_query.c: prints one resource dump record of segment type (JSON:
+ * appended to arr). */
+void sfc_print_dump_rec(struct sfc *c, uint16_t type, const void *rec, json_t *arr);
+
 /* Commands: argv after the command word.  Return the exit status. */
 int sfc_cmd_query(struct sfc *c, int argc, char **argv);
 int sfc_cmd_dump(struct sfc *c, int argc, char **argv);

@@ -97,6 +97,7 @@ test_ctl_scopes_follow_credentials() {
 		as $U_M "$CTL" query $q >/dev/null || fail "member: query $q"
 	done
 	as $U_M "$CTL" cmd QUERY_HCA_CAP >/dev/null || fail "member: raw QUERY_HCA_CAP"
+	as $U_M "$CTL" resource-dump >/dev/null || fail "member: resource-dump"
 	# ...and every write is refused before the device, whatever scope it asks.
 	state >"$T/before"
 	local eqe=0201000000000000 vhca=0080000001000000 scope
@@ -239,6 +240,44 @@ test_ctl_queries_match_sfnic() {
 	expect_eq "$("$CTL" -j query caps | jq -c '[.caps.used_sfs[0], .caps.max_sfs[0]]')" \
 		"[2,$(sf -j resource show sfnic/sfnic0 | jq '.resources["sfnic/sfnic0"][0].size')]" "caps"
 	"$CTL" query eqs | grep -q "^eq 0: depth" || fail "eqs"
+	# The resource dump holds the same objects; saved and decoded, the same text.
+	expect_eq "$("$CTL" -j resource-dump functions | jq -c .functions)" \
+		"$("$CTL" -j query sf-table | jq -c .functions)" "dump functions vs sf-table"
+	expect_eq "$("$CTL" -j resource-dump flows | jq -c .flows)" \
+		"$("$CTL" -j query flows | jq -c .flows)" "dump flows vs query flows"
+	"$CTL" resource-dump -o "$T/dump.bin" >/dev/null || fail "dump -o"
+	expect_eq "$("$CTL" resource-dump -r "$T/dump.bin")" "$("$CTL" resource-dump)" "a saved dump decodes the same"
+	expect_eq "$("$CTL" -j resource-dump caps esw | jq -c 'keys')" '["caps","esw"]' "segments chosen"
 	"$CTL" query pools | grep -q "^vport 65535 queue 0" || fail "pools"
+	daemon_stop || fail "daemon stop"
+}
+
+test_ctl_trace_shows_port_lifecycle() {
+	daemon_start --netdevs off || fail "daemon start"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail switchdev
+	"$CTL" trace --follow -o "$T/trace" &
+	local tp=$!
+	for _ in $(seq 100); do grep -q SET_TRACER "$T/trace" 2>/dev/null && break; sleep 0.05; done
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum 88 >/dev/null || fail "add"
+	sf port function set sfnic/sfnic0/32768 state active || fail "activate"
+	sf port function set sfnic/sfnic0/32768 state inactive || fail "deactivate"
+	sf port del sfnic/sfnic0/32768 || fail "del"
+	for _ in $(seq 100); do grep -q DEALLOC_SF "$T/trace" && break; sleep 0.05; done
+	kill -INT $tp
+	wait $tp || fail "trace exited with $?"
+	expect_eq "$(grep -v "^.* event " "$T/trace" | awk '{print $2, $6, $8}' | grep -v "uid 1" |
+		grep -v SET_TRACER | tr '\n' ' ')" \
+		"ALLOC_SF 0 OK ENABLE_HCA 0 OK INIT_HCA 0 OK DISABLE_HCA 0 OK TEARDOWN_HCA 0 OK DEALLOC_SF 0 OK " \
+		"the command sequence (opcode, uid, status)"
+	expect_eq "$(grep " event vhca_state fn_id 32768" "$T/trace" | awk '{print $NF}' | tr '\n' ' ')" \
+		"1 2 3 4 1 0 " "the vhca state events"
+	# A failed command is traced with its status and syndrome.
+	"$CTL" trace -o "$T/trace2" &
+	tp=$!
+	sleep 0.3
+	"$CTL" cmd QUERY_VPORT_CTX in 0000010000000000 >/dev/null 2>&1
+	wait $tp
+	grep -q "QUERY_VPORT_CTX op_mod 0 uid [0-9]* status BAD_PARAM syndrome 0x00000006" "$T/trace2" ||
+		fail "failed command not traced: $(cat "$T/trace2")"
 	daemon_stop || fail "daemon stop"
 }
