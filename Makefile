@@ -125,7 +125,7 @@ $(O)/test_%: $(O)/obj/tests/test_%.o $(CORE_OBJ)
 
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags jansson sqlite3)
-FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap fuzz_steer fuzz_memif_ctl fuzz_memif_ring fuzz_zc_ring
+FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap fuzz_steer fuzz_memif_ctl fuzz_memif_ring fuzz_zc_ring fuzz_ctl
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 
