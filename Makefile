@@ -25,7 +25,8 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/zc/zc_ring.c src/zc/zc_excl.c src/zc/zc_tap.c src/zc/zc_srv.c src/dl/dl_zc.c \
 	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
 	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c \
-	src/ctl/ctl_srv.c src/ctl/ctl_rpc.c
+	src/ctl/ctl_srv.c src/ctl/ctl_rpc.c \
+	src/health/health.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c
 CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
@@ -38,7 +39,7 @@ LIB_OBJ := $(call obj,$(LIB_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 CTL_TOOL_OBJ := $(call obj,$(CTL_TOOL_SRC))
 
-UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib
+UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib test_health
 EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \
