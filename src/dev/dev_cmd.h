@@ -567,10 +567,11 @@ struct dev_ring_hdr {
 	uint32_t rate_hz;            /* requested */
 	uint32_t source;             /* enum dev_sample_source */
 	uint64_t period_ns;
-	uint64_t missed;             /* deadlines skipped (the thread was late) */
+	uint64_t missed;             /* deadlines skipped (more than 10 ms late) */
 	uint64_t max_late_ns;        /* worst lateness of a sample vs its deadline */
 	uint64_t stopped;            /* 1 once the sampler has stopped */
-	uint64_t rsvd2;
+	uint64_t late;               /* samples taken a period or more after their
+				      * deadline (made up after a stall) */
 };
 
 /* SET_TRACER (debug read-only): op_mod ATTACH puts the trace ring of the
