@@ -145,6 +145,8 @@ test_ctl_scopes_follow_credentials() {
 }
 
 test_ctl_malformed_requests_get_errnos() {
+	expect_err 'sfnicd: --ctl-group: ctl group "sfnictest-nosuch" does not exist' \
+		"$SFNICD" --ctl-group sfnictest-nosuch --run-dir "$T/x" --state-dir "$T/y"
 	daemon_start --netdevs off || fail "daemon start"
 	$PY $RAW abuse "$T/run/sfnicctl.sock" >"$T/abuse.out" 2>&1 || fail "$(cat "$T/abuse.out")"
 	$PY $RAW partial "$T/run/sfnicctl.sock" >/dev/null || fail "a partial message outlived its deadline"
