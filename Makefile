@@ -18,8 +18,8 @@ endif
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 
 CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
-	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dev/dev.c src/dev/dev_scope.c src/dev/dev_uctx.c src/dev/dev_query.c \
-	src/dev/dev_dump.c src/dev/dev_dump_decode.c src/dev/dev_trace.c src/dev/dev_sampler.c src/aux/aux.c src/store/store.c src/util/util.c \
+	src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fault.c src/dev/dev.c src/dev/dev_scope.c src/dev/dev_uctx.c src/dev/dev_query.c \
+	src/dev/dev_dump.c src/dev/dev_dump_decode.c src/dev/dev_trace.c src/dev/dev_sampler.c src/dev/dev_fault.c src/aux/aux.c src/store/store.c src/util/util.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
 	src/dl/dl_filter.c src/dl/dl_netdev.c src/dl/dl_memif.c src/dl/dl_steer.c src/dp/dp_fn.c src/dp/dp_tap.c \
 	src/zc/zc_ring.c src/zc/zc_excl.c src/zc/zc_tap.c src/zc/zc_srv.c src/dl/dl_zc.c \
@@ -154,7 +154,7 @@ build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/
 	@mkdir -p build
 	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
 
-DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fn.c src/dp/dp_tap.c \
+DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fn.c src/dp/dp_tap.c src/dp/dp_fault.c \
 	src/steer/steer_match.c src/esw/esw_flow.c \
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)

@@ -555,6 +555,7 @@ static uint8_t dispatch_ctl(struct ctx *c, const struct dev_cmd_in_hdr *ih)
 	case DEV_CMD_RESOURCE_DUMP: return dev_cmd_resource_dump(c);
 	case DEV_CMD_SET_TRACER: return dev_cmd_set_tracer(c, ih->op_mod);
 	case DEV_CMD_SET_SAMPLER: return dev_cmd_set_sampler(c, ih->op_mod);
+	case DEV_CMD_SET_FAULT: return dev_cmd_set_fault(c, ih->op_mod);
 	default: return dev_fail(c, DEV_STAT_BAD_OP, DEV_SYND_UNKNOWN_OPCODE);
 	}
 }
@@ -615,6 +616,8 @@ uint8_t dev_cmd_exec(struct dev *d, const void *in, size_t inlen, void *out,
 	/* The PF driver (uid 0) may do everything; a user context only what
 	 * its capabilities allow (the ctl channel checked the same already). */
 	st = ih->uid ? dev_uctx_check(&c, ih->opcode, ih->op_mod) : DEV_STAT_OK;
+	if (st == DEV_STAT_OK && __builtin_expect(d->fail_left != 0, 0) && !ih->uid)
+		st = dev_fault_cmd(&c, ih->opcode);     /* injected (SET_FAULT) */
 	if (st == DEV_STAT_OK) {
 		st = dispatch(&c, ih);
 		if (ih->uid)

@@ -55,6 +55,8 @@ enum dev_opcode {
 	DEV_CMD_RESOURCE_DUMP = 0x0f04,
 	DEV_CMD_SET_TRACER = 0x0f05,
 	DEV_CMD_SET_SAMPLER = 0x0f06,
+	/* Issue 12: fault injection (netdevsim's debugfs knobs), 0x0f10.. */
+	DEV_CMD_SET_FAULT = 0x0f10,          /* debug write: op_mod enum dev_fault */
 };
 
 /* Status values, as mlx5 defines them. */
@@ -288,6 +290,9 @@ _Static_assert(sizeof(struct dev_del_fte_in) == 24, "layout");
 enum dev_event_type {
 	DEV_EVENT_VHCA_STATE = 1,    /* a function changed dev_vhca_state */
 	DEV_EVENT_ESW_MODE = 2,      /* the eswitch mode changed */
+	DEV_EVENT_FAULT = 3,         /* an injected fault the driver's layer must
+				      * apply: state enum dev_fault, fn_id its
+				      * vport (or count for DEV_FAULT_FAIL_STORE) */
 };
 struct dev_eqe {
 	uint8_t type;
@@ -652,5 +657,67 @@ _Static_assert(sizeof(struct dev_trace_entry) == 32, "layout");
 _Static_assert(sizeof(struct dev_set_sampler_in) == 48, "layout");
 _Static_assert(sizeof(struct dev_set_sampler_out) == 16, "layout");
 _Static_assert(sizeof(struct dev_sample) == 80, "layout");
+
+/* ======================================================================
+ * Issue 12: fault injection, as netdevsim's debugfs knobs are for the
+ * kernel's health selftests.  SET_FAULT (debug write: it taints) makes the
+ * device misbehave in one way, chosen by op_mod, until cleared or until
+ * the health reporter that sees it recovers:
+ *   STALL_TX      the owner worker stops polling the input of port
+ *                 vport (rep: its representor): frames wait there.
+ *   HANG_WORKER   datapath worker `worker` stops making progress (it spins
+ *                 without passing; its heartbeat stops).
+ *   FAIL_CMDS     the next `count` driver commands (uid 0; not the ctl
+ *                 channel's context and umem commands, nor SET_FAULT) fail
+ *                 with `status` (not OK) and syndrome
+ *                 DEV_SYND(DEV_CMD_SET_FAULT, syndrome & 0xffff), so the
+ *                 driver can tell an injected failure from its own mistake.
+ *   FAIL_STORE    the driver's state store fails its next `count` writes
+ *                 (the device raises DEV_EVENT_FAULT: the store is the
+ *                 driver's).
+ *   ZC_NO_RETURN  buffers that zero-copy applications of vport give back
+ *                 are treated as not arriving (DEV_EVENT_FAULT: the queues
+ *                 are the zero-copy channel's).
+ *   MEMIF_NO_RETURN the same for vport's memif client (DEV_EVENT_FAULT).
+ *   CLEAR         clears every fault the device holds (STALL_TX,
+ *                 HANG_WORKER, FAIL_CMDS), and raises DEV_EVENT_FAULT with
+ *                 state CLEAR so the driver clears its own.
+ * Unused fields must be 0.
+ * ====================================================================== */
+enum dev_fault {
+	DEV_FAULT_CLEAR = 0,
+	DEV_FAULT_STALL_TX = 1,
+	DEV_FAULT_HANG_WORKER = 2,
+	DEV_FAULT_FAIL_CMDS = 3,
+	DEV_FAULT_FAIL_STORE = 4,
+	DEV_FAULT_ZC_NO_RETURN = 5,
+	DEV_FAULT_MEMIF_NO_RETURN = 6,
+	DEV_FAULT_MAX = 6,
+};
+struct dev_set_fault_in {
+	struct dev_cmd_in_hdr hdr;
+	uint32_t vport;              /* STALL_TX, ZC_NO_RETURN, MEMIF_NO_RETURN */
+	uint32_t worker;             /* HANG_WORKER */
+	uint32_t count;              /* FAIL_CMDS, FAIL_STORE: 1.. */
+	uint32_t syndrome;           /* FAIL_CMDS: low 16 bits */
+	uint8_t status;              /* FAIL_CMDS: enum dev_status, not OK */
+	uint8_t rep;                 /* STALL_TX: the representor's input */
+	uint16_t rsvd;
+	uint32_t rsvd2;
+};
+struct dev_set_fault_out { struct dev_cmd_out_hdr hdr; };
+
+enum {
+	DEV_SYND_FAULT_BAD_KIND = DEV_SYND(DEV_CMD_SET_FAULT, 0x8001),
+	DEV_SYND_FAULT_BAD_PORT = DEV_SYND(DEV_CMD_SET_FAULT, 0x8002),
+	DEV_SYND_FAULT_BAD_WORKER = DEV_SYND(DEV_CMD_SET_FAULT, 0x8003),
+	DEV_SYND_FAULT_BAD_STATUS = DEV_SYND(DEV_CMD_SET_FAULT, 0x8004),
+	DEV_SYND_FAULT_BAD_COUNT = DEV_SYND(DEV_CMD_SET_FAULT, 0x8005),
+};
+/* Whether a syndrome is an injected FAIL_CMDS failure. */
+#define DEV_SYND_IS_INJECTED(s) (((s) >> 16) == DEV_CMD_SET_FAULT && !((s) & 0x8000))
+
+_Static_assert(sizeof(struct dev_set_fault_in) == 32, "layout");
+_Static_assert(sizeof(struct dev_set_fault_out) == 8, "layout");
 
 #endif

@@ -93,6 +93,11 @@ struct dev {
 	bool tainted;
 	uint32_t taint_os_uid, taint_os_pid;
 
+	/* injected faults (dev_fault.c) */
+	uint32_t fail_left;      /* driver commands still to fail */
+	uint8_t fail_status;
+	uint32_t fail_synd;
+
 	uint32_t ntracers;       /* contexts with a trace ring (dev_trace.c) */
 	uint32_t nsamplers;      /* running sampler threads (dev_sampler.c) */
 };
@@ -181,6 +186,13 @@ uint8_t dev_ring_init(struct ctx *c, struct dev_ring *r, uint32_t umem_id, uint8
 		      uint64_t len, uint32_t size, uint32_t magic);
 /* Appends one entry (copied from e) and publishes it with release. */
 void dev_ring_push(struct dev_ring *r, const void *e);
+
+/* dev_fault.c */
+uint8_t dev_cmd_set_fault(struct ctx *c, uint16_t op_mod);
+/* An injected FAIL_CMDS failure for this driver command, or DEV_STAT_OK
+ * when none is due (uid 0 only; the ctl channel's own commands and
+ * SET_FAULT never fail so). */
+uint8_t dev_fault_cmd(struct ctx *c, uint16_t opcode);
 
 /* dev_sampler.c */
 uint8_t dev_cmd_set_sampler(struct ctx *c, uint16_t op_mod);

@@ -366,4 +366,33 @@ struct esw_fdb *dp_fdb(struct dp *dp);
 /* EMC hits/misses summed over workers. */
 void dp_emc_stats(struct dp *dp, uint64_t *hits, uint64_t *misses);
 
+/* ---- health: fault injection and what the control thread's tick reads ----
+ * (dp_fault.c).  The device's SET_FAULT drives the first three; the devlink
+ * layer's health reporters read the rest once a tick. */
+
+/* Stops (on) or resumes the polling of a port's inputs (inject ring,
+ * backend, function queues): frames wait where they are.  0 or -ENODEV. */
+int dp_fault_stall_input(struct dp *dp, uint32_t vport, bool rep, bool on);
+/* Holds worker w (on) without passes until released.  0 or -EINVAL. */
+int dp_fault_hang_worker(struct dp *dp, unsigned w, bool on);
+/* Releases every stall and hang. */
+void dp_fault_clear(struct dp *dp);
+
+struct dp_worker_health {
+	uint64_t heartbeat;     /* passes made so far */
+	bool sleeping;          /* idle in epoll: no progress is expected */
+	bool hang;              /* an injected hang holds it */
+};
+/* Worker w's progress.  0 or -EINVAL. */
+int dp_worker_health(struct dp *dp, unsigned w, struct dp_worker_health *out);
+
+struct dp_input_health {
+	uint32_t pending;       /* frames waiting in the inject ring */
+	uint32_t consumed;      /* the ring's consumer index (moves when polled) */
+	bool stalled;           /* an injected stall */
+	unsigned owner;         /* the worker that polls it */
+};
+/* A port's host-side input as the tick sees it.  0 or -ENODEV. */
+int dp_input_health(struct dp *dp, uint32_t vport, bool rep, struct dp_input_health *out);
+
 #endif

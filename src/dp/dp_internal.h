@@ -73,6 +73,7 @@ struct dp_port {
 	struct dp_qstats *fnst;         /* [worker * DP_FN_QUEUES + queue] */
 	/* Taps of what the function receives: [0] the netdev, [1] memif. */
 	struct dp_taps *_Atomic rx_taps[2];
+	_Atomic bool stalled;           /* injected fault: its inputs are not polled */
 };
 
 /* One queue of an SF function's receive side beyond the netdev. */
@@ -117,6 +118,10 @@ struct dp_worker {
 	uint64_t now_ms;
 	bool armed;                     /* a backend asked its peer to signal */
 	unsigned busy_passes;           /* passes in a row with a burst or more */
+	/* Health (dp_fault.c): passes made, written by the worker alone, read
+	 * by the control thread's tick; an injected hang stops them. */
+	_Atomic uint64_t heartbeat;
+	_Atomic bool hang;
 };
 
 struct dp {
@@ -170,6 +175,10 @@ void dp_csum_fill(struct dp_pkt *p);
  * Returns the number written to segs (at most max), 0 when it cannot
  * (not TCP, a malformed header, no buffers: the caller drops it). */
 unsigned dp_gso_segment(const struct dp_pkt *p, struct dp_pkt *segs, unsigned max);
+
+/* dp_fault.c: an injected hang holds the worker here (offline for RCU,
+ * so the control thread is not blocked) until it is cleared or dp stops. */
+void dp_fault_hang_wait(struct dp_worker *w);
 
 /* dp_worker.c */
 unsigned dp_worker_pass(struct dp_worker *w);

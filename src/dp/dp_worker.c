@@ -768,6 +768,11 @@ unsigned dp_worker_pass(struct dp_worker *w)
 	struct timespec ts;
 	unsigned n = 0;
 
+	/* One relaxed store per pass: the control thread's tick tells a hung
+	 * worker from an idle one by it (health, fw_fatal). */
+	atomic_store_explicit(&w->heartbeat,
+			      atomic_load_explicit(&w->heartbeat, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	if (!pl || !pl->n)
 		return 0;
 	b.w = w;
@@ -799,6 +804,9 @@ unsigned dp_worker_pass(struct dp_worker *w)
 			for (unsigned t = 0; t < taps->n; t++)
 				if (taps->t[t].ops->poll)
 					taps->t[t].ops->poll(taps->t[t].ctx);
+		if (__builtin_expect(atomic_load_explicit(&pl->p[i]->stalled,
+							  memory_order_relaxed), 0))
+			continue;       /* injected stall: its frames wait */
 		n += poll_input(&b, pl->p[i]) + poll_backend(&b, pl->p[i]) + poll_fn(&b, pl->p[i]);
 	}
 	w->busy_passes = n >= DP_BURST ? w->busy_passes + 1 : 0;
@@ -834,6 +842,8 @@ void *dp_worker_main(void *arg)
 	rcu_register_thread();
 	w->ppid = pp_self();
 	while (!atomic_load_explicit(&w->dp->stop, memory_order_acquire)) {
+		if (__builtin_expect(atomic_load_explicit(&w->hang, memory_order_relaxed), 0))
+			dp_fault_hang_wait(w);
 		if (dp_worker_pass(w)) {
 			idle = 0;
 		} else if (++idle >= IDLE_SPINS ||
