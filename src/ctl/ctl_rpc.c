@@ -266,7 +266,7 @@ static int do_rpc(struct ctl_uctx *u, const struct ctl_msg_hdr *h, const uint8_t
 
 		comm_of((pid_t)pid, comm, sizeof(comm));
 		util_log(UTIL_WARN, "ctl: %s(%u) uid %u: has requested full access to the physical "
-			 "device (opcode 0x%04x, scope %s); sfnic/device tainted", comm, pid, uid,
+			 "device (opcode 0x%04x, scope %s); device tainted", comm, pid, uid,
 			 ih.opcode, scope_name(req.scope));
 	}
 	return 0;

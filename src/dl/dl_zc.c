@@ -66,6 +66,8 @@ struct zc_srv *dl_zc_create(struct dl *dl, struct dp *dp, const char *run_dir, z
 
 void dl_zc_destroy(struct dl *dl)
 {
+	if (!dl)
+		return;         /* the daemon failed before its devlink layer existed */
 	zc_srv_destroy(dl->zc);
 	dl->zc = NULL;
 }

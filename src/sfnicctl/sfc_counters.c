@@ -104,18 +104,21 @@ static void report(struct sfc *c, const struct dev_sample *s, size_t n, uint32_t
 					 "tx_packets", (json_int_t)s[n - 1].c[2],
 					 "tx_bytes", (json_int_t)s[n - 1].c[3],
 					 "drops", (json_int_t)s[n - 1].c[4]);
-		sfc_print_json(c, json_pack("{s:I,s:i,s:f,s:I,s:I,s:I,s:I,s:I,s:o}",
+		sfc_print_json(c, json_pack("{s:I,s:i,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
 					    "samples", (json_int_t)n, "rate_hz", rate,
 					    "achieved_hz", achieved, "lost", (json_int_t)lost,
 					    "missed", (json_int_t)h->missed,
+					    "late", (json_int_t)h->late,
 					    "interval_median_ns", (json_int_t)med,
 					    "interval_p99_ns", (json_int_t)p99,
 					    "max_late_ns", (json_int_t)h->max_late_ns, "last", last));
 		return;
 	}
 	printf("samples %zu in %.3f s: achieved %.0f Hz of %u Hz requested\n", n, span, achieved, rate);
-	printf("lost %llu (overwritten before read), missed %llu (sampler deadlines)\n",
-	       (unsigned long long)lost, (unsigned long long)h->missed);
+	printf("lost %llu (overwritten before read), missed %llu (sampler deadlines), "
+	       "late %llu (taken a period or more after their deadline)\n",
+	       (unsigned long long)lost, (unsigned long long)h->missed,
+	       (unsigned long long)h->late);
 	printf("interval median %.2f us p99 %.2f us (period %.2f us), worst lateness %.2f us\n",
 	       med / 1e3, p99 / 1e3, 1e6 / rate, h->max_late_ns / 1e3);
 	if (n)

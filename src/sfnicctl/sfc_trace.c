@@ -26,6 +26,21 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* An event's new state by the device's names (dev_cmd.h): vhca states as
+ * mlx5 names them, eswitch modes as devlink does. */
+static const char *event_state_name(uint16_t type, uint8_t state)
+{
+	static const char *const vhca[] = { "invalid", "allocated", "active", "in_use",
+					    "teardown_request" };
+	static const char *const esw[] = { "legacy", "switchdev", "switchdev_inactive" };
+
+	if (type == DEV_EVENT_VHCA_STATE && state < sizeof(vhca) / sizeof(vhca[0]))
+		return vhca[state];
+	if (type == DEV_EVENT_ESW_MODE && state < sizeof(esw) / sizeof(esw[0]))
+		return esw[state];
+	return "unknown";
+}
+
 static void print_entry(struct sfc *c, FILE *f, const struct dev_trace_entry *e)
 {
 	char ts[64], synd[16];
@@ -51,7 +66,8 @@ static void print_entry(struct sfc *c, FILE *f, const struct dev_trace_entry *e)
 			free(s);
 			json_decref(j);
 		} else {
-			fprintf(f, "%s event %s fn_id %u state %u\n", ts, t, e->syndrome, e->status);
+			fprintf(f, "%s event %s fn_id %u state %s\n", ts, t, e->syndrome,
+				event_state_name(e->opcode, e->status));
 		}
 		return;
 	}

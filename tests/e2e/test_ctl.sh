@@ -272,7 +272,7 @@ test_ctl_trace_shows_port_lifecycle() {
 		"ALLOC_SF 0 OK ENABLE_HCA 0 OK INIT_HCA 0 OK DISABLE_HCA 0 OK TEARDOWN_HCA 0 OK DEALLOC_SF 0 OK " \
 		"the command sequence (opcode, uid, status)"
 	expect_eq "$(grep " event vhca_state fn_id 32768" "$T/trace" | awk '{print $NF}' | tr '\n' ' ')" \
-		"1 2 3 4 1 0 " "the vhca state events"
+		"allocated active in_use teardown_request allocated invalid " "the vhca state events"
 	# A failed command is traced with its status and syndrome.
 	"$CTL" trace -o "$T/trace2" &
 	tp=$!
