@@ -4,6 +4,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,12 @@ struct store {
 	sqlite3_stmt *kv_set, *kv_get;
 	sqlite3_stmt *rule_put, *rule_del, *rule_del_dev, *rule_all;
 	sqlite3_stmt *steer_put, *steer_del, *steer_del_fn, *steer_all;
+	sqlite3_stmt *rate_put, *rate_del, *rate_all;
 	sqlite3_stmt *begin, *commit, *rollback;
+	/* Health (issue 12): writes that failed, and injected failures due. */
+	uint64_t failures;
+	unsigned fail_left;
+	bool injected;          /* the last failure was injected */
 };
 
 static const char schema[] =
@@ -36,7 +42,11 @@ static const char schema[] =
 	/* RX steering rules: CREATE ... IF NOT EXISTS gives the table to
 	 * databases made before it existed. */
 	"CREATE TABLE IF NOT EXISTS steer (fn INTEGER NOT NULL, loc INTEGER NOT NULL,"
-	" spec BLOB NOT NULL, PRIMARY KEY (fn, loc));";
+	" spec BLOB NOT NULL, PRIMARY KEY (fn, loc));"
+	/* devlink rate objects (likewise added to older databases). */
+	"CREATE TABLE IF NOT EXISTS rate (name TEXT PRIMARY KEY, node INTEGER NOT NULL,"
+	" tx_share INTEGER NOT NULL, tx_max INTEGER NOT NULL, tx_priority INTEGER NOT NULL,"
+	" tx_weight INTEGER NOT NULL, parent TEXT NOT NULL);";
 
 static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
 {
@@ -104,6 +114,9 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	    prep(s, &s->steer_del, "DELETE FROM steer WHERE fn=? AND loc=?") ||
 	    prep(s, &s->steer_del_fn, "DELETE FROM steer WHERE fn=?") ||
 	    prep(s, &s->steer_all, "SELECT fn, loc, spec FROM steer ORDER BY fn, loc") ||
+	    prep(s, &s->rate_put, "INSERT OR REPLACE INTO rate VALUES (?,?,?,?,?,?,?)") ||
+	    prep(s, &s->rate_del, "DELETE FROM rate WHERE name=?") ||
+	    prep(s, &s->rate_all, "SELECT * FROM rate ORDER BY name") ||
 	    prep(s, &s->kv_get, "SELECT v FROM kv WHERE k = ?") ||
 	    prep(s, &s->begin, "BEGIN IMMEDIATE") ||
 	    prep(s, &s->commit, "COMMIT") ||
@@ -146,6 +159,9 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->steer_del);
 	sqlite3_finalize(s->steer_del_fn);
 	sqlite3_finalize(s->steer_all);
+	sqlite3_finalize(s->rate_put);
+	sqlite3_finalize(s->rate_del);
+	sqlite3_finalize(s->rate_all);
 	sqlite3_finalize(s->begin);
 	sqlite3_finalize(s->commit);
 	sqlite3_finalize(s->rollback);
@@ -163,8 +179,30 @@ static int run(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A write's outcome: an injected failure if one is due, counted. */
+static int wrote(struct store *s, int rc)
+{
+	s->injected = false;
+	if (rc == 0 && s->fail_left) {
+		s->fail_left--;
+		s->injected = true;
+		rc = -1;
+	}
+	if (rc)
+		s->failures++;
+	return rc;
+}
+
 int store_begin(struct store *s) { return run(s->begin); }
-int store_commit(struct store *s) { return run(s->commit); }
+int store_commit(struct store *s)
+{
+	/* An injected failure must not leave the transaction committed. */
+	if (s->fail_left) {
+		(void)run(s->rollback);
+		return wrote(s, 0);
+	}
+	return wrote(s, run(s->commit));
+}
 void store_rollback(struct store *s) { (void)run(s->rollback); }
 
 int store_port_put(struct store *s, const struct store_port *p)
@@ -188,7 +226,12 @@ int store_port_put(struct store *s, const struct store_port *p)
 	sqlite3_bind_text(st, 15, p->netns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 16, p->zc_owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, p->zc_secret, -1, SQLITE_STATIC);
-	return run(st);
+	if (s->fail_left && sqlite3_get_autocommit(s->db)) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return wrote(s, 0);
+	}
+	return sqlite3_get_autocommit(s->db) ? wrote(s, run(st)) : run(st);
 }
 
 int store_port_del(struct store *s, uint32_t index)
@@ -246,7 +289,14 @@ int store_kv_set(struct store *s, const char *key, int64_t value)
 {
 	sqlite3_bind_text(s->kv_set, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->kv_set, 2, value);
-	return run(s->kv_set);
+	/* Inside a transaction the commit decides (and fails if due). */
+	if (!sqlite3_get_autocommit(s->db))
+		return run(s->kv_set);
+	if (s->fail_left) {
+		sqlite3_clear_bindings(s->kv_set);
+		return wrote(s, 0);
+	}
+	return wrote(s, run(s->kv_set));
 }
 
 int store_kv_get(struct store *s, const char *key, int64_t *value)
@@ -262,7 +312,14 @@ int store_kv_get(struct store *s, const char *key, int64_t *value)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
+const char *store_errmsg(struct store *s)
+{
+	return s->injected ? "injected write failure (SET_FAULT FAIL_STORE)" : sqlite3_errmsg(s->db);
+}
+
+void store_fail_next(struct store *s, unsigned n) { s->fail_left = n; }
+
+uint64_t store_failures(const struct store *s) { return s->failures; }
 
 int store_rule_put(struct store *s, const uint32_t id[4], const void *spec, size_t len)
 {
@@ -334,6 +391,52 @@ int store_steer_foreach(struct store *s,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ret = cb((uint32_t)sqlite3_column_int64(st, 0), (uint32_t)sqlite3_column_int64(st, 1),
 			 sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_rate_put(struct store *s, const struct store_rate *r)
+{
+	sqlite3_stmt *st = s->rate_put;
+
+	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->node);
+	/* Rates above INT64_MAX wrap into the sign bit and come back intact. */
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)r->tx_share);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)r->tx_max);
+	sqlite3_bind_int64(st, 5, r->tx_priority);
+	sqlite3_bind_int64(st, 6, r->tx_weight);
+	sqlite3_bind_text(st, 7, r->parent, -1, SQLITE_STATIC);
+	return run(st);
+}
+
+int store_rate_del(struct store *s, const char *name)
+{
+	sqlite3_bind_text(s->rate_del, 1, name, -1, SQLITE_STATIC);
+	return run(s->rate_del);
+}
+
+int store_rate_foreach(struct store *s, int (*cb)(const struct store_rate *r, void *arg),
+		       void *arg)
+{
+	sqlite3_stmt *st = s->rate_all;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_rate r = { .node = (uint8_t)sqlite3_column_int(st, 1) };
+
+		copy_text(r.name, sizeof(r.name), sqlite3_column_text(st, 0));
+		r.tx_share = (uint64_t)sqlite3_column_int64(st, 2);
+		r.tx_max = (uint64_t)sqlite3_column_int64(st, 3);
+		r.tx_priority = (uint32_t)sqlite3_column_int64(st, 4);
+		r.tx_weight = (uint32_t)sqlite3_column_int64(st, 5);
+		copy_text(r.parent, sizeof(r.parent), sqlite3_column_text(st, 6));
+		ret = cb(&r, arg);
 		if (ret)
 			break;
 	}

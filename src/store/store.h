@@ -89,6 +89,30 @@ int store_steer_foreach(struct store *s,
 				  void *arg),
 			void *arg);
 
+/* devlink rate objects: nodes by name, leafs by their port index (in
+ * decimal, which no node name can be).  put inserts or replaces; del of an
+ * absent object is not an error.  Return 0 or -1. */
+struct store_rate {
+	char name[64];
+	uint8_t node;           /* 1: a node, 0: a leaf */
+	uint64_t tx_share, tx_max;      /* bytes/s */
+	uint32_t tx_priority, tx_weight;
+	char parent[64];        /* "": none */
+};
+int store_rate_put(struct store *s, const struct store_rate *r);
+int store_rate_del(struct store *s, const char *name);
+/* Calls cb for every object in name order; stops at the first non-zero
+ * result, which it returns; -1 on a database error. */
+int store_rate_foreach(struct store *s, int (*cb)(const struct store_rate *r, void *arg),
+		       void *arg);
+
+/* Health (issue 12).  Makes the next n writes fail (a port or setting
+ * written alone, or a transaction's commit, which then rolls back), as
+ * the device's SET_FAULT FAIL_STORE asks.  n 0 cancels. */
+void store_fail_next(struct store *s, unsigned n);
+/* Writes that failed since the store was opened (injected or not). */
+uint64_t store_failures(const struct store *s);
+
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *s);
 

@@ -72,6 +72,16 @@ struct zc_queue_info {
 	struct sfnic_zc_stats st;
 };
 
+/* Health (issue 12).  Makes every exclusive queue of vport ignore (on) or
+ * read again the frames its application gives back; returns how many
+ * queues it set. */
+unsigned zc_srv_fault_no_return(struct zc_srv *s, uint32_t vport, bool on);
+
+/* Closes queue `queue` of vport (a health reporter drops a stuck consumer):
+ * the application sees its socket closed and everything it held comes
+ * home.  Returns 0 or -ENOENT. */
+int zc_srv_close_queue(struct zc_srv *s, uint32_t vport, uint32_t queue);
+
 /* Fills up to max open queues of vport.  Returns how many there are. */
 unsigned zc_srv_queues(struct zc_srv *s, uint32_t vport, struct zc_queue_info *out,
 		       unsigned max);

@@ -52,7 +52,11 @@ static inline bool take(struct zc_excl *q, uint32_t f)
 static void take_fill(struct zc_excl *q)
 {
 	struct zc_ring *f = &q->rings.fill;
-	uint32_t n = zc_ring_avail(f, &q->rx_bad), given = 0;
+	uint32_t n, given = 0;
+
+	if (__builtin_expect(atomic_load_explicit(&q->no_return, memory_order_relaxed), 0))
+		return;
+	n = zc_ring_avail(f, &q->rx_bad);
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t b = zc_ring_frame(f, f->local + i);

@@ -135,6 +135,9 @@ struct zc_excl {
 	uint64_t rx_frames, rx_bytes, overruns, fill_invalid, rx_bad;
 	/* owner worker */
 	uint64_t tx_frames, tx_bytes, tx_invalid, tx_bad;
+	/* Injected fault (SET_FAULT ZC_NO_RETURN): FILL is not read, as if
+	 * the application had stopped giving frames back. */
+	_Atomic bool no_return;
 };
 
 /* Creates an exclusive queue's memory and rings: `frames` frames of

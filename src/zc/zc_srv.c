@@ -590,6 +590,31 @@ void zc_srv_port_gone(struct zc_srv *s, uint32_t vport)
 	}
 }
 
+unsigned zc_srv_fault_no_return(struct zc_srv *s, uint32_t vport, bool on)
+{
+	unsigned n = 0;
+
+	for (struct zc_conn *c = s ? s->conns : NULL; c; c = c->next)
+		if (c->open && c->excl && (c->vport == vport || !on)) {
+			atomic_store_explicit(&c->excl->no_return, on, memory_order_relaxed);
+			n++;
+		}
+	return n;
+}
+
+int zc_srv_close_queue(struct zc_srv *s, uint32_t vport, uint32_t queue)
+{
+	for (struct zc_conn *c = s ? s->conns : NULL; c; c = c->next)
+		if (c->open && c->vport == vport && c->queue == queue) {
+			util_log(UTIL_WARN, "zc: dropping the stuck consumer of %s queue %u of "
+				 "vport %u (pid %d)", mode_name(c->mode), queue, vport,
+				 (int)c->cred.pid);
+			conn_close(c);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 unsigned zc_srv_queues(struct zc_srv *s, uint32_t vport, struct zc_queue_info *out,
 		       unsigned max)
 {
