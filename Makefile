@@ -26,9 +26,9 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
 	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c \
 	src/ctl/ctl_srv.c src/ctl/ctl_rpc.c \
-	src/health/health.c
+	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
-CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c
+CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c
 CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
 	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
 	src/sfnicctl/sfc_counters.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c

@@ -288,6 +288,8 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 	} else if (IS("aux.unbind")) {
 		const char *name = str(&r, "name");
 		ret = r.bad ? -EINVAL : dl_aux_unbind(dl, name, &err);
+	} else if (!strncmp(cmd, "health.", 7)) {
+		ret = dl_health_request(dl, cmd + 7, r.obj, &result, &err);
 	} else if (IS("monitor")) {
 		*monitor = true;
 		ret = 0;

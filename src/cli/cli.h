@@ -33,6 +33,11 @@ int cli_cmd_replay(struct ctx *c);
 int cli_cmd_capture(struct ctx *c);
 /* cli_ethtool.c: ethtool -N/-U, -n/-u, -l on SF functions. */
 int cli_cmd_ethtool(struct ctx *c);
+/* cli_health.c: devlink-health(8)'s commands; `health show` lists and the
+ * fmsg of diagnose and dump show, as devlink prints them. */
+int cli_cmd_health(struct ctx *c);
+void cli_print_health(json_t *top);
+void cli_print_fmsg(json_t *obj);
 /* Prints `filter show` results as tc does. */
 void cli_print_filters(const struct cli_opts *o, json_t *arr);
 

@@ -295,7 +295,11 @@ void cli_print_result(const struct cli_opts *o, const char *cmd, json_t *result)
 		print_json(o, result);
 		return;
 	}
-	if (json_is_array(result))
+	if (!strcmp(cmd, "health.diagnose") || !strcmp(cmd, "health.dump.show"))
+		cli_print_fmsg(result);
+	else if ((top = json_object_get(result, "health")))
+		cli_print_health(top);
+	else if (json_is_array(result))
 		cli_print_filters(o, result);
 	else if ((top = json_object_get(result, "port")))
 		print_ports(top);

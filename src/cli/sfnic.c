@@ -219,7 +219,13 @@ static void help(FILE *f)
 "                                 [ action QUEUE ] [ loc LOCATION ]\n"
 "       sfnic ethtool { -N | -U } DEV delete LOCATION\n"
 "       sfnic ethtool { -n | -u } DEV [ rule LOCATION ]\n"
-"       sfnic ethtool -l DEV\n");
+"       sfnic ethtool -l DEV\n"
+"       sfnic health show [ { DEV | DEV/PORT_INDEX } reporter NAME ]\n"
+"       sfnic health { recover | diagnose | test } { DEV | DEV/PORT_INDEX } reporter NAME\n"
+"       sfnic health dump { show | clear } { DEV | DEV/PORT_INDEX } reporter NAME\n"
+"       sfnic health set { DEV | DEV/PORT_INDEX } reporter NAME [ grace_period MSEC ]\n"
+"                        [ burst_period MSEC ] [ auto_recover { true | false } ]\n"
+"                        [ auto_dump { true | false } ]\n");
 }
 
 static const char *const no_specs[] = { NULL };
@@ -359,7 +365,8 @@ static int cmd_monitor(struct ctx *c)
 	while (peek(c) && nwant < 8) {
 		const char *w = next(c);
 
-		if (strcmp(w, "all") && strcmp(w, "dev") && strcmp(w, "port") && strcmp(w, "param"))
+		if (strcmp(w, "all") && strcmp(w, "dev") && strcmp(w, "port") && strcmp(w, "param") &&
+		    strcmp(w, "health"))
 			return usage_err("Unknown object \"%s\"", w);
 		want[nwant++] = w;
 	}
@@ -415,6 +422,8 @@ static int dispatch(struct ctx *c)
 		return cli_cmd_capture(c);
 	if (matches(obj, "ethtool"))
 		return cli_cmd_ethtool(c);
+	if (matches(obj, "health"))
+		return cli_cmd_health(c);
 	return usage_err("Object \"%s\" not found", obj);
 }
 

@@ -196,4 +196,15 @@ int dl_dp_port(struct dl *dl, const char *handle, uint32_t *vport, bool *rep);
  * `port show` result. */
 void dl_port_stats_add(struct dl *dl, json_t *result);
 
+/* ---- health (dl_health.c, issue 12) ----
+ * cmd is "show", "recover", "diagnose", "dump.show", "dump.clear", "test"
+ * or "set"; req holds "handle" (DEV or DEV/INDEX), "reporter" and, for
+ * set, "grace_period"/"burst_period" (ms) and "auto_recover"/"auto_dump"
+ * (true/false).  show answers {"health": {HANDLE: [REPORTER...]}},
+ * diagnose and dump show the reporter's fmsg object; the rest nothing. */
+int dl_health_request(struct dl *dl, const char *cmd, json_t *req, json_t **out,
+		      struct dl_err *err);
+/* Detection, once a second from the daemon's housekeeping timer. */
+void dl_health_tick(struct dl *dl);
+
 #endif

@@ -7,6 +7,7 @@
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DL_DEFAULT_MAX_SFS 1024u
 static const char *const res_names[DEV_NUM_CONTROLLERS] = {
@@ -27,7 +28,19 @@ int dl_errf(struct dl_err *err, int errnum, const char *fmt, ...)
 
 uint8_t dl_cmd(struct dl *dl, const void *in, size_t inlen, void *out, size_t outlen)
 {
-	return dev_cmd_exec(dl->dev, in, inlen, out, outlen);
+	struct timespec t0, t1;
+	uint8_t st;
+	uint64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	st = dev_cmd_exec(dl->dev, in, inlen, out, outlen);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+	     (uint64_t)t0.tv_nsec;
+	/* The fw health reporter hears of failures and slow commands. */
+	if (st != DEV_STAT_OK || ns > 100000000u)
+		dl_health_cmd_done(dl, in, st, ((const struct dev_cmd_out_hdr *)out)->syndrome, ns);
+	return st;
 }
 
 uint8_t dl_fn_cmd(struct dl *dl, uint16_t opcode, uint32_t fn_id)
@@ -127,8 +140,14 @@ int dl_process_events(struct dl *dl)
 	struct dev_eqe eqe;
 	int n = 0;
 
-	while (dev_eq_poll(dl->dev, &eqe))
+	while (dev_eq_poll(dl->dev, &eqe)) {
+		if (eqe.type == DEV_EVENT_FAULT) {
+			dl_health_fault_event(dl, &eqe);
+			n++;
+			continue;
+		}
 		n += dl_sf_handle_event(dl, &eqe);
+	}
 	return n;
 }
 
@@ -278,6 +297,11 @@ struct dl *dl_create(struct dev *d, struct aux_bus *bus, struct store *st,
 	}
 	if (restore(dl, err))
 		goto fail;
+	dl->health = dl_health_create(dl);
+	if (!dl->health) {
+		dl_errf(err, ENOMEM, "out of memory");
+		goto fail;
+	}
 	return dl;
 fail:
 	dl_destroy(dl);
@@ -308,6 +332,8 @@ void dl_destroy(struct dl *dl)
 {
 	if (!dl)
 		return;
+	dl_health_destroy(dl->health);
+	dl->health = NULL;
 	dl_netdev_disable(dl);
 	dl->closing = true;     /* memif clients hear "Device closed" */
 	dl_port_foreach(dl, detach_sf, dl);

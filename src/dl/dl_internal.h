@@ -94,6 +94,7 @@ struct dl {
 	struct memif_hub *memif; /* NULL until dl_attach_memif */
 	struct zc_srv *zc;       /* NULL until dl_zc_create */
 	bool closing;            /* dl_destroy is tearing SFs down */
+	struct dl_health *health; /* health reporters (dl_health.c) */
 };
 
 /* A reserved netdev name. */
@@ -148,6 +149,16 @@ void dl_steer_restore(struct dl *dl);
 void dl_steer_sync_all(struct dl *dl);
 /* Forgets p's rules, in memory and in the store (its SF is deleted). */
 int dl_steer_flush(struct dl *dl, struct dl_port *p);
+
+/* dl_health.c: reporters of the device and its ports (issue 12). */
+struct dl_health *dl_health_create(struct dl *dl);
+void dl_health_destroy(struct dl_health *h);
+/* Every device command the driver issues that failed or was slow. */
+void dl_health_cmd_done(struct dl *dl, const void *in, uint8_t status, uint32_t syndrome,
+			uint64_t ns);
+/* DEV_EVENT_FAULT: the device asks the driver to apply a fault to what the
+ * driver owns (store, zero-copy queues). */
+void dl_health_fault_event(struct dl *dl, const struct dev_eqe *eqe);
 
 /* dl_core.c */
 int dl_errf(struct dl_err *err, int errnum, const char *fmt, ...)

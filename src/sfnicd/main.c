@@ -30,6 +30,7 @@ struct tick_ctx {
 	int fd;
 	struct dp *dp;
 	struct zc_srv *zc;
+	struct dl *dl;
 };
 
 static void tick(void *arg)
@@ -40,6 +41,7 @@ static void tick(void *arg)
 	if (read(t->fd, &n, sizeof(n)) == sizeof(n)) {
 		dp_tick(t->dp);
 		zc_srv_tick(t->zc);
+		dl_health_tick(t->dl); /* health reporters' detection */
 	}
 }
 
@@ -243,7 +245,7 @@ int main(int argc, char **argv)
 	/* Once a second: FDB aging and finishing deferred pool destroys. */
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd < 0 || timerfd_settime(tfd, 0, &(struct itimerspec){ { 1, 0 }, { 1, 0 } }, NULL) ||
-	    (tctx = (struct tick_ctx){ tfd, dp, zc }, api_watch(api, tfd, tick, &tctx))) {
+	    (tctx = (struct tick_ctx){ tfd, dp, zc, dl }, api_watch(api, tfd, tick, &tctx))) {
 		util_log(UTIL_ERR, "cannot set up the housekeeping timer: %s", strerror(errno));
 		goto out;
 	}
