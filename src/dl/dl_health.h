@@ -20,7 +20,8 @@
 #include "../dp/dp.h"
 #include "../health/health.h"
 
-#define DLH_STUCK_TICKS 2       /* ticks (1 s) without progress = stuck */
+#define DLH_STUCK_TICKS 2       /* ticks (1 s) without progress = stuck;
+				 * a zero-copy consumer gets one more */
 #define DLH_CMD_STUCK_NS 1000000000ull  /* a device command slower than 1 s */
 #define DLH_ZC_QUEUES 16
 
@@ -30,6 +31,7 @@ struct dlh_zq {
 	int pid;
 	uint64_t returned;      /* frames given back so far (delivered - held) */
 	uint64_t overruns;
+	uint32_t outstanding;   /* frames it holds */
 	unsigned stuck;         /* ticks in a row with frames lost, none back */
 };
 

@@ -388,12 +388,15 @@ static void detect_rx(struct dl_health *h, struct dlh_port *hp)
 		if (q[i].mode != SFNIC_ZC_EXCLUSIVE)
 			continue;
 		old = zq_find(hp, q[i].queue, q[i].pid);
-		next[m] = (struct dlh_zq){ q[i].queue, q[i].pid, returned, q[i].st.overruns, 0 };
-		/* Frames lost for want of room while the consumer gave none back. */
-		if (old && q[i].st.overruns > old->overruns && returned == old->returned &&
-		    q[i].st.outstanding)
+		next[m] = (struct dlh_zq){ q[i].queue, q[i].pid, returned, q[i].st.overruns,
+					   q[i].st.outstanding, 0 };
+		/* Frames keep coming (held by the consumer, or lost for want of
+		 * room) while it gives none back.  One tick more than other
+		 * reporters wait: an application may hold a burst for a while. */
+		if (old && returned == old->returned && q[i].st.outstanding &&
+		    (q[i].st.overruns > old->overruns || q[i].st.outstanding > old->outstanding))
 			next[m].stuck = old->stuck + 1;
-		if (next[m].stuck == DLH_STUCK_TICKS) {
+		if (next[m].stuck == DLH_STUCK_TICKS + 1) {
 			hp->stuck_queue = (int)q[i].queue;
 			hp->stuck_pid = q[i].pid;
 			snprintf(hp->last_error, sizeof(hp->last_error),

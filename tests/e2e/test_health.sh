@@ -1,0 +1,230 @@
+# test_health.sh - devlink health reporters (issue 12), each driven by the
+# fault sfnicctl injects (SET_FAULT, debug_write scope), as netdevsim's
+# debugfs knobs drive the kernel's dummy reporter:
+#
+#   shapes             `health show` text and JSON as devlink's, set and its
+#                      errors, settings durable across kill -9, monitor events.
+#   zc consumer stuck  a zero-copy application whose returns stop arriving:
+#                      rx goes to error, the dump names the queue, auto-recovery
+#                      drops the consumer (every buffer home) and a new one gets
+#                      every frame; within the grace period a second fault stays
+#                      in error until recovered by hand.
+#   tx stall           a port's input stops being polled: tx error, diagnose
+#                      shows the frames pending, recover resumes it, none lost.
+#   fw                 the next device command fails with INT_ERR: fw error,
+#                      diagnose names the command, status and syndrome; a user's
+#                      bad request does not count.
+#   fw_fatal           a hung worker and a failed store write: fw_fatal error,
+#                      auto-recovery reloads, traffic resumes, nothing
+#                      acknowledged lost (kill -9 and restart).
+
+# The zero-copy tests' helpers (app_start, zcq, pstat, wait_eq, frames, pcap).
+. tests/e2e/test_zc.sh
+
+SFNICCTL="$BIN/sfnicctl"
+
+le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) \
+	$((($1 >> 24) & 255)); }
+
+# fault KIND [vport=V] [worker=W] [count=N] [syndrome=S] [status=ST] [rep=R]:
+# SET_FAULT with op_mod KIND (dev_cmd.h enum dev_fault).
+fault() {
+	local kind=$1 vport=0 worker=0 count=0 synd=0 status=0 rep=0 kv
+	shift
+	for kv in "$@"; do local "$kv"; done
+	case $kind in
+	clear) kind=0 ;; stall_tx) kind=1 ;; hang_worker) kind=2 ;; fail_cmds) kind=3 ;;
+	fail_store) kind=4 ;; zc_no_return) kind=5 ;;
+	esac
+	"$SFNICCTL" cmd SET_FAULT op_mod "$kind" in "$(le32 "$vport")$(le32 "$worker")$(le32 "$count")$(le32 "$synd")$(printf '%02x%02x' "$status" "$rep")000000000000" \
+		>/dev/null || fail "SET_FAULT $kind $*"
+}
+
+# hstate HANDLE REPORTER: "state error recover" of one reporter.
+hstate() {
+	sf health show "$1" reporter "$2" -j | jq -r '.health[][] | "\(.state) \(.error) \(.recover)"'
+}
+
+test_health_show_shapes_and_durability() {
+	daemon_start --netdevs off || fail "daemon start"
+	sf_active 88
+	expect_eq "$(sf health show -j | jq -c '.health | keys')" \
+		'["sfnic/sfnic0","sfnic/sfnic0/0","sfnic/sfnic0/32768"]' "device first, then PF and SF ports"
+	expect_eq "$(sf health show -j | jq -c '.health["sfnic/sfnic0"][0]')" \
+		'{"reporter":"fw","state":"healthy","error":0,"recover":0,"grace_period":0,"burst_period":0,"auto_recover":true,"auto_dump":true}' \
+		"fw, devlink's keys and native types"
+	expect_eq "$(sf health show -j | jq -c '[.[][][] | .reporter]')" \
+		'["fw","fw_fatal","tx","rx","tx","rx"]' "every reporter, as the selftest reads them (.[][][])"
+	expect_eq "$(sf health show sfnic/sfnic0/32768 reporter tx)" \
+"sfnic/sfnic0/32768:
+  reporter tx
+    state healthy error 0 recover 0 grace_period 0 burst_period 0 auto_recover true auto_dump true" \
+		"two lines under the handle"
+	sf monitor health >"$T/mon" &
+	local mon=$!
+	sleep 0.3
+	sf health set sfnic/sfnic0/32768 reporter rx grace_period 500 burst_period 200 auto_dump false ||
+		fail "health set"
+	expect_err "Error: Cannot set burst period without a grace period." \
+		sf health set sfnic/sfnic0 reporter fw burst_period 5
+	expect_err 'Error: Reporter "foo" not found on sfnic/sfnic0.' \
+		sf health show sfnic/sfnic0 reporter foo
+	expect_err "Reporter name expected." sf health recover sfnic/sfnic0
+	expect_err 'Error: Cannot find port "sfnic/sfnic0/7".' sf health show sfnic/sfnic0/7 reporter tx
+	# The empty reporter's test in the selftest: recover of a healthy one is fine.
+	sf health recover sfnic/sfnic0 reporter fw || fail "recover of a healthy reporter"
+	sleep 0.3
+	kill "$mon"
+	grep -q '^\[health,status\] sfnic/sfnic0/32768:' "$T/mon" || { cat "$T/mon"; fail "monitor event"; }
+	daemon_kill9
+	daemon_start --netdevs off || fail "restart"
+	expect_eq "$(sf health show sfnic/sfnic0/32768 reporter rx -j | jq -c '.health[][0] | [.grace_period, .burst_period, .auto_recover, .auto_dump]')" \
+		'[500,200,true,false]' "settings after kill -9"
+	daemon_stop || fail "daemon stop"
+}
+
+# zc_stuck_setup: SF A, p0's frames redirected to it, UDP/4000 into queue 2,
+# an application on it.
+zc_stuck_setup() {
+	zc_setup
+	sf filter add dev sfnic0np0 ingress flower action mirred egress redirect dev sfnic0npf0sf88 ||
+		fail "filter"
+	sf ethtool -N $SF_A flow-type udp4 dst-port 4000 action 2 >/dev/null || fail "ntuple"
+	{ frames 64 $MAC_A udp=4000; } | pcap "$T/burst.pcap"
+	{ frames 30 $MAC_A udp=4000; } | pcap "$T/thirty.pcap"
+}
+
+# replay_until HANDLE REPORTER JQ WANT: replays bursts (the stuck consumer
+# loses frames) until the reporter's JQ reads WANT (at most 15 s).
+replay_until() {
+	for _ in $(seq 60); do
+		[ "$(sf health show "$1" reporter "$2" -j | jq -r ".health[][] | $3")" = "$4" ] && return 0
+		replay "$T/burst.pcap"
+		sleep 0.25
+	done
+	fail "$1 $2: $3 never became $4"
+}
+
+test_health_zc_consumer_stops_returning_buffers() {
+	local pid
+	zc_stuck_setup
+	app_start a "$BIN/zc_rxdrop" $SF_A new -t 120
+	replay "$T/thirty.pcap"
+	wait_eq 30 zcq $PORT_A a .delivered.packets
+	pid=${APP[a]}
+	fault zc_no_return vport=32768
+	replay_until $PORT_A rx .error 1
+	# Auto-recovery (grace 0) dropped the stuck consumer: its queue closed,
+	# every buffer it held came home.
+	expect_eq "$(hstate $PORT_A rx)" "healthy 1 1" "rx after auto-recovery"
+	wait_log "dropping the stuck consumer of exclusive queue 2 of vport 32768 (pid $pid)"
+	expect_eq "$(pstat $PORT_A '.zc_stats')" null "the stuck queue is gone"
+	inflight_zero
+	# The dump taken at the error names who was stuck.
+	expect_eq "$(sf health dump show $PORT_A reporter rx -j | jq -c '[.queues[0].queue, .queues[0].pid, .queues[0].stuck]')" \
+		"[2,$pid,true]" "the dump's stuck queue"
+	sf health dump show $PORT_A reporter rx -j | jq -r .last_error |
+		grep -q "^zero-copy queue 2 (pid $pid) stopped returning buffers" || fail "dump last_error"
+	sf health show $PORT_A reporter rx -j | jq -e '.health[][0].last_dump_date' >/dev/null ||
+		fail "last_dump_date while a dump is stored"
+	app_stop a
+	# Traffic resumes: a new consumer gets every frame, exactly.
+	app_start b "$BIN/zc_rxdrop" $SF_A new -t 120
+	replay "$T/thirty.pcap"
+	wait_eq 30 zcq $PORT_A b .delivered.packets
+	expect_eq "$(zcq $PORT_A b .overruns)" 0 "no overrun after recovery"
+	# Within the grace period the next error is not auto-recovered.
+	sf health set $PORT_A reporter rx grace_period 600000 || fail "grace"
+	pid=${APP[b]}
+	fault zc_no_return vport=32768
+	replay_until $PORT_A rx .error 2
+	sleep 1.5
+	expect_eq "$(hstate $PORT_A rx)" "error 2 1" "rx within the grace period"
+	expect_eq "$(zcq $PORT_A b .pid)" "$pid" "the stuck consumer is still there"
+	expect_eq "$(sf health diagnose $PORT_A reporter rx -j | jq -c '[.queues[0].stuck, .queues[0].in_flight > 0]')" \
+		'[true,true]' "diagnose: who is stuck, buffers in flight"
+	sf health recover $PORT_A reporter rx || fail "recover by hand"
+	expect_eq "$(hstate $PORT_A rx)" "healthy 2 2" "rx after recover"
+	expect_eq "$(pstat $PORT_A '.zc_stats')" null "the stuck queue is gone"
+	inflight_zero
+	app_stop b
+	daemon_stop || fail "daemon stop"
+}
+
+test_health_tx_stall() {
+	daemon_start --netdevs off || fail "daemon start"
+	sf_active 88
+	{ frames 10 $MAC_B udp=9; } | pcap "$T/ten.pcap"
+	sf health set $PORT_A reporter tx auto_recover false || fail "auto_recover false"
+	fault stall_tx vport=32768
+	sf replay $PORT_A -r "$T/ten.pcap" >/dev/null || fail "replay"
+	wait_eq "error 1 0" hstate $PORT_A tx
+	expect_eq "$(sf health diagnose $PORT_A reporter tx -j | jq -c '.input | [.pending, .polled, .stuck]')" \
+		'[10,false,true]' "diagnose: ten frames wait, not polled"
+	expect_eq "$(pstat $PORT_A '.stats.rx.packets')" 0 "nothing sent while stalled"
+	sf health diagnose $PORT_A reporter tx | grep -q '^ input:$' || fail "diagnose text"
+	sf health recover $PORT_A reporter tx || fail "recover"
+	expect_eq "$(hstate $PORT_A tx)" "healthy 1 1" "tx after recover"
+	wait_eq 10 pstat $PORT_A '.stats.rx.packets'
+	# Auto-recovery on: the next stall is fixed by itself.
+	sf health set $PORT_A reporter tx auto_recover true || fail "auto_recover true"
+	fault stall_tx vport=32768
+	sf replay $PORT_A -r "$T/ten.pcap" >/dev/null || fail "replay"
+	wait_eq "healthy 2 2" hstate $PORT_A tx
+	wait_eq 20 pstat $PORT_A '.stats.rx.packets'
+	daemon_stop || fail "daemon stop"
+}
+
+test_health_fw_command_failures() {
+	daemon_start --netdevs off || fail "daemon start"
+	sf_active 88
+	sf health set sfnic/sfnic0 reporter fw auto_recover false || fail "auto_recover false"
+	fault fail_cmds count=1 status=1 synd=0x42
+	sf port function set $PORT_A hw_addr 02:00:00:00:00:42 2>/dev/null && fail "the injected failure"
+	expect_eq "$(hstate sfnic/sfnic0 fw)" "error 1 0" "fw after an INT_ERR"
+	expect_eq "$(sf health diagnose sfnic/sfnic0 reporter fw -j | jq -c '.last_command | [.opcode, .status_name, .syndrome]')" \
+		'["MODIFY_VPORT_CTX","INT_ERR",252706882]' "diagnose: command, status, syndrome (0x0f100042)"
+	# A user's bad request is not the device's fault.
+	sf port add sfnic/sfnic0 flavour pcisf pfnum 7 sfnum 5 2>/dev/null && fail "pfnum 7"
+	expect_eq "$(hstate sfnic/sfnic0 fw)" "error 1 0" "a BAD_PARAM does not count"
+	sf health recover sfnic/sfnic0 reporter fw || fail "recover"
+	expect_eq "$(hstate sfnic/sfnic0 fw)" "healthy 1 1" "fw after recover"
+	sf port function set $PORT_A hw_addr 02:00:00:00:00:42 || fail "the command works again"
+	daemon_stop || fail "daemon stop"
+}
+
+test_health_fw_fatal_hung_worker() {
+	daemon_start --netdevs off || fail "daemon start"
+	sf_active 88
+	{ frames 10 $MAC_B udp=9; } | pcap "$T/ten.pcap"
+	fault hang_worker worker=0
+	sf replay $PORT_A -r "$T/ten.pcap" >/dev/null || fail "replay"
+	wait_eq "healthy 1 1" hstate sfnic/sfnic0 fw_fatal
+	expect_eq "$(sf health dump show sfnic/sfnic0 reporter fw_fatal -j | jq -c '[.workers[0].stuck, .workers[0].sleeping]')" \
+		'[true,false]' "the dump: worker 0 stuck, awake"
+	sf health dump show sfnic/sfnic0 reporter fw_fatal -j | jq -r .last_error |
+		grep -q "^datapath worker 0 stopped making progress" || fail "dump last_error"
+	# Reloaded: the frames that waited went on, and new ones do too.
+	wait_eq 10 pstat $PORT_A '.stats.rx.packets'
+	sf replay $PORT_A -r "$T/ten.pcap" >/dev/null || fail "replay"
+	wait_eq 20 pstat $PORT_A '.stats.rx.packets'
+	daemon_stop || fail "daemon stop"
+}
+
+test_health_fw_fatal_store_failure() {
+	daemon_start --netdevs off || fail "daemon start"
+	sf_active 88
+	sf port function set $PORT_A hw_addr 02:00:00:00:00:01 || fail "hw_addr 1"
+	fault fail_store count=1
+	expect_err "Error: cannot store state: injected write failure (SET_FAULT FAIL_STORE)." \
+		sf port function set $PORT_A hw_addr 02:00:00:00:00:02
+	wait_eq "healthy 1 1" hstate sfnic/sfnic0 fw_fatal
+	sf health dump show sfnic/sfnic0 reporter fw_fatal -j | jq -r .last_error |
+		grep -q "^state store write failed" || fail "dump last_error"
+	sf port function set $PORT_A hw_addr 02:00:00:00:00:03 || fail "hw_addr 3 after recovery"
+	daemon_kill9
+	daemon_start --netdevs off || fail "restart"
+	expect_eq "$(sf port show $PORT_A -j | jq -r '.port[].function.hw_addr')" 02:00:00:00:00:03 \
+		"what was acknowledged, after kill -9"
+	daemon_stop || fail "daemon stop"
+}
