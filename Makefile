@@ -31,7 +31,7 @@ LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c
 CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
 	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
-	src/sfnicctl/sfc_counters.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c
+	src/sfnicctl/sfc_counters.c src/sfnicctl/sfc_fault.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c
 
 obj = $(patsubst src/%.c,$(O)/obj/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))

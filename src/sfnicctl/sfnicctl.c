@@ -64,6 +64,11 @@ static void help(FILE *f)
 "        Attaches the device tracer and prints each command (time, opcode,\n"
 "        op_mod, uid, status, syndrome, latency) and event; --follow until\n"
 "        interrupted, otherwise what the next second brings.\n"
+"    fault clear | stall-tx PORT [ rep ] | hang-worker N\n"
+"    fault fail-cmds COUNT [ status S ] [ syndrome N ] | fail-store [ COUNT ]\n"
+"    fault zc-no-return PORT | memif-no-return PORT\n"
+"        Injects a fault (SET_FAULT, debug_write: taints) for the health\n"
+"        reporters of `sfnic health` to find (see dev_cmd.h).\n"
 "\n"
 "OPCODES (least scope)\n");
 	sfc_ops_print(f);
@@ -349,6 +354,8 @@ int main(int argc, char **argv)
 		ret = sfc_cmd_trace(&c, argc, argv);
 	else if (!strcmp(cmd, "counters"))
 		ret = sfc_cmd_counters(&c, argc, argv);
+	else if (!strcmp(cmd, "fault"))
+		ret = sfc_cmd_fault(&c, argc, argv);
 	else if (!strcmp(cmd, "help"))
 		help(stdout), ret = 0;
 	else

@@ -86,5 +86,7 @@ int sfc_cmd_query(struct sfc *c, int argc, char **argv);
 int sfc_cmd_dump(struct sfc *c, int argc, char **argv);
 int sfc_cmd_trace(struct sfc *c, int argc, char **argv);
 int sfc_cmd_counters(struct sfc *c, int argc, char **argv);
+/* sfc_fault.c: SET_FAULT by name (issue 12). */
+int sfc_cmd_fault(struct sfc *c, int argc, char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 # test_health.sh - devlink health reporters (issue 12), each driven by the
 # fault sfnicctl injects (SET_FAULT, debug_write scope), as netdevsim's
-# debugfs knobs drive the kernel's dummy reporter:
+# debugfs knobs drive the kernel's dummy reporter (sfnicctl fault, and once
+# the raw SET_FAULT layout through sfnicctl cmd):
 #
 #   shapes             `health show` text and JSON as devlink's, set and its
 #                      errors, settings durable across kill -9, monitor events.
@@ -39,6 +40,9 @@ fault() {
 	"$SFNICCTL" cmd SET_FAULT op_mod "$kind" in "$(le32 "$vport")$(le32 "$worker")$(le32 "$count")$(le32 "$synd")$(printf '%02x%02x' "$status" "$rep")000000000000" \
 		>/dev/null || fail "SET_FAULT $kind $*"
 }
+
+# sfault ARGS...: sfnicctl fault ARGS (the tool's names for SET_FAULT).
+sfault() { "$SFNICCTL" fault "$@" || fail "sfnicctl fault $*"; }
 
 # hstate HANDLE REPORTER: "state error recover" of one reporter.
 hstate() {
@@ -112,7 +116,7 @@ test_health_zc_consumer_stops_returning_buffers() {
 	replay "$T/thirty.pcap"
 	wait_eq 30 zcq $PORT_A a .delivered.packets
 	pid=${APP[a]}
-	fault zc_no_return vport=32768
+	sfault zc-no-return $PORT_A
 	replay_until $PORT_A rx .error 1
 	# Auto-recovery (grace 0) dropped the stuck consumer: its queue closed,
 	# every buffer it held came home.
@@ -136,7 +140,7 @@ test_health_zc_consumer_stops_returning_buffers() {
 	# Within the grace period the next error is not auto-recovered.
 	sf health set $PORT_A reporter rx grace_period 600000 || fail "grace"
 	pid=${APP[b]}
-	fault zc_no_return vport=32768
+	sfault zc-no-return $PORT_A
 	replay_until $PORT_A rx .error 2
 	sleep 1.5
 	expect_eq "$(hstate $PORT_A rx)" "error 2 1" "rx within the grace period"
@@ -156,7 +160,7 @@ test_health_tx_stall() {
 	sf_active 88
 	{ frames 10 $MAC_B udp=9; } | pcap "$T/ten.pcap"
 	sf health set $PORT_A reporter tx auto_recover false || fail "auto_recover false"
-	fault stall_tx vport=32768
+	sfault stall-tx $PORT_A
 	sf replay $PORT_A -r "$T/ten.pcap" >/dev/null || fail "replay"
 	wait_eq "error 1 0" hstate $PORT_A tx
 	expect_eq "$(sf health diagnose $PORT_A reporter tx -j | jq -c '.input | [.pending, .polled, .stuck]')" \
@@ -168,7 +172,7 @@ test_health_tx_stall() {
 	wait_eq 10 pstat $PORT_A '.stats.rx.packets'
 	# Auto-recovery on: the next stall is fixed by itself.
 	sf health set $PORT_A reporter tx auto_recover true || fail "auto_recover true"
-	fault stall_tx vport=32768
+	sfault stall-tx $PORT_A
 	sf replay $PORT_A -r "$T/ten.pcap" >/dev/null || fail "replay"
 	wait_eq "healthy 2 2" hstate $PORT_A tx
 	wait_eq 20 pstat $PORT_A '.stats.rx.packets'
@@ -179,6 +183,7 @@ test_health_fw_command_failures() {
 	daemon_start --netdevs off || fail "daemon start"
 	sf_active 88
 	sf health set sfnic/sfnic0 reporter fw auto_recover false || fail "auto_recover false"
+	# The raw layout (dev_cmd.h struct dev_set_fault_in), as a debugger would.
 	fault fail_cmds count=1 status=1 synd=0x42
 	sf port function set $PORT_A hw_addr 02:00:00:00:00:42 2>/dev/null && fail "the injected failure"
 	expect_eq "$(hstate sfnic/sfnic0 fw)" "error 1 0" "fw after an INT_ERR"
@@ -197,7 +202,7 @@ test_health_fw_fatal_hung_worker() {
 	daemon_start --netdevs off || fail "daemon start"
 	sf_active 88
 	{ frames 10 $MAC_B udp=9; } | pcap "$T/ten.pcap"
-	fault hang_worker worker=0
+	sfault hang-worker 0
 	sf replay $PORT_A -r "$T/ten.pcap" >/dev/null || fail "replay"
 	wait_eq "healthy 1 1" hstate sfnic/sfnic0 fw_fatal
 	expect_eq "$(sf health dump show sfnic/sfnic0 reporter fw_fatal -j | jq -c '[.workers[0].stuck, .workers[0].sleeping]')" \
@@ -215,7 +220,7 @@ test_health_fw_fatal_store_failure() {
 	daemon_start --netdevs off || fail "daemon start"
 	sf_active 88
 	sf port function set $PORT_A hw_addr 02:00:00:00:00:01 || fail "hw_addr 1"
-	fault fail_store count=1
+	sfault fail-store 1
 	expect_err "Error: cannot store state: injected write failure (SET_FAULT FAIL_STORE)." \
 		sf port function set $PORT_A hw_addr 02:00:00:00:00:02
 	wait_eq "healthy 1 1" hstate sfnic/sfnic0 fw_fatal
