@@ -62,8 +62,8 @@ struct dp_pkt {
 	uint32_t buf;
 	uint16_t off, len;
 	struct dp_offload ol;
-	uint8_t shared;         /* read-only taps hold the buffer too (pp_share):
-				 * never written in place, never handed on by
+	uint8_t shared;         /* a read-only tap holds the buffer too: never
+				 * written in place, never handed on by
 				 * reference to a consumer that frees without
 				 * dp_pkt_free() */
 };
@@ -76,10 +76,7 @@ static inline uint8_t *dp_pkt_data(const struct dp_pkt *p)
 /* Returns a frame's buffer to its pool. */
 static inline void dp_pkt_free(struct dp_pkt *p)
 {
-	if (__builtin_expect(p->shared, 0))
-		pp_put_shared(p->pool, p->buf);
-	else
-		pp_put(p->pool, p->buf);
+	pp_put(p->pool, p->buf);        /* a tap's hold keeps it from reuse (pp.h) */
 }
 
 enum dp_drop {
@@ -273,17 +270,15 @@ int dp_port_set_mtu(struct dp *dp, uint32_t vport, uint16_t mtu);
  *     the function, after the copy into the function's own region that a
  *     domain crossing makes anyway.
  * deliver() gets each burst with the tapped region: frames of other
- * regions are not the tap's to see.  A frame a tap keeps becomes shared
- * with the packet path as one holder (the first taker sets two holders with
- * pp_share and sets pkt->shared, later takers pp_share_get); the tap lets
- * go later (pp_put_shared), from any thread.  Frames no tap took stay the
- * packet path's alone, with no holder counts to keep.  Frames the packet
- * path must change while shared are changed in a copy.  The uplink's taps
- * are called by worker q only: deliver() with each burst before the
- * eswitch, poll() on every pass (to take returns); a function's taps by any
- * worker that delivers to it, with each batch just before it goes to the
- * function's consumer (deliver() must serialise itself; poll() is not
- * called).
+ * regions are not the tap's to see.  A tap that keeps a frame sets its flag
+ * in the held[] it registered with dp_port_add_tap (the region's pools hand
+ * out no buffer whose flag is set, pp.h) and sets pkt->shared, so the
+ * packet path changes the frame only in a copy; it clears the flag when its
+ * application lets go, from any thread.  The uplink's taps are called by
+ * worker q only: deliver() with each burst before the eswitch, poll() on
+ * every pass (to take returns); a function's taps by any worker that
+ * delivers to it, with each batch just before it goes to the function's
+ * consumer (deliver() must serialise itself; poll() is not called).
  */
 struct dp_tap_ops {
 	void (*deliver)(void *ctx, const struct pp_region *region, struct dp_pkt *pkts,
@@ -292,12 +287,14 @@ struct dp_tap_ops {
 };
 
 /* Adds a tap on RX queue q of a port (the uplink: 0 .. dp_nqueues()-1; an
- * SF: 0 or 1; the PF: 0).  Returns 0, -ENODEV, -EINVAL, -ENOMEM. */
+ * SF: 0 or 1; the PF: 0) whose holding flags are held[] (one byte per
+ * buffer of the port's region, all 0 now).  Returns 0, -ENODEV, -EINVAL,
+ * -ENOMEM, -ENOSPC (the region has PP_MAX_TAPS taps). */
 int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
-		    const struct dp_tap_ops *ops, void *ctx);
+		    const struct dp_tap_ops *ops, void *ctx, const _Atomic uint8_t *held);
 
-/* Removes the tap with ctx; after it returns no worker calls into ctx (the
- * caller then lets go of what the tap holds).  Port deletion removes taps
+/* Removes the tap with ctx; after it returns no worker calls into ctx or
+ * reads its held[] (the caller then clears or frees it).  Port deletion removes taps
  * too: a removed port's taps are never called again. */
 void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *ctx);
 

@@ -51,6 +51,7 @@ struct dp_taps {
 	struct {
 		const struct dp_tap_ops *ops;
 		void *ctx;
+		int region_slot;        /* pp_region_tap_add */
 	} t[];
 };
 

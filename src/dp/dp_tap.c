@@ -41,7 +41,7 @@ static void taps_publish(struct dp_taps *_Atomic *slot, struct dp_taps *t)
 }
 
 int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
-		    const struct dp_tap_ops *ops, void *ctx)
+		    const struct dp_tap_ops *ops, void *ctx, const _Atomic uint8_t *held)
 {
 	struct dp_port *p = dp_port_get(dp, vport, rep);
 	struct dp_taps *_Atomic *slot;
@@ -50,7 +50,7 @@ int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
 
 	if (!p)
 		return -ENODEV;
-	if (!(slot = taps_slot(dp, p, q)) || !ops || !ops->deliver)
+	if (!(slot = taps_slot(dp, p, q)) || !ops || !ops->deliver || !held)
 		return -EINVAL;
 	if ((ret = dp_port_ensure_pools(dp, p)))
 		return ret;
@@ -60,8 +60,15 @@ int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
 		return -ENOMEM;
 	for (unsigned i = 0; old && i < old->n; i++)
 		t->t[t->n++] = old->t[i];
+	/* The pools learn of the flags before the tap can set one. */
+	ret = pp_region_tap_add(p->region, held);
+	if (ret < 0) {
+		free(t);
+		return ret;
+	}
 	t->t[t->n].ops = ops;
-	t->t[t->n++].ctx = ctx;
+	t->t[t->n].ctx = ctx;
+	t->t[t->n++].region_slot = ret;
 	taps_publish(slot, t);
 	return 0;
 }
@@ -73,12 +80,24 @@ void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *
 	struct dp_taps *old, *t = NULL;
 	bool found = false;
 
-	if (!p || !(slot = taps_slot(dp, p, q)) || !(old = atomic_load(slot)))
+	if (!p || !(slot = taps_slot(dp, p, q)) || !(old = atomic_load(slot))) {
+		/* The port may be gone with its taps unregistered just now
+		 * (dp_tap_port_free): a grace period before the caller frees
+		 * the flags the pools read. */
+		synchronize_rcu();
 		return;
+	}
 	for (unsigned i = 0; i < old->n; i++)
-		found |= old->t[i].ctx == ctx;
-	if (!found)
+		if (old->t[i].ctx == ctx) {
+			found = true;
+			/* The grace period of taps_publish covers the pools'
+			 * readers of its flags too. */
+			pp_region_tap_del(p->region, old->t[i].region_slot);
+		}
+	if (!found) {
+		synchronize_rcu();
 		return;
+	}
 	/* Without memory for the smaller list, the queue loses all its taps
 	 * rather than keep calling a closed one. */
 	if (old->n > 1 && (t = taps_alloc(old->n - 1)))
@@ -88,14 +107,22 @@ void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *
 	taps_publish(slot, t);
 }
 
+/* Frees a list and unregisters its taps' flags from the port's region
+ * (the region outlives the port, and may serve another SF next). */
+static void taps_free(struct dp_port *p, struct dp_taps *_Atomic *slot)
+{
+	struct dp_taps *t = atomic_load(slot);
+
+	for (unsigned i = 0; t && i < t->n; i++)
+		pp_region_tap_del(p->region, t->t[i].region_slot);
+	free(t);
+	atomic_store(slot, NULL);
+}
+
 void dp_tap_port_free(struct dp_port *p, unsigned nw)
 {
-	for (unsigned i = 0; p->q && i < nw; i++) {
-		free(atomic_load(&p->q[i].taps));
-		atomic_store(&p->q[i].taps, NULL);
-	}
-	for (unsigned i = 0; i < 2; i++) {
-		free(atomic_load(&p->rx_taps[i]));
-		atomic_store(&p->rx_taps[i], NULL);
-	}
+	for (unsigned i = 0; p->q && i < nw; i++)
+		taps_free(p, &p->q[i].taps);
+	for (unsigned i = 0; i < 2; i++)
+		taps_free(p, &p->rx_taps[i]);
 }

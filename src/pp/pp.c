@@ -36,7 +36,8 @@ struct pp_region {
 	uint32_t nfree;
 	uint32_t *free;         /* stack of buffer indices */
 	uint8_t *dirty;         /* 1: zero before it enters a pool */
-	_Atomic uint16_t *refs; /* holders of shared buffers (pp_share) */
+	uint32_t *park_next;    /* [buf]: the next parked buffer of its pool */
+	struct pp_tapset taps;  /* read-only taps' holding flags (pp_region_tap_add) */
 	uint64_t zeroed;
 };
 
@@ -123,8 +124,8 @@ struct pp_region *pp_region_create_sized(const char *name, uint32_t domain, uint
 	r->domain = domain;
 	r->free = malloc(sizeof(*r->free) * nbufs);
 	r->dirty = calloc(nbufs, 1);    /* fresh memfd pages read as zero */
-	r->refs = calloc(nbufs, sizeof(*r->refs));
-	if (!r->free || !r->dirty || !r->refs)
+	r->park_next = malloc(sizeof(*r->park_next) * nbufs);
+	if (!r->free || !r->dirty || !r->park_next)
 		goto nomem;
 	/* Lowest indices on top, so a lightly used region touches few pages. */
 	for (uint32_t i = 0; i < nbufs; i++)
@@ -142,7 +143,7 @@ fail:
 			close(r->fd);
 		free(r->free);
 		free(r->dirty);
-		free(r->refs);
+		free(r->park_next);
 		free(r);
 	}
 	return NULL;
@@ -159,7 +160,7 @@ void pp_region_destroy(struct pp_region *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r->free);
 	free(r->dirty);
-	free(r->refs);
+	free(r->park_next);
 	free(r);
 }
 
@@ -258,7 +259,8 @@ struct pp_pool *pp_pool_create(struct pp_region *r, const struct pp_params *prm)
 	atomic_flag_clear(&p->ring.lock);
 	p->region = r;
 	p->base = r->base;
-	p->refs = r->refs;
+	p->taps = &r->taps;
+	p->parked = PP_NO_BUF;
 	p->buf_size = r->buf_size;
 	p->max_buffers = prm && prm->max_buffers ? prm->max_buffers : r->nbufs;
 	snprintf(p->name, sizeof(p->name), "%s", prm && prm->name ? prm->name : "pool");
@@ -285,15 +287,18 @@ static uint32_t ring_consume(struct pp_ring *rg, uint32_t *out, uint32_t n)
 	return n;
 }
 
-uint32_t pp_alloc_slow(struct pp_pool *p)
+enum refill_from { REFILL_NONE, REFILL_RING, REFILL_REGION };
+
+/* Refills the empty cache from the ring or else the region (none left, or
+ * the pool at its cap: REFILL_NONE). */
+static enum refill_from refill(struct pp_pool *p)
 {
 	uint32_t n = ring_consume(&p->ring, p->cache, PP_CACHE_REFILL);
 
 	if (n) {
 		p->st.refill++;
 		p->count = n;
-		p->st.fast++;
-		return p->cache[--p->count];
+		return REFILL_RING;
 	}
 	p->st.empty++;
 	/* The cap counts every buffer the pool owns: a consumer that keeps its
@@ -303,15 +308,113 @@ uint32_t pp_alloc_slow(struct pp_pool *p)
 
 	if (!room) {
 		p->st.cap_hit++;
-		return PP_NO_BUF;
+		return REFILL_NONE;
 	}
 	n = region_take(p->region, p->cache, room < PP_CACHE_REFILL ? room : PP_CACHE_REFILL);
 	if (!n)
-		return PP_NO_BUF;
+		return REFILL_NONE;
 	p->hold += n;
 	p->st.slow++;
-	p->count = n - 1;
-	return p->cache[n - 1];
+	p->count = n;
+	return REFILL_REGION;
+}
+
+/* Whether a read-only tap holds buf.  The acquire pairs with the release
+ * that let go of it: what the application read is read before we reuse. */
+static bool tapped(const struct pp_pool *p, uint32_t buf)
+{
+	uint32_t n = atomic_load_explicit(&p->taps->n, memory_order_acquire);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const _Atomic uint8_t *h = atomic_load_explicit(&p->taps->held[i],
+								memory_order_acquire);
+
+		if (h && atomic_load_explicit(&h[buf], memory_order_acquire))
+			return true;
+	}
+	return false;
+}
+
+/* Moves parked buffers no tap holds any more back into the cache, up to
+ * its room.  Returns how many came back. */
+static uint32_t unpark(struct pp_pool *p)
+{
+	uint32_t *next = p->region->park_next, back = 0;
+	uint32_t *link = &p->parked;
+
+	while (*link != PP_NO_BUF && p->count < PP_CACHE_SIZE) {
+		uint32_t b = *link;
+
+		if (tapped(p, b)) {
+			link = &next[b];
+			continue;
+		}
+		*link = next[b];
+		p->nparked--;
+		p->cache[p->count++] = b;
+		back++;
+	}
+	return back;
+}
+
+uint32_t pp_alloc_slow(struct pp_pool *p)
+{
+	/* With taps on the region, a buffer a tap still holds is parked on
+	 * the pool's list instead of handed out, and looked at again when the
+	 * pool runs short: the tap's hold costs the packet path one load per
+	 * allocation, and no holder count to keep per frame. */
+	bool taps = atomic_load_explicit(&p->taps->n, memory_order_relaxed) != 0;
+
+	for (;;) {
+		enum refill_from from = REFILL_RING;
+		uint32_t b;
+
+		if (!p->count) {
+			if (p->nparked)
+				unpark(p);      /* before new buffers: a small working set */
+			if (!p->count && !(from = refill(p)))
+				return PP_NO_BUF;
+		}
+		b = p->cache[--p->count];
+		if (!taps || !tapped(p, b)) {
+			/* as before taps: a region refill counts as slow only */
+			p->st.fast += from != REFILL_REGION;
+			return b;
+		}
+		p->region->park_next[b] = p->parked;
+		p->parked = b;
+		p->nparked++;
+	}
+}
+
+uint32_t pp_pool_parked(const struct pp_pool *p, uint32_t *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	for (uint32_t b = p->parked; b != PP_NO_BUF && n < max; b = p->region->park_next[b])
+		out[n++] = b;
+	return n;
+}
+
+int pp_region_tap_add(struct pp_region *r, const _Atomic uint8_t *held)
+{
+	uint32_t n = atomic_load(&r->taps.n);
+
+	for (uint32_t i = 0; i < PP_MAX_TAPS; i++) {
+		if (i < n && atomic_load(&r->taps.held[i]))
+			continue;
+		atomic_store_explicit(&r->taps.held[i], held, memory_order_release);
+		if (i >= n)
+			atomic_store_explicit(&r->taps.n, i + 1, memory_order_release);
+		return (int)i;
+	}
+	return -ENOSPC;
+}
+
+void pp_region_tap_del(struct pp_region *r, int slot)
+{
+	if (slot >= 0 && slot < PP_MAX_TAPS)
+		atomic_store_explicit(&r->taps.held[slot], NULL, memory_order_release);
 }
 
 void pp_put_ring(struct pp_pool *p, const uint32_t *bufs, uint32_t n)
@@ -360,6 +463,15 @@ void pp_pool_destroy(struct pp_pool *p)
 	atomic_flag_clear_explicit(&p->ring.lock, memory_order_release);
 	pool_release(p, p->cache, p->count);
 	p->count = 0;
+	/* Parked buffers go home too: the port's taps are gone before its
+	 * pools are (and a tap that kept its mapping reads what it reads). */
+	while (p->parked != PP_NO_BUF) {
+		uint32_t b = p->parked;
+
+		p->parked = p->region->park_next[b];
+		pool_release(p, &b, 1);
+	}
+	p->nparked = 0;
 	while ((n = ring_consume(&p->ring, tmp, PP_CACHE_REFILL)))
 		pool_release(p, tmp, n);
 	p->dead_since_ms = now_ms();
@@ -408,7 +520,7 @@ void pp_pool_stats(struct pp_pool *p, struct pp_stats *o)
 {
 	uint32_t head = atomic_load(&p->ring.head), tail = atomic_load(&p->ring.tail);
 	int32_t owned = pool_owned(p);
-	int32_t out = owned - (int32_t)p->count - (int32_t)(head - tail);
+	int32_t out = owned - (int32_t)p->count - (int32_t)(head - tail) - (int32_t)p->nparked;
 
 	*o = (struct pp_stats){
 		.alloc_fast = p->st.fast, .alloc_slow = p->st.slow, .alloc_empty = p->st.empty,

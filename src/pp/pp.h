@@ -117,6 +117,14 @@ struct pp_ring {
 	uint32_t *slot;
 };
 
+/* The holding flags of a region's read-only taps (see pp_region_tap_add):
+ * slots [0, n), a NULL slot is free. */
+#define PP_MAX_TAPS 8
+struct pp_tapset {
+	_Atomic uint32_t n;
+	const _Atomic uint8_t *_Atomic held[PP_MAX_TAPS];
+};
+
 struct pp_pool {
 	/* owner-only, hot */
 	uint32_t count;
@@ -124,8 +132,9 @@ struct pp_pool {
 	uint32_t hold;          /* buffers taken from the region, ever (wraps) */
 	uint32_t max_buffers;
 	uint8_t *base;          /* region memory */
-	_Atomic uint16_t *refs; /* the region's share counts (pp_share) */
+	const struct pp_tapset *taps;   /* the region's */
 	uint32_t buf_size;      /* the region's */
+	uint32_t parked, nparked;       /* buffers a tap held when they came up */
 	struct pp_region *region;
 	struct {
 		uint64_t fast, slow, empty, refill, waive, cached, cache_full, cap_hit;
@@ -181,10 +190,12 @@ static inline void *pp_buf_addr(const struct pp_pool *p, uint32_t buf)
  * empty or the pool is at max_buffers.  Use pp_alloc(). */
 uint32_t pp_alloc_slow(struct pp_pool *p);
 
-/* Gives one buffer; PP_NO_BUF when none is left.  Owner thread only. */
+/* Gives one buffer; PP_NO_BUF when none is left.  Owner thread only.
+ * Never a buffer a read-only tap of the region holds. */
 static inline uint32_t pp_alloc(struct pp_pool *p)
 {
-	if (__builtin_expect(p->count != 0, 1)) {
+	if (__builtin_expect(p->count != 0, 1) &&
+	    __builtin_expect(!atomic_load_explicit(&p->taps->n, memory_order_relaxed), 1)) {
 		p->st.fast++;
 		return p->cache[--p->count];
 	}
@@ -211,30 +222,28 @@ static inline void pp_put(struct pp_pool *p, uint32_t buf)
 }
 
 /*
- * Sharing (page_pool's pp_ref_count): a buffer that read-only taps look at
- * while the packet path still uses it carries a count of its holders, kept
- * in daemon memory beside the region, never in the buffer.  The last holder
- * to let go returns it to the pool; until then nobody may write into it.
+ * Read-only taps (zero-copy single and shared mode) hold buffers the packet
+ * path has long since freed: a tap keeps one flag per buffer of the region
+ * (1 while its application may read the buffer), in daemon memory, set and
+ * cleared by the tap alone (release when cleared).  The region's pools
+ * never hand out a buffer whose flag is set: pp_alloc() parks it on the
+ * pool's list and looks again when the pool runs short.  So a tapped frame
+ * costs the packet path no holder count, and freeing it is a plain
+ * pp_put().  A tap sets a buffer's flag only while the packet path still
+ * holds the buffer (before it is freed), which orders the flag before any
+ * later allocation of the buffer.
  */
 
-/* Marks buf as shared with `holders` holders (the caller is one).  The
- * caller must hold buf alone and publish it to the others afterwards. */
-static inline void pp_share(struct pp_pool *p, uint32_t buf, uint16_t holders)
-{
-	atomic_store_explicit(&p->refs[buf], holders, memory_order_relaxed);
-}
+/* Makes the region's pools respect held[] (one byte per buffer of r).
+ * Returns the slot (for pp_region_tap_del) or -ENOSPC beyond PP_MAX_TAPS.
+ * Control thread; before the tap first sets a flag. */
+int pp_region_tap_add(struct pp_region *r, const _Atomic uint8_t *held);
 
-/* Adds a holder to a shared buffer the caller holds. */
-static inline void pp_share_get(struct pp_pool *p, uint32_t buf)
-{
-	atomic_fetch_add_explicit(&p->refs[buf], 1, memory_order_relaxed);
-}
+/* Copies up to max of the buffers parked in p (owner thread; tests). */
+uint32_t pp_pool_parked(const struct pp_pool *p, uint32_t *out, uint32_t max);
 
-/* Drops a holder of a shared buffer; the last one returns it (any thread). */
-static inline void pp_put_shared(struct pp_pool *p, uint32_t buf)
-{
-	if (atomic_fetch_sub_explicit(&p->refs[buf], 1, memory_order_acq_rel) == 1)
-		pp_put(p, buf);
-}
+/* Forgets the tap in slot.  Allocators may still read the old held[] until
+ * the next RCU grace period: the caller frees it only after one. */
+void pp_region_tap_del(struct pp_region *r, int slot);
 
 #endif

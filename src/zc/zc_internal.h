@@ -160,8 +160,9 @@ void zc_excl_stats(const struct zc_excl *q, struct sfnic_zc_stats *st);
 
 /*
  * A read-only tap: RX and FILL rings over a port's region.  deliver() puts
- * shared frames on RX, holding each (pp_share_get) until the application
- * returns it on FILL; poll() takes the returns.  Both lock: a function's
+ * the region's frames on RX, holding each (its held[] flag, which the
+ * region's pools respect) until the application returns it on FILL; poll()
+ * takes the returns.  Both lock: a function's
  * taps are fed by every worker that delivers to it, and polled by the
  * control thread (zc_tap_poll) when no worker polls them.
  */
@@ -170,7 +171,8 @@ struct zc_tap {
 	atomic_flag lock;               /* RX producer, FILL consumer */
 	struct zc_rings rings;
 	uint32_t frames;                /* the region's */
-	struct pp_pool **held;          /* [frame]: the pool of a frame held, else NULL */
+	_Atomic uint8_t *held;          /* [frame]: 1 while the application holds it;
+					 * registered with the region (dp_port_add_tap) */
 	uint32_t outstanding, max_outstanding;
 	int efd_app;
 	int efd_kick;                   /* never read: a tap has nothing to kick */

@@ -199,7 +199,8 @@ static int open_tap(struct zc_srv *s, struct zc_conn *c, const struct zc_open_re
 	c->tap = zc_tap_create(name, nbufs, ring, cap, err, sizeof(err));
 	if (!c->tap)
 		return fail(rep, ENOMEM, "%s", err);
-	ret = dp_port_add_tap(s->dp, port->vport, false, req->queue, &c->tap->ops, c->tap);
+	ret = dp_port_add_tap(s->dp, port->vport, false, req->queue, &c->tap->ops, c->tap,
+			      c->tap->held);
 	if (ret) {
 		zc_tap_destroy(c->tap);
 		c->tap = NULL;

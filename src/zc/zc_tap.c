@@ -1,9 +1,10 @@
 /*
  * zc_tap.c - a read-only tap: frames a port receives, seen in place.
  *
- * The tap holds each frame it puts on RX (one holder of the shared buffer,
- * pp_share / pp_share_get) and remembers which pool it belongs to, in daemon memory;
- * a FILL entry lets go of a frame only if the tap holds it.  A tap at its
+ * The tap holds each frame it puts on RX by its flag in held[], in daemon
+ * memory: the region's pools hand out no buffer whose flag is set (pp.h),
+ * so the packet path frees tapped frames as any other.  A FILL entry lets
+ * go of a frame only if the tap holds it.  A tap at its
  * cap, or with RX full, misses frames: the port's frames go on and its
  * pool refills as usual, so a tap never holds a port dry.
  */
@@ -24,15 +25,15 @@ static void take_fill(struct zc_tap *t)
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t b = zc_ring_frame(f, f->local + i);
-		struct pp_pool *pool;
 
-		if (b >= t->frames || !(pool = t->held[b])) {
+		if (b >= t->frames || !atomic_load_explicit(&t->held[b], memory_order_relaxed)) {
 			t->fill_invalid++;
 			continue;
 		}
-		t->held[b] = NULL;
+		/* Release: the application's reads (before its FILL, which
+		 * we acquired) come before the pool's next use of b. */
+		atomic_store_explicit(&t->held[b], 0, memory_order_release);
 		t->outstanding--;
-		pp_put_shared(pool, b);
 	}
 	if (n) {
 		f->local += n;
@@ -67,20 +68,14 @@ static void tap_deliver(void *ctx, const struct pp_region *region, struct dp_pkt
 		/* A frame the tap still holds (a forwarded frame seen again)
 		 * is not held twice. */
 		if (sent >= room || t->outstanding >= t->max_outstanding || p->buf >= t->frames ||
-		    t->held[p->buf]) {
+		    atomic_load_explicit(&t->held[p->buf], memory_order_relaxed)) {
 			t->overruns++;
 			continue;
 		}
-		/* Holder counts are kept only for frames a tap took: the
-		 * first taker counts the packet path and itself (a plain
-		 * store, published to the application by RX's release). */
-		if (!p->shared) {
-			pp_share(p->pool, p->buf, 2);
-			p->shared = 1;
-		} else {
-			pp_share_get(p->pool, p->buf);
-		}
-		t->held[p->buf] = p->pool;
+		/* Set while the packet path still holds the frame: before
+		 * its free, so before any allocation of it (pp.h). */
+		atomic_store_explicit(&t->held[p->buf], 1, memory_order_relaxed);
+		p->shared = 1;
 		t->outstanding++;
 		((struct sfnic_zc_desc *)rx->entries)[rx->local++ & rx->mask] =
 			(struct sfnic_zc_desc){ p->buf, p->off, p->len };
@@ -102,7 +97,7 @@ struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_si
 	struct zc_tap *t = calloc(1, sizeof(*t));
 	int ret;
 
-	if (!t || !(t->held = calloc(frames, sizeof(*t->held)))) {
+	if (!t || !(t->held = calloc(frames, 1))) {
 		free(t);
 		snprintf(err, errlen, "%s: out of memory", name);
 		return NULL;
@@ -125,10 +120,7 @@ struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_si
 void zc_tap_reclaim(struct zc_tap *t)
 {
 	for (uint32_t b = 0; b < t->frames; b++)
-		if (t->held[b]) {
-			pp_put_shared(t->held[b], b);
-			t->held[b] = NULL;
-		}
+		atomic_store_explicit(&t->held[b], 0, memory_order_release);
 	t->outstanding = 0;
 }
 

@@ -156,7 +156,7 @@ struct fz {
 	/* the tap */
 	uint8_t tap_held[PORT_BUFS];
 	uint8_t pending[PORT_BUFS];     /* the packet path still holds the frame */
-	uint8_t was_shared[PORT_BUFS];  /* a tap took it since it left the pool */
+	int tap_slot;                   /* the tap's flags, registered with the region */
 	uint32_t trx_local, tfill_local;
 	uint32_t tpocket[MAX_POCKET];
 	unsigned ntpocket;
@@ -294,6 +294,13 @@ static void mark_pool(uint8_t *seen, uint32_t n, struct pp_pool *p, uint32_t *to
 		mark(seen, n, p->cache[k], total);
 	for (uint32_t i = tail; i != head; i++)
 		mark(seen, n, p->ring.slot[i & p->ring.mask], total);
+	/* parked: a tap held them when they came up for allocation */
+	uint32_t parked[PORT_BUFS > MAX_FRAMES ? PORT_BUFS : MAX_FRAMES];
+	uint32_t np = pp_pool_parked(p, parked, sizeof(parked) / sizeof(parked[0]));
+
+	check(np == p->nparked);
+	for (uint32_t k = 0; k < np; k++)
+		mark(seen, n, parked[k], total);
 }
 
 /* What a stats request reads: the model's counts. */
@@ -353,13 +360,11 @@ static void check_tap(struct fz *f)
 	uint32_t total = 0, nheld = 0;
 
 	for (uint32_t b = 0; b < PORT_BUFS; b++) {
-		check((t->held[b] != NULL) == f->tap_held[b]);
-		check(!t->held[b] || t->held[b] == f->port);
-		/* Holder counts exist only for frames a tap took. */
-		check(atomic_load(&f->port->refs[b]) ==
-		      f->tap_held[b] + (f->was_shared[b] ? f->pending[b] : 0));
+		check(atomic_load(&t->held[b]) == f->tap_held[b]);
 		nheld += f->tap_held[b];
-		if (f->tap_held[b] || f->pending[b])
+		/* A frame only the tap holds is back in the pool (cache,
+		 * ring or parked): the pool keeps it from reuse. */
+		if (f->pending[b])
 			mark(seen, PORT_BUFS, b, &total);
 	}
 	check(t->outstanding == nheld && t->outstanding <= t->max_outstanding);
@@ -804,7 +809,6 @@ static void tap_deliver(struct fz *f, struct dp_pkt *pkts, unsigned n)
 		check(d->buf == p->buf && d->off == p->off && d->len == p->len);
 		check(p->shared);
 		f->tap_held[p->buf] = 1;
-		f->was_shared[p->buf] = 1;
 		f->tst.rx_bytes += p->len;
 		out++;
 		sent++;
@@ -912,9 +916,9 @@ static void op_tap_burst(struct fz *f, struct input *in)
 		}
 		if ((b = pp_alloc(f->port)) == PP_NO_BUF)
 			continue;
+		/* The pool never hands out a frame the tap still holds. */
 		check(!f->pending[b] && !f->tap_held[b]);
 		f->pending[b] = 1;
-		f->was_shared[b] = 0;
 		kept[k] = kind == 1;
 		pkts[k++] = (struct dp_pkt){ .pool = f->port, .buf = b,
 					     .off = (uint16_t)(PP_HEADROOM - 4 + (raw & 7)),
@@ -1149,6 +1153,8 @@ static void setup(struct fz *f, struct input *in)
 	f->t = zc_tap_create("fuzz-zc-tap", PORT_BUFS, TAP_RING, tc ? 1 + tc % 64 : 48, err,
 			     sizeof(err));
 	check(f->t);
+	f->tap_slot = pp_region_tap_add(port_region, f->t->held);      /* as dp_port_add_tap */
+	check(f->tap_slot >= 0);
 	f->src = pp_pool_create(src_region, &(struct pp_params){ .name = "fuzz-src" });
 	f->port = pp_pool_create(port_region, &(struct pp_params){ .name = "fuzz-port" });
 	/* The SF's pool is its owner worker's, as rx_burst's pool argument. */
@@ -1198,6 +1204,7 @@ static void teardown(struct fz *f)
 	check(atomic_load(&f->q->outstanding) == 0);
 	for (uint32_t b = 0; b < f->frames; b++)
 		check(!atomic_load(&f->q->held[b]));
+	pp_region_tap_del(port_region, f->tap_slot);
 	zc_tap_reclaim(f->t);
 	check(f->t->outstanding == 0);
 	memset(f->held, 0, sizeof(f->held));

@@ -171,6 +171,56 @@ static void test_other_thread_never_touches_cache(void **state)
 	pp_region_destroy(r);
 }
 
+/* A buffer a read-only tap holds is never handed out: the pool parks it
+ * and hands it out again once the tap lets go; parked buffers are the
+ * pool's (not in flight) and go home on destroy. */
+static void test_tap_held_buffers_are_parked(void **state)
+{
+	struct pp_region *r = region(256);
+	struct pp_pool *p = pp_pool_create(r, &(struct pp_params){ .name = "tapped" });
+	_Atomic uint8_t held[256] = { 0 };
+	uint32_t a, b, out[256], n = 0, parked[256];
+	struct pp_stats st;
+	int slot;
+
+	(void)state;
+	slot = pp_region_tap_add(r, held);
+	assert_true(slot >= 0);
+	a = pp_alloc(p);
+	held[a] = 1;            /* the tap took it while the packet path held it */
+	pp_put(p, a);           /* LIFO: a is on top of the cache */
+	b = out[n++] = pp_alloc(p);
+	assert_int_not_equal(b, a);
+	assert_int_equal(pp_pool_parked(p, parked, 256), 1);
+	assert_int_equal(parked[0], a);
+	pp_pool_stats(p, &st);
+	assert_int_equal(st.inflight, 1);       /* b; a is the pool's, parked */
+	/* Drained cache: a is still held, so new buffers instead. */
+	while (p->count)
+		assert_int_not_equal(out[n++] = pp_alloc(p), a);
+	assert_int_not_equal(out[n++] = pp_alloc(p), a);
+	held[a] = 0;            /* the application returned it on FILL */
+	while (p->count)
+		out[n++] = pp_alloc(p);
+	assert_int_equal(out[n++] = pp_alloc(p), a);    /* unparked before new ones */
+	assert_int_equal(p->nparked, 0);
+	/* Parked at destroy: the region gets it back all the same. */
+	held[b] = 1;
+	pp_put(p, b);
+	for (uint32_t i = 0; i < n; i++)
+		if (out[i] == b)
+			out[i] = out[--n];
+	assert_int_not_equal(out[n++] = pp_alloc(p), b);
+	assert_int_equal(p->nparked, 1);
+	pp_region_tap_del(r, slot);
+	for (uint32_t i = 0; i < n; i++)
+		pp_put(p, out[i]);
+	pp_pool_destroy(p);
+	assert_int_equal(pp_reap(), 0);
+	assert_int_equal(pp_region_free(r), 256);
+	pp_region_destroy(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_cap_and_deferred_destroy),
 		cmocka_unit_test(test_domain_zeroing),
 		cmocka_unit_test(test_other_thread_never_touches_cache),
+		cmocka_unit_test(test_tap_held_buffers_are_parked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
