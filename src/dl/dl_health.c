@@ -8,6 +8,7 @@
  * or a port deleted and added again at the same index, finds them there.
  */
 #include "dl_health.h"
+#include "../memif/memif.h"
 #include "../zc/zc.h"
 
 #include <stdlib.h>
@@ -406,12 +407,22 @@ void dl_health_cmd_done(struct dl *dl, const void *in, uint8_t status, uint32_t 
 	}
 }
 
+static void memif_clear(struct dl_port *p, void *arg)
+{
+	(void)arg;
+	if (p->aux && p->aux->memif)
+		(void)memif_srv_fault_no_return(p->aux->memif, false);
+}
+
 void dl_health_fault_event(struct dl *dl, const struct dev_eqe *eqe)
 {
+	struct dl_port *p;
+
 	switch (eqe->state) {
 	case DEV_FAULT_CLEAR:
 		store_fail_next(dl->st, 0);
 		zc_srv_fault_no_return(dl->zc, 0, false);
+		dl_port_foreach(dl, memif_clear, NULL);
 		break;
 	case DEV_FAULT_FAIL_STORE:
 		store_fail_next(dl->st, eqe->fn_id);
@@ -419,9 +430,14 @@ void dl_health_fault_event(struct dl *dl, const struct dev_eqe *eqe)
 	case DEV_FAULT_ZC_NO_RETURN:
 		zc_srv_fault_no_return(dl->zc, eqe->fn_id, true);
 		break;
+	case DEV_FAULT_MEMIF_NO_RETURN:
+		p = dl_port_by_index(dl, eqe->fn_id);
+		if (!p || !p->aux || !p->aux->memif || !memif_srv_fault_no_return(p->aux->memif, true))
+			util_log(UTIL_WARN, "health: memif-no-return of vport %u: no memif client "
+				 "is connected", eqe->fn_id);
+		break;
 	default:
-		/* MEMIF_NO_RETURN: memif's rings have no such switch yet. */
-		util_log(UTIL_WARN, "health: fault %u of vport %u is not supported by the driver",
+		util_log(UTIL_WARN, "health: fault %u of vport %u is not the driver's",
 			 eqe->state, eqe->fn_id);
 		break;
 	}

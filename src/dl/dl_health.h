@@ -46,6 +46,10 @@ struct dlh_port {
 	struct dlh_zq zq[DLH_ZC_QUEUES];
 	unsigned nzq;
 	int stuck_queue, stuck_pid;     /* the consumer reported (-1: none) */
+	/* rx: the SF's memif client (S2C rings) */
+	uint64_t memif_sent, memif_full;
+	unsigned memif_stuck;
+	bool memif_reported;            /* recovery drops the memif client */
 	char last_error[160];
 	struct dlh_port *next;
 };

@@ -17,6 +17,7 @@
  *             (its queue closed, every buffer it held comes home).
  */
 #include "dl_health.h"
+#include "../memif/memif.h"
 #include "../zc/zc.h"
 
 #include <string.h>
@@ -264,6 +265,42 @@ const struct health_ops dlh_tx_ops = {
 
 /* ---- port rx ---- */
 
+/* The SF's memif server, or NULL. */
+static struct memif_srv *memif_of(struct dlh_port *hp)
+{
+	struct dl_port *p = dl_port_by_index(hp->h->dl, hp->index);
+
+	return p && p->aux ? p->aux->memif : NULL;
+}
+
+/* A memif client's S2C rings (what the SF receives), summed. */
+static bool memif_sums(struct memif_srv *m, struct memif_srv_info *info, uint64_t *sent,
+		       uint64_t *full)
+{
+	struct memif_qstats q[MEMIF_MAX_QUEUE_PAIRS];
+	unsigned n = memif_srv_info(m, info, q, MEMIF_MAX_QUEUE_PAIRS);
+
+	*sent = *full = 0;
+	for (unsigned k = 0; k < n && k < MEMIF_MAX_QUEUE_PAIRS; k++) {
+		*sent += q[k].tx_packets;
+		*full += q[k].ring_full;
+	}
+	return info->connected;
+}
+
+static void memif_diagnose(struct dlh_port *hp, json_t *fmsg)
+{
+	struct memif_srv *m = memif_of(hp);
+	struct memif_srv_info info;
+	uint64_t sent, full;
+
+	if (!m || !memif_sums(m, &info, &sent, &full))
+		return;
+	json_object_set_new(fmsg, "memif", json_pack("{s:s,s:i,s:I,s:I,s:b}",
+		"client", info.client_name, "pid", (int)info.pid, "delivered", (json_int_t)sent,
+		"ring_full", (json_int_t)full, "stuck", hp->memif_stuck > DLH_STUCK_TICKS));
+}
+
 static int rx_diagnose(struct health_reporter *r, json_t *fmsg, struct health_err *err)
 {
 	struct dlh_port *hp = port_h(r);
@@ -282,6 +319,7 @@ static int rx_diagnose(struct health_reporter *r, json_t *fmsg, struct health_er
 			"overruns", (json_int_t)q[i].st.overruns, "stuck", stuck));
 	}
 	json_object_set_new(fmsg, "queues", qs);
+	memif_diagnose(hp, fmsg);
 	json_object_set_new(fmsg, "last_error",
 			    json_string(hp->last_error[0] ? hp->last_error : "none"));
 	return 0;
@@ -303,6 +341,10 @@ static int rx_recover(struct health_reporter *r, void *ctx, struct health_err *e
 	/* Drop the stuck consumer: its queue closes and its buffers come home. */
 	if (hp->stuck_queue >= 0)
 		(void)zc_srv_close_queue(hp->h->dl->zc, hp->index, (uint32_t)hp->stuck_queue);
+	if (hp->memif_reported && memif_of(hp))
+		(void)memif_srv_drop_client(memif_of(hp), "Stopped draining (devlink health)");
+	hp->memif_reported = false;
+	hp->memif_stuck = 0;
 	hp->stuck_queue = hp->stuck_pid = -1;
 	hp->nzq = 0;
 	return 0;
@@ -412,11 +454,40 @@ static void detect_rx(struct dl_health *h, struct dlh_port *hp)
 	hp->nzq = m;
 }
 
+/* A memif client that gets frames (its S2C rings full) and takes none. */
+static void detect_memif(struct dl_health *h, struct dlh_port *hp)
+{
+	struct memif_srv *m = memif_of(hp);
+	struct memif_srv_info info;
+	uint64_t sent, full;
+	char hd[80];
+
+	if (!m || !memif_sums(m, &info, &sent, &full)) {
+		hp->memif_stuck = 0;
+		return;
+	}
+	if (full > hp->memif_full && sent == hp->memif_sent)
+		hp->memif_stuck++;
+	else
+		hp->memif_stuck = 0;
+	hp->memif_sent = sent;
+	hp->memif_full = full;
+	if (hp->memif_stuck == DLH_STUCK_TICKS + 1) {
+		hp->memif_reported = true;
+		snprintf(hp->last_error, sizeof(hp->last_error),
+			 "memif client %s (pid %d) stopped draining: %llu frames found its rings full",
+			 info.client_name, (int)info.pid, (unsigned long long)full);
+		dlh_handle(h, &hp->rx, hd, sizeof(hd));
+		dlh_report(h, &hp->rx, hd, hp->last_error);
+	}
+}
+
 void dlh_detect(struct dl_health *h)
 {
 	detect_workers(h);
 	for (struct dlh_port *hp = h->ports; hp; hp = hp->next) {
 		detect_tx(h, hp);
 		detect_rx(h, hp);
+		detect_memif(h, hp);
 	}
 }

@@ -73,6 +73,15 @@ struct memif_srv *memif_srv_create(struct memif_hub *h, uint32_t vport, const ch
  * frees the server.  NULL is a no-op. */
 void memif_srv_destroy(struct memif_srv *s, const char *reason);
 
+/* Health (issue 12).  on: the buffers the connected client posts on its
+ * S2C rings from now on are treated as not arriving (an injected "stopped
+ * draining"); off: read again.  Returns whether a client is connected. */
+bool memif_srv_fault_no_return(struct memif_srv *s, bool on);
+
+/* Disconnects the connected client with reason (a health reporter drops a
+ * stuck consumer).  Returns 0 or -ENOTCONN. */
+int memif_srv_drop_client(struct memif_srv *s, const char *reason);
+
 /* Changes who may connect.  A connected client that no longer may is
  * disconnected (with "Permission denied" or "Incorrect secret"). */
 void memif_srv_set_access(struct memif_srv *s, const struct memif_access *acc);

@@ -90,6 +90,10 @@ struct memif_queue {
 	int efd;
 	atomic_flag lock;               /* S2C: workers transmit concurrently */
 	struct memif_qstats *st;        /* the server's, cumulative */
+	/* Injected fault (SET_FAULT MEMIF_NO_RETURN), S2C only: the buffers
+	 * the client posts after frozen_head are treated as not arriving. */
+	_Atomic bool no_return;
+	uint16_t frozen_head;
 };
 
 struct memif_if {

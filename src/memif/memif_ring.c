@@ -255,7 +255,12 @@ static void s2c_send(struct memif_if *i, struct memif_queue *q, const struct dp_
 		     const uint16_t *idx, unsigned n, struct dp_pkt *out, unsigned *nsent)
 {
 	uint16_t head = atomic_load_explicit(&q->ring->head, memory_order_acquire);
-	uint16_t pos = q->pos, room = (uint16_t)(head - pos);
+	uint16_t pos, room;
+
+	if (__builtin_expect(atomic_load_explicit(&q->no_return, memory_order_acquire), 0))
+		head = q->frozen_head;
+	pos = q->pos;
+	room = (uint16_t)(head - pos);
 	uint64_t bytes = 0;
 	unsigned sent = 0;
 	bool bad = false;

@@ -360,6 +360,29 @@ void memif_srv_set_access(struct memif_srv *s, const struct memif_access *acc)
 	}
 }
 
+bool memif_srv_fault_no_return(struct memif_srv *s, bool on)
+{
+	struct memif_if *i = s && s->owner ? s->owner->ifc : NULL;
+
+	for (unsigned k = 0; i && k < i->ns2c; k++) {
+		struct memif_queue *q = &i->s2c[k];
+
+		/* The frozen head first, then the flag (release): a worker that
+		 * sees the flag sees the head it stands for. */
+		q->frozen_head = atomic_load_explicit(&q->ring->head, memory_order_acquire);
+		atomic_store_explicit(&q->no_return, on, memory_order_release);
+	}
+	return i != NULL;
+}
+
+int memif_srv_drop_client(struct memif_srv *s, const char *reason)
+{
+	if (!s || !s->owner || !s->owner->ifc)
+		return -ENOTCONN;
+	conn_close(s->owner, reason);
+	return 0;
+}
+
 const char *memif_srv_path(const struct memif_srv *s)
 {
 	return s->path;

@@ -12,6 +12,9 @@
 #                      in error until recovered by hand.
 #   tx stall           a port's input stops being polled: tx error, diagnose
 #                      shows the frames pending, recover resumes it, none lost.
+#   memif stuck        a memif client whose posted buffers stop arriving: rx
+#                      error, the client is disconnected, reconnects and gets
+#                      every frame.
 #   fw                 the next device command fails with INT_ERR: fw error,
 #                      diagnose names the command, status and syndrome; a user's
 #                      bad request does not count.
@@ -19,8 +22,10 @@
 #                      auto-recovery reloads, traffic resumes, nothing
 #                      acknowledged lost (kill -9 and restart).
 
-# The zero-copy tests' helpers (app_start, zcq, pstat, wait_eq, frames, pcap).
+# The zero-copy tests' helpers (app_start, zcq, pstat, wait_eq, frames, pcap)
+# and the memif tests' (sock, memif_sf, mstat).
 . tests/e2e/test_zc.sh
+. tests/e2e/test_memif.sh
 
 SFNICCTL="$BIN/sfnicctl"
 
@@ -152,6 +157,47 @@ test_health_zc_consumer_stops_returning_buffers() {
 	expect_eq "$(pstat $PORT_A '.zc_stats')" null "the stuck queue is gone"
 	inflight_zero
 	app_stop b
+	daemon_stop || fail "daemon stop"
+}
+
+test_health_memif_client_stops_draining() {
+	local got
+	start_switchdev
+	memif_sf 88
+	sf filter add dev sfnic0np0 ingress flower action mirred egress redirect dev sfnic0npf0sf88 ||
+		fail "filter"
+	{ frames 512 $MAC_A udp=4000; } | pcap "$T/burst.pcap"
+	{ frames 30 $MAC_A udp=4000; } | pcap "$T/thirty.pcap"
+	testpmd_trap
+	testpmd_start rx client "$(sock 88)" rxonly
+	testpmd_wait_link rx up
+	testpmd_cmd rx start
+	replay "$T/thirty.pcap"
+	wait_mstat 88 tx.packets 30
+	sfault memif-no-return $PORT_A
+	replay_until $PORT_A rx .error 1
+	expect_eq "$(hstate $PORT_A rx)" "healthy 1 1" "rx after auto-recovery"
+	wait_log "disconnected: Stopped draining (devlink health)"
+	testpmd_wait_link rx down
+	expect_eq "$(sf health dump show $PORT_A reporter rx -j | jq -c '[.memif.stuck, .memif.pid > 0]')" \
+		'[true,true]' "the dump: the memif client was stuck"
+	inflight_zero
+	# The client comes back (a 22.11 client needs port stop/start) and
+	# gets every frame.
+	testpmd_cmd rx stop
+	testpmd_cmd rx "port stop 0"
+	testpmd_cmd rx "port start 0"
+	testpmd_wait_link rx up
+	testpmd_cmd rx "clear port stats 0"
+	testpmd_cmd rx start
+	got=$(mstat 88 tx.packets)
+	replay "$T/thirty.pcap"
+	wait_mstat 88 tx.packets $((got + 30))
+	sleep 0.3
+	# shellcheck disable=SC2046
+	set -- $(testpmd_stats rx)
+	expect_eq "$1" 30 "frames the reconnected client received"
+	testpmd_stop rx
 	daemon_stop || fail "daemon stop"
 }
 
