@@ -39,7 +39,8 @@ uint8_t dl_cmd(struct dl *dl, const void *in, size_t inlen, void *out, size_t ou
 	     (uint64_t)t0.tv_nsec;
 	/* The fw health reporter hears of failures and slow commands. */
 	if (st != DEV_STAT_OK || ns > 100000000u)
-		dl_health_cmd_done(dl, in, st, ((const struct dev_cmd_out_hdr *)out)->syndrome, ns);
+		dl_health_cmd_done(dl, in, st, outlen >= sizeof(struct dev_cmd_out_hdr) ?
+				   ((const struct dev_cmd_out_hdr *)out)->syndrome : 0, ns);
 	return st;
 }
 
