@@ -26,9 +26,11 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
 	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c \
 	src/ctl/ctl_srv.c src/ctl/ctl_rpc.c \
-	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c
+	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c \
+	src/sched/sched.c src/sched/sched_rate.c src/dl/dl_rate.c src/dp/dp_sched.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
-CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c
+CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c \
+	src/cli/cli_rate.c src/sched/sched_rate.c
 CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
 	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
 	src/sfnicctl/sfc_counters.c src/sfnicctl/sfc_fault.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c
@@ -39,7 +41,7 @@ LIB_OBJ := $(call obj,$(LIB_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 CTL_TOOL_OBJ := $(call obj,$(CTL_TOOL_SRC))
 
-UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib test_health
+UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib test_sched test_health
 EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \
@@ -155,6 +157,7 @@ build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/
 	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
 
 DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fn.c src/dp/dp_tap.c src/dp/dp_fault.c \
+	src/dp/dp_sched.c src/sched/sched.c \
 	src/steer/steer_match.c src/esw/esw_flow.c \
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)

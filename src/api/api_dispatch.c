@@ -270,6 +270,19 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 	} else if (IS("port.function.set")) {
 		struct dl_fn_set_req f = { str(&r, "hw_addr"), str(&r, "state") };
 		ret = r.bad ? -EINVAL : dl_port_fn_set(dl, h, &f, &err);
+	} else if (IS("port.function.rate.show")) {
+		ret = dl_rate_show(dl, h, &result, &err);
+	} else if (IS("port.function.rate.set") || IS("port.function.rate.add")) {
+		struct dl_rate_req q = { num(&r, "tx_share"), num(&r, "tx_max"),
+					 num(&r, "tx_priority"), num(&r, "tx_weight"),
+					 str(&r, "parent") };
+
+		if (!r.bad && (q.tx_priority > UINT32_MAX || q.tx_weight > UINT32_MAX))
+			r.bad = q.tx_priority > UINT32_MAX ? "tx_priority" : "tx_weight";
+		ret = r.bad ? -EINVAL : IS("port.function.rate.set") ? dl_rate_set(dl, h, &q, &err)
+								    : dl_rate_add(dl, h, &q, &err);
+	} else if (IS("port.function.rate.del")) {
+		ret = dl_rate_del(dl, h, &err);
 	} else if (IS("resource.show")) {
 		ret = dl_resource_show(dl, h, &result, &err);
 	} else if (IS("resource.set")) {

@@ -9,6 +9,7 @@
 
 struct cli_opts {
 	bool json, pretty, stats;
+	bool iec;               /* -i: rates in IEC units (Kibit, ...) */
 };
 
 struct sfnic_client;
@@ -33,6 +34,10 @@ int cli_cmd_replay(struct ctx *c);
 int cli_cmd_capture(struct ctx *c);
 /* cli_ethtool.c: ethtool -N/-U, -n/-u, -l on SF functions. */
 int cli_cmd_ethtool(struct ctx *c);
+/* cli_rate.c: port function rate show|set|add|del (after "rate"). */
+int cli_cmd_rate(struct ctx *c);
+/* Prints {"rate": {...}}'s inner object as devlink does, one line each. */
+void cli_print_rate(const struct cli_opts *o, json_t *top);
 /* cli_health.c: devlink-health(8)'s commands; `health show` lists and the
  * fmsg of diagnose and dump show, as devlink prints them. */
 int cli_cmd_health(struct ctx *c);

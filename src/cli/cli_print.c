@@ -309,6 +309,8 @@ void cli_print_result(const struct cli_opts *o, const char *cmd, json_t *result)
 		print_params(top);
 	else if ((top = json_object_get(result, "resources")))
 		print_resources(top);
+	else if ((top = json_object_get(result, "rate")))
+		cli_print_rate(o, top);
 	else if ((top = json_object_get(result, "aux")))
 		print_handles(top, ":");
 	else if ((top = json_object_get(result, "dev")))

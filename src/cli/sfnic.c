@@ -192,7 +192,7 @@ static void help(FILE *f)
 "       sfnic [ -f[orce] ] -b[atch] filename\n"
 "where  OBJECT := { dev | port | resource | aux | monitor | filter | replay | capture |\n"
 "                   ethtool }\n"
-"       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | --run-dir DIR }\n"
+"       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | -i[ec] | --run-dir DIR }\n"
 "\n"
 "       sfnic dev show [ DEV ]\n"
 "       sfnic dev info [ DEV ]\n"
@@ -209,6 +209,7 @@ static void help(FILE *f)
 "       sfnic port del { DEV/PORT_INDEX | NETDEV }\n"
 "       sfnic port function set { DEV/PORT_INDEX | NETDEV } [ hw_addr ADDR ]\n"
 "                                  [ state { active | inactive } ]\n"
+"       sfnic port function rate { show | set | add | del | help } ...\n"
 "       sfnic resource show [ DEV ]\n"
 "       sfnic resource set DEV path PATH size SIZE\n"
 "       sfnic aux show [ NAME ]\n"
@@ -307,6 +308,8 @@ static int cmd_port(struct ctx *c)
 
 		if (op && matches(op, "set"))
 			return simple(c, "port.function.set", true, true, fnset);
+		if (op && matches(op, "rate"))
+			return cli_cmd_rate(c);
 		return usage_err("Command \"%s\" not found", op ? op : "");
 	}
 	if (matches(sub, "help")) {
@@ -519,6 +522,8 @@ int main(int argc, char **argv)
 			c.o.pretty = true;
 		} else if (!strcmp(o, "jp") || !strcmp(o, "pj")) {
 			c.o.json = c.o.pretty = true;
+		} else if (matches(o, "iec")) {
+			c.o.iec = true;
 		} else if (matches(o, "Version")) {
 			printf("sfnic utility, sfnic %s\n", SFNIC_VERSION);
 			return 0;
@@ -553,6 +558,8 @@ int main(int argc, char **argv)
 				c.o.pretty = true;
 			else if (!strcmp(argv[i], "-jp") || !strcmp(argv[i], "-pj"))
 				c.o.json = c.o.pretty = true;
+			else if (!strcmp(argv[i], "-i") || !strcmp(argv[i], "-iec"))
+				c.o.iec = true;
 			else
 				argv[n++] = argv[i];
 		}

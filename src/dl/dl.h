@@ -187,6 +187,33 @@ int dl_ethtool_ntuple_get(struct dl *dl, const char *dev, uint32_t loc, json_t *
  * "text"}; current counts the queues whose driver is bound (netdev, memif). */
 int dl_ethtool_channels(struct dl *dl, const char *dev, json_t **out, struct dl_err *err);
 
+/* ---- devlink rate (port function rate): leafs of the PF and SF ports,
+ * nodes the user adds; the datapath shapes what functions transmit ---- */
+
+/* Settings of set/add: rates in bytes/s; -1 keeps (set) or leaves unset
+ * (add); parent NULL keeps, "" is noparent. */
+struct dl_rate_req {
+	int64_t tx_share, tx_max, tx_priority, tx_weight;
+	const char *parent;
+};
+/* rate show [DEV/{PORT_INDEX|NODE}]: {"rate": {HANDLE: {"type": "leaf"|"node",
+ * ["tx_share": B/s,] ["tx_max": B/s,] ["tx_priority": N,] ["tx_weight": N,]
+ * ["parent": NODE]}}}, zero values left out.  -ENODEV for no such object. */
+int dl_rate_show(struct dl *dl, const char *handle, json_t **out, struct dl_err *err);
+/* rate set DEV/{PORT_INDEX|NODE} ...: stored, then in force.  -ENODEV (no
+ * such object or parent), -EINVAL ("Invalid. Expected tx_share <= tx_max
+ * or tx_share == 0.", "Parent to self is not allowed"), -EEXIST ("Node is
+ * already a parent of parent node."), -EIO (the store failed). */
+int dl_rate_set(struct dl *dl, const char *handle, const struct dl_rate_req *r,
+		struct dl_err *err);
+/* rate add DEV/NODE ...: as set, for a new node; -EEXIST when NODE exists,
+ * -EINVAL when it is empty or a decimal number. */
+int dl_rate_add(struct dl *dl, const char *handle, const struct dl_rate_req *r,
+		struct dl_err *err);
+/* rate del DEV/NODE: -ENODEV, -EBUSY ("Node has children. Cannot delete
+ * node."). */
+int dl_rate_del(struct dl *dl, const char *handle, struct dl_err *err);
+
 /* Maps a port handle (DEV/INDEX), a representor name or a netdev name to a
  * datapath port: the vport, and whether it is the representor.  Returns 0
  * or -ENODEV. */

@@ -251,8 +251,10 @@ static int restore(struct dl *dl, struct dl_err *err)
 	ret = store_port_foreach(dl->st, restore_cb, args);
 	dl_process_events(dl);
 	dl->restoring = false;
-	if (ret == 0)
+	if (ret == 0) {
 		dl_steer_restore(dl);   /* SF ports exist now */
+		dl_rate_restore(dl);    /* and so do the leafs' ports */
+	}
 	if (ret < 0 && !err->msg[0])
 		dl_errf(err, EIO, "cannot read stored ports: %s", store_errmsg(dl->st));
 	return ret < 0 ? ret : 0;
@@ -333,6 +335,7 @@ void dl_destroy(struct dl *dl)
 {
 	if (!dl)
 		return;
+	dl_rate_destroy(dl);     /* out of the datapath while it runs */
 	dl_health_destroy(dl->health);
 	dl->health = NULL;
 	dl_netdev_disable(dl);
@@ -519,6 +522,9 @@ int dl_eswitch_set(struct dl *dl, const char *handle, const struct dl_eswitch_re
 	}
 	if (!memcmp(&esw, &old, sizeof(esw)))
 		return 0;
+	/* As the kernel's devlink_rate_nodes_check(). */
+	if (esw.mode != old.mode && dl_rate_nodes_exist(dl))
+		return dl_errf(err, EBUSY, "Rate node(s) exists.");
 	if (store_begin(dl->st))
 		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	/* Leaving switchdev removes every SF, as mlx5 does. */

@@ -137,6 +137,7 @@ void dl_attach_dp(struct dl *dl, struct dp *dp)
 	if (dp && store_rule_foreach(dl->st, restore_rule, dl) < 0)
 		util_log(UTIL_ERR, "cannot read stored rules: %s", store_errmsg(dl->st));
 	dl_steer_sync_all(dl);  /* SF vports that exist get their steering */
+	dl_rate_apply(dl);      /* and functions their shaping */
 }
 
 /* ---- filter add / del / show ---- */

@@ -29,6 +29,7 @@ struct steer_rule;
 struct memif_srv;
 struct memif_hub;
 struct zc_srv;
+struct dl_rates;
 
 /* The aux devices of one active SF and its nested devlink instance. */
 struct dl_sf_aux {
@@ -94,6 +95,7 @@ struct dl {
 	struct memif_hub *memif; /* NULL until dl_attach_memif */
 	struct zc_srv *zc;       /* NULL until dl_zc_create */
 	bool closing;            /* dl_destroy is tearing SFs down */
+	struct dl_rates *rate;   /* dl_rate.c: rate objects, NULL until used */
 	struct dl_health *health; /* health reporters (dl_health.c) */
 };
 
@@ -149,6 +151,20 @@ void dl_steer_restore(struct dl *dl);
 void dl_steer_sync_all(struct dl *dl);
 /* Forgets p's rules, in memory and in the store (its SF is deleted). */
 int dl_steer_flush(struct dl *dl, struct dl_port *p);
+
+/* dl_rate.c: devlink rate objects and the shaper they configure. */
+/* Loads the stored objects (after the ports are restored; leafs of ports
+ * that are gone are dropped from the store) and puts them in force. */
+void dl_rate_restore(struct dl *dl);
+/* Hands every leaf's scheduler object to the datapath (after attaching it
+ * or any change). */
+void dl_rate_apply(struct dl *dl);
+/* p is being deleted: its leaf's settings go, in memory and in the store. */
+void dl_rate_port_gone(struct dl *dl, struct dl_port *p);
+/* Whether any node exists (the eswitch mode may not change then). */
+bool dl_rate_nodes_exist(struct dl *dl);
+/* Takes the objects out of the datapath and frees them. */
+void dl_rate_destroy(struct dl *dl);
 
 /* dl_health.c: reporters of the device and its ports (issue 12). */
 struct dl_health *dl_health_create(struct dl *dl);

@@ -419,6 +419,7 @@ int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err)
 	 * between leaves rules of no port, which the next restore drops. */
 	if (dl_steer_flush(dl, p))
 		dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
+	dl_rate_port_gone(dl, p);       /* its leaf likewise */
 	dl_emit_port(dl, "del", p);
 	dl_port_remove(dl, p);
 	sf_names_release(dl, p);

@@ -245,6 +245,21 @@ int dp_fn_set_steering(struct dp *dp, uint32_t vport, const struct steer_rule *r
 int dp_fn_set_queue(struct dp *dp, uint32_t vport, unsigned q, const struct dp_backend *be,
 		    void *ctx);
 
+/*
+ * devlink rate: o (a leaf of src/sched's tree) shapes everything vport's
+ * function transmits - its netdev's queues and its function queues - by
+ * reading them only as fast as o's budget allows (frames wait in the
+ * function's own queue; none are dropped).  NULL: unlimited, at the cost
+ * of one NULL test per read.  The setting belongs to the vport number and
+ * holds for a port added later under it.  Workers may use the previous
+ * object until dp_sched_sync() returns; the caller frees it afterwards.
+ * Returns 0 or -ENOMEM.
+ */
+struct sched_obj;
+int dp_fn_set_rate(struct dp *dp, uint32_t vport, struct sched_obj *o);
+/* Waits for a grace period: no worker uses objects replaced before. */
+void dp_sched_sync(struct dp *dp);
+
 /* Counters of function queue q of an SF vport, summed over workers:
  * frames the queue's backend sent into the eswitch (rx_*), frames steered
  * to it and taken (tx_*) or dropped (drops).  Returns 0 or -ENODEV. */

@@ -75,6 +75,9 @@ struct dp_port {
 	/* Taps of what the function receives: [0] the netdev, [1] memif. */
 	struct dp_taps *_Atomic rx_taps[2];
 	_Atomic bool stalled;           /* injected fault: its inputs are not polled */
+	/* devlink rate: the leaf that shapes what the function transmits
+	 * (its netdev queues and function queues), NULL when unlimited. */
+	struct sched_obj *_Atomic sched;
 };
 
 /* One queue of an SF function's receive side beyond the netdev. */
@@ -123,6 +126,8 @@ struct dp_worker {
 	 * by the control thread's tick; an injected hang stops them. */
 	_Atomic uint64_t heartbeat;
 	_Atomic bool hang;
+	uint64_t sched_now_ns;          /* this pass's clock for the shaper, 0: not read */
+	uint64_t sched_wake_ns;         /* a shaped function may go on then, 0: none waits */
 };
 
 struct dp {
@@ -139,6 +144,7 @@ struct dp {
 	struct esw_cls *cls;
 	struct esw_fdb *fdb;
 	void *sf_regions;               /* free list of SF regions to reuse */
+	struct dp_sched_map *sched_map; /* control thread: vport -> rate leaf */
 };
 
 /* dp_port.c */
@@ -155,6 +161,24 @@ void dp_port_fini(struct dp_port *p, unsigned nw);
 void dp_fn_port_release(struct dp *dp, struct dp_port *p);
 /* Frees the port's table and counters (no worker may see the port). */
 void dp_fn_port_free(struct dp_port *p);
+
+/* dp_sched.c: devlink rate in the workers (noinline: only shaped
+ * functions pay for a call). */
+struct sched_obj;
+struct sched_grant;
+/* The leaf dp_fn_set_rate gave vport (NULL: none), for a port being added. */
+struct sched_obj *dp_sched_find(struct dp *dp, uint32_t vport);
+/* Frees the vport map (dp_destroy). */
+void dp_sched_fini(struct dp *dp);
+/* Frames worker w may read now for leaf o (0: none; w->sched_wake_ns
+ * then says when to look again). */
+unsigned dp_sched_admit(struct dp_worker *w, struct sched_obj *o, struct sched_grant *g,
+			unsigned max);
+/* Charges the n frames read under g to o. */
+void dp_sched_charge(struct sched_obj *o, const struct sched_grant *g, const struct dp_pkt *pkts,
+		     unsigned n);
+/* Sleeps until w->sched_wake_ns (at most a few ms), quiescent for RCU. */
+void dp_sched_sleep(struct dp_worker *w);
 
 /* dp_tap.c: frees a port's tap lists (no worker may see the port). */
 void dp_tap_port_free(struct dp_port *p, unsigned nw);

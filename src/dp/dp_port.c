@@ -342,6 +342,7 @@ void dp_destroy(struct dp *dp)
 	}
 	free_vport(dp, &dp->uplink, true);
 	free_vport(dp, &dp->pf, true);
+	dp_sched_fini(dp);
 	for (unsigned i = 0; i < dp->nw; i++) {
 		if (dp->w[i].efd > 0)
 			close(dp->w[i].efd);
@@ -389,6 +390,7 @@ int dp_port_add(struct dp *dp, uint32_t vport)
 	/* Every SF is its own trust domain, named by its vport. */
 	dp_port_init(dp, &v->port, vport, false, vport, NULL);
 	dp_port_init(dp, &v->rep, vport, true, DP_HOST_DOMAIN, dp->host);
+	atomic_init(&v->port.sched, dp_sched_find(dp, vport));  /* its devlink rate leaf */
 	ret = publish_vport(dp, vport, &v->port);
 	if (ret)
 		free_vport(dp, v, false);

@@ -9,6 +9,7 @@
  */
 #define _LGPL_SOURCE
 #include "dp_internal.h"
+#include "../sched/sched.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -688,8 +689,10 @@ static unsigned poll_backend(struct burst *b, struct dp_port *p)
 {
 	struct dp_queue *q = &p->q[b->w->id];
 	const struct dp_backend *be = atomic_load_explicit(&q->be, memory_order_acquire);
+	struct sched_obj *so = atomic_load_explicit(&p->sched, memory_order_acquire);
 	struct dp_pkt pkts[DP_BURST];
-	unsigned n;
+	struct sched_grant g;
+	unsigned n, max = DP_BURST;
 
 	if (!be || !be->rx_burst || !q->pool)
 		return 0;
@@ -697,12 +700,18 @@ static unsigned poll_backend(struct burst *b, struct dp_port *p)
 	 * pass for all of them), not tried blindly. */
 	if (be->fd >= 0 && !be->poll_always && !q->rx_ready)
 		return 0;
+	/* devlink rate: a shaped function is read only within its budget;
+	 * the rest waits in its own queue (rx_ready stays set). */
+	if (__builtin_expect(so != NULL, 0) && !(max = dp_sched_admit(b->w, so, &g, DP_BURST)))
+		return 0;
 	q->rx_ready = false;
 	if (__builtin_expect(q->pool->owner != b->w->ppid, 0))
 		pp_pool_set_owner(q->pool);
-	n = be->rx_burst(q->be_ctx, q->pool, pkts, DP_BURST);
-	if (n == DP_BURST)
+	n = be->rx_burst(q->be_ctx, q->pool, pkts, max);
+	if (n == max)
 		q->rx_ready = true;     /* more is likely waiting */
+	if (__builtin_expect(so != NULL, 0))
+		dp_sched_charge(so, &g, pkts, n);
 	if (n)
 		process(b, p, pkts, n);
 	return n;
@@ -714,8 +723,10 @@ static unsigned poll_fn(struct burst *b, struct dp_port *p)
 {
 	const struct dp_fn *fn = atomic_load_explicit(&p->fn, memory_order_acquire);
 	struct pp_pool *pool = p->q[b->w->id].pool;
+	struct sched_obj *so = atomic_load_explicit(&p->sched, memory_order_acquire);
 	struct dp_pkt pkts[DP_BURST];
-	unsigned total = 0;
+	struct sched_grant g;
+	unsigned total = 0, max = DP_BURST;
 
 	if (!fn || !pool || p->owner != b->w->id)
 		return 0;
@@ -728,7 +739,14 @@ static unsigned poll_fn(struct burst *b, struct dp_port *p)
 
 		if (!be || !be->rx_burst)
 			continue;
-		n = be->rx_burst(fn->q[q].ctx, pool, pkts, DP_BURST);
+		/* devlink rate: the function's budget covers all its queues;
+		 * a TX ring beyond it is left unread (the peer waits). */
+		if (__builtin_expect(so != NULL, 0) &&
+		    !(max = dp_sched_admit(b->w, so, &g, DP_BURST)))
+			break;
+		n = be->rx_burst(fn->q[q].ctx, pool, pkts, max);
+		if (__builtin_expect(so != NULL, 0))
+			dp_sched_charge(so, &g, pkts, n);
 		if (!n)
 			continue;
 		st = fn_qst(p, b->w, q);
@@ -773,6 +791,7 @@ unsigned dp_worker_pass(struct dp_worker *w)
 	atomic_store_explicit(&w->heartbeat,
 			      atomic_load_explicit(&w->heartbeat, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
+	w->sched_now_ns = w->sched_wake_ns = 0;
 	if (!pl || !pl->n)
 		return 0;
 	b.w = w;
@@ -845,6 +864,12 @@ void *dp_worker_main(void *arg)
 		if (__builtin_expect(atomic_load_explicit(&w->hang, memory_order_relaxed), 0))
 			dp_fault_hang_wait(w);
 		if (dp_worker_pass(w)) {
+			idle = 0;
+		} else if (__builtin_expect(w->sched_wake_ns != 0, 0)) {
+			/* Frames wait but their devlink rate budget is spent:
+			 * nap until the earliest refill, not on fds that stay
+			 * readable (nor spin). */
+			dp_sched_sleep(w);
 			idle = 0;
 		} else if (++idle >= IDLE_SPINS ||
 			   atomic_load_explicit(&w->nfds, memory_order_relaxed)) {

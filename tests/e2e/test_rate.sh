@@ -1,0 +1,202 @@
+# test_rate.sh - devlink rate (issue 12): devlink-rate(8)'s grammar, units,
+# errors and shapes, durability, and the shaper under TCP load.
+#
+# The load tests run iperf3 from SF netdevs in network namespaces through
+# flower rules and the uplink (AF_PACKET on a veth) to a host namespace.
+# This 2-core VM with the sanitizer build does not carry 1 Gbit/s through
+# that path, so the figures are scaled down (RATE_* below): one SF capped
+# at 200 Mbit/s then raised to 400 Mbit/s; two SFs under a node of
+# 400 Mbit/s with shares of 300 and 100 Mbit/s (the issue's 1gbit with
+# 750/250, at the same 3:1).  Each iperf3 run lasts 3 s.
+
+RATE_CAP=200            # Mbit/s, the first tx_max
+RATE_RAISED=400         # Mbit/s, raised under traffic
+RATE_NODE=400           # Mbit/s, the node's tx_max
+RATE_SHARE_A=300        # Mbit/s
+RATE_SHARE_B=100
+
+D=sfnic/sfnic0
+
+# Two SFs (88: port 32768, 89: port 32769) in switchdev mode.
+two_sf_ports() {
+	sf dev eswitch set $D mode switchdev || fail "switchdev"
+	sf port add $D flavour pcisf pfnum 0 sfnum 88 >/dev/null || fail "port add 88"
+	sf port add $D flavour pcisf pfnum 0 sfnum 89 >/dev/null || fail "port add 89"
+}
+
+test_rate_grammar_and_shapes() {
+	daemon_start
+	two_sf_ports
+	# Leafs exist for the PF and every SF port, from port add on.
+	expect_eq "$(sf port function rate show)" "$D/0 type leaf
+$D/32768 type leaf
+$D/32769 type leaf" "leafs after port add"
+	sf port function rate set $D/32768 tx_share 12mbit tx_max 200Mbit || fail "set leaf"
+	sf port function rate add $D/grp tx_max 1gbit tx_share 100mbit tx_priority 3 tx_weight 7 ||
+		fail "add node"
+	sf port function rate add $D/sub tx_max 2GBps parent grp || fail "add sub-node"
+	sf port function rate set $D/32768 parent sub || fail "parent"
+	sf port function rate set $D/32769 tx_max 100 tx_weight 2 || fail "set leaf 2"
+	# Text as devlink prints it: bits/s scaled by 1000 while exact.
+	expect_eq "$(sf port function rate show $D/32768)" \
+		"$D/32768 type leaf tx_share 12Mbit tx_max 200Mbit parent sub" "leaf text"
+	expect_eq "$(sf port function rate show $D/grp)" \
+		"$D/grp type node tx_share 100Mbit tx_max 1Gbit tx_priority 3 tx_weight 7" "node text"
+	expect_eq "$(sf port function rate show $D/sub)" "$D/sub type node tx_max 16Gbit parent grp" \
+		"GBps is bytes"
+	# "100" is 100 bit/s: 12 bytes/s, truncated, printed as 96bit.
+	expect_eq "$(sf port function rate show $D/32769)" "$D/32769 type leaf tx_max 96bit tx_weight 2" \
+		"bare number is bit/s"
+	expect_eq "$(sf -i port function rate show $D/32768)" \
+		"$D/32768 type leaf tx_share 11718Kibit tx_max 195312Kibit parent sub" "-i"
+	# JSON: bytes per second, zero values and no parent left out.
+	expect_eq "$(sf -j port function rate show)" \
+		'{"rate":{"sfnic/sfnic0/0":{"type":"leaf"},"sfnic/sfnic0/32768":{"type":"leaf","tx_share":1500000,"tx_max":25000000,"parent":"sub"},"sfnic/sfnic0/32769":{"type":"leaf","tx_max":12,"tx_weight":2},"sfnic/sfnic0/grp":{"type":"node","tx_share":12500000,"tx_max":125000000,"tx_priority":3,"tx_weight":7},"sfnic/sfnic0/sub":{"type":"node","tx_max":2000000000,"parent":"grp"}}}' \
+		"JSON of everything"
+	expect_eq "$(sf -j port function rate show $D/32768 | jq -c .)" \
+		'{"rate":{"sfnic/sfnic0/32768":{"type":"leaf","tx_share":1500000,"tx_max":25000000,"parent":"sub"}}}' \
+		"JSON of one leaf"
+	# Units: case-insensitive, IEC, bytes, floats; truncated to bytes/s.
+	for u in "1kbit 125" "1KBIT 125" "1kibit 128" "1.5mbit 187500" "2kbps 2000" "1kibps 1024" \
+		 "1tbit 125000000000" "3 0" "0 0"; do
+		set -- $u
+		sf port function rate set $D/32769 tx_max "$1" || fail "unit $1"
+		expect_eq "$(sf -j port function rate show $D/32769 | jq '.rate[].tx_max // 0')" "$2" "tx_max $1"
+	done
+	# Setting values back to zero makes them disappear; noparent clears.
+	sf port function rate set $D/32769 tx_weight 0 || fail "weight 0"
+	sf port function rate set $D/32768 noparent tx_share 0 || fail "noparent"
+	expect_eq "$(sf port function rate show $D/32768)" "$D/32768 type leaf tx_max 200Mbit" "noparent"
+	sf port function rate del $D/sub || fail "del sub"
+	sf port function rate del $D/grp || fail "del grp"
+	expect_eq "$(sf -j port function rate show | jq -c '[.rate | keys[]]')" \
+		'["sfnic/sfnic0/0","sfnic/sfnic0/32768","sfnic/sfnic0/32769"]' "nodes deleted"
+	# A leaf goes with its port, settings and all; a new port starts bare.
+	sf port del $D/32768 || fail "port del"
+	expect_eq "$(sf port function rate show $D/32768 2>&1)" "sfnicd answers: No such device" "leaf gone"
+	sf port add $D flavour pcisf pfnum 0 sfnum 88 >/dev/null || fail "port add again"
+	expect_eq "$(sf port function rate show $D/32768)" "$D/32768 type leaf" "new leaf is bare"
+	daemon_stop
+}
+
+test_rate_errors() {
+	daemon_start
+	two_sf_ports
+	sf port function rate add $D/grp || fail "add grp"
+	sf port function rate add $D/child parent grp || fail "add child"
+	sf port function rate set $D/32768 tx_max 100mbit || fail "leaf max"
+	# iproute2's own checks, before anything is sent.
+	expect_err 'Invalid. Expected tx_share <= tx_max or tx_share == 0.' \
+		sf port function rate set $D/32768 tx_share 2mbit tx_max 1mbit
+	expect_err 'Invalid rate value: "10furlongs"' sf port function rate set $D/32768 tx_max 10furlongs
+	expect_err 'Invalid rate value: "-5mbit"' sf port function rate set $D/32768 tx_max -5mbit
+	expect_err 'Invalid rate value: "mbit"' sf port function rate set $D/32768 tx_share mbit
+	expect_err '"x" is not a number' sf port function rate set $D/32768 tx_priority x
+	expect_err 'Option "tx_max" requires a value' sf port function rate set $D/32768 tx_max
+	expect_err 'Unknown option "tx_min"' sf port function rate set $D/32768 tx_min 1
+	# The pair in force: a share above the stored cap.
+	expect_err 'Error: Invalid. Expected tx_share <= tx_max or tx_share == 0.' \
+		sf port function rate set $D/32768 tx_share 200mbit
+	# The kernel's: unknown objects are a bare ENODEV.
+	expect_err 'sfnicd answers: No such device' sf port function rate show $D/nope
+	expect_err 'sfnicd answers: No such device' sf port function rate set $D/nope tx_max 1mbit
+	expect_err 'sfnicd answers: No such device' sf port function rate set $D/99 tx_max 1mbit
+	expect_err 'sfnicd answers: No such device' sf port function rate show $D/65535
+	expect_err 'sfnicd answers: No such device' sf port function rate show sfnic/other/1
+	expect_err 'sfnicd answers: No such device' sf port function rate set $D/32768 parent nope
+	expect_err 'sfnicd answers: No such device' sf port function rate del $D/nope
+	expect_err 'sfnicd answers: Invalid argument' sf port function rate add $D/123
+	expect_err 'sfnicd answers: File exists' sf port function rate add $D/grp
+	expect_err 'Error: Parent to self is not allowed.' sf port function rate set $D/grp parent grp
+	expect_err 'Error: Node is already a parent of parent node.' \
+		sf port function rate set $D/grp parent child
+	expect_err 'Error: Node has children. Cannot delete node.' sf port function rate del $D/grp
+	expect_err 'Error: Rate node(s) exists.' sf dev eswitch set $D mode legacy
+	# Nothing of the refused commands stuck.
+	expect_eq "$(sf port function rate show $D/grp)" "$D/grp type node" "grp unchanged"
+	expect_eq "$(sf port function rate show $D/32768)" "$D/32768 type leaf tx_max 100Mbit" \
+		"leaf unchanged"
+	daemon_stop
+}
+
+test_rate_durable_across_kill9() {
+	daemon_start
+	two_sf_ports
+	sf port function rate add $D/grp tx_max 1gbit tx_priority 2 || fail "add"
+	sf port function rate set $D/32768 tx_share 10mbit tx_max 300mbit parent grp tx_weight 4 || fail "set"
+	sf port function rate set $D/0 tx_max 5gbit || fail "PF leaf"
+	before=$(sf -j port function rate show)
+	daemon_kill9
+	daemon_start
+	expect_eq "$(sf -j port function rate show)" "$before" "rate objects after kill -9"
+	# A port deleted before the kill takes its leaf with it for good.
+	sf port function rate set $D/32768 noparent || fail "noparent"
+	sf port del $D/32768 || fail "port del"
+	daemon_kill9
+	daemon_start
+	expect_eq "$(sf -j port function rate show | jq -c '[.rate | keys[]]')" \
+		'["sfnic/sfnic0/0","sfnic/sfnic0/32769","sfnic/sfnic0/grp"]' "after port del and kill -9"
+	sf port add $D flavour pcisf pfnum 0 sfnum 88 >/dev/null || fail "port add"
+	expect_eq "$(sf port function rate show $D/32768)" "$D/32768 type leaf" "no old settings"
+	daemon_stop
+}
+
+# ---- under load ----
+
+# rate_net SFNUM...: a host namespace $NH (10.7.0.254) behind the uplink
+# (AF_PACKET on a veth), the daemon, and one SF per SFNUM with its netdev
+# in namespace rs<SFNUM>$$ (10.7.0.<SFNUM>, MAC 02:00:00:00:00:<SFNUM>),
+# redirected to p0 and back by its MAC.  Ports are 32768, 32769, ...
+rate_net() {
+	need_root
+	# The servers outlive their namespace: stop them with the rest.
+	trap 'kill $(cat "$T"/iperf3-*.pid 2>/dev/null) 2>/dev/null; daemon_kill9; ns_cleanup' EXIT
+	command -v iperf3 >/dev/null || fail "iperf3 is missing (scripts/deps.sh)"
+	NH=rh$$
+	ns_add $NH
+	ip link add up0 type veth peer name hostif netns $NH || fail "veth"
+	ip link set up0 up
+	ip -n $NH addr add 10.7.0.254/24 dev hostif
+	ip -n $NH link set hostif up
+	# Checksums done by the host, as a wire's peer would (test_netdev.sh).
+	ip netns exec $NH ethtool -K hostif tx off >/dev/null || fail "ethtool"
+	daemon_start --uplink afpacket:up0 || fail "daemon"
+	sf dev eswitch set $D mode switchdev || fail "switchdev"
+	local i=0 n
+	for n in "$@"; do
+		sf port add $D flavour pcisf pfnum 0 sfnum "$n" >/dev/null || fail "port add $n"
+		sf port function set $D/$((32768 + i)) hw_addr 02:00:00:00:00:$n state active ||
+			fail "activate $n"
+		ns_add rs$n$$
+		ip link set sfnic0S$n netns rs$n$$ || fail "move sfnic0S$n"
+		ip -n rs$n$$ addr add 10.7.0.$n/24 dev sfnic0S$n
+		ip -n rs$n$$ link set sfnic0S$n up
+		ip -n $NH neigh replace 10.7.0.$n lladdr 02:00:00:00:00:$n dev hostif
+		sf filter add dev sfnic0npf0sf$n ingress prio 1 flower \
+			action mirred egress redirect dev sfnic0np0 || fail "rule sf$n -> p0"
+		sf filter add dev sfnic0np0 ingress prio $((10 + i)) flower dst_mac 02:00:00:00:00:$n \
+			action mirred egress redirect dev sfnic0npf0sf$n || fail "rule p0 -> sf$n"
+		ip netns exec rs$n$$ ping -q -c 2 -i 0.2 -w 5 10.7.0.254 >/dev/null ||
+			fail "ping from SF $n: $(tail -3 "$T/sfnicd.log")"
+		ip netns exec $NH iperf3 -s -D -p $((5200 + n)) -B 10.7.0.254 -I "$T/iperf3-$n.pid" \
+			>/dev/null 2>&1
+		i=$((i + 1))
+	done
+	sleep 0.3
+}
+
+# iperf_from SFNUM SECONDS OUT: TCP from SF SFNUM's namespace to the host,
+# JSON in OUT (in the background with &).
+iperf_from() {
+	ip netns exec rs$1$$ iperf3 -c 10.7.0.254 -p $((5200 + $1)) -t "$2" -J >"$3" 2>&1
+}
+
+# mbit JSON: what the receiver got, in Mbit/s.
+mbit() { jq '.end.sum_received.bits_per_second / 1000000 | floor' "$1"; }
+
+# within GOT WANT PCT WHAT
+within() {
+	local lo=$(($2 * (100 - $3) / 100)) hi=$(($2 * (100 + $3) / 100))
+	[ "$1" -ge "$lo" ] && [ "$1" -le "$hi" ] || fail "$4: $1 Mbit/s, expected $2 ±$3%"
+	echo "$4: $1 Mbit/s (set $2)" >&2
+}
