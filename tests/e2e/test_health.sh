@@ -162,6 +162,7 @@ test_health_zc_consumer_stops_returning_buffers() {
 
 test_health_memif_client_stops_draining() {
 	local got
+	# shellcheck disable=SC2119
 	start_switchdev
 	memif_sf 88
 	sf filter add dev sfnic0np0 ingress flower action mirred egress redirect dev sfnic0npf0sf88 ||
