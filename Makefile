@@ -145,7 +145,7 @@ clean:
 # else of sfnic but the page pool; bench/cls_bench measures the classifier.
 # bench/zc_tester (for zc_bench.sh) is a DPDK memif peer and a libsfnic
 # application in one loop.
-bench: build/pp_bench build/cls_bench build/sw_bench build/zc_tester
+bench: build/pp_bench build/cls_bench build/sw_bench build/zc_tester build/rate_bench
 
 build/pp_bench: bench/pp_bench.c src/pp/pp.c src/util/util.c src/pp/pp.h
 	@mkdir -p build
@@ -164,6 +164,11 @@ build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src
 	@mkdir -p build
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \
 		-o $@ bench/sw_bench.c $(DP_SRC) $(shell pkg-config --libs libdpdk) -lurcu-qsbr -lurcu-cds -lpthread
+
+# bench/rate_bench: the packet path with and without devlink rate objects.
+build/rate_bench: bench/rate_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/sched/*.h)
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ bench/rate_bench.c $(DP_SRC) -lurcu-qsbr -lurcu-cds -lpthread
 
 build/zc_tester: bench/zc_tester.c include/sfnic/zc.h build/libsfnic.so
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Iinclude $(shell pkg-config --cflags libdpdk) \
