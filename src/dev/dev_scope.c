@@ -1,6 +1,6 @@
 /*
  * dev_scope.c - the scope of every opcode, in one table (fwctl's rule that
- * each RPC maps to a scope), and their names.  No state: the ctl channel
+ * each RPC maps to a scope), and the names of opcodes, scopes and statuses.  No state: the ctl channel
  * and the sfnicctl tool link it as well as the device.
  *
  * Why these scopes: queries that show what `sfnic` shows anyway are
@@ -93,5 +93,25 @@ const char *dev_scope_str(unsigned scope)
 	case DEV_SCOPE_DEBUG_WRITE_FULL: return "debug_write_full";
 	case DEV_SCOPE_DRIVER: return "driver";
 	default: return NULL;
+	}
+}
+
+const char *dev_status_str(uint8_t status)
+{
+	switch (status) {
+	case DEV_STAT_OK: return "OK";
+	case DEV_STAT_INT_ERR: return "INT_ERR";
+	case DEV_STAT_BAD_OP: return "BAD_OP";
+	case DEV_STAT_BAD_PARAM: return "BAD_PARAM";
+	case DEV_STAT_BAD_SYS_STATE: return "BAD_SYS_STATE";
+	case DEV_STAT_BAD_RESOURCE: return "BAD_RESOURCE";
+	case DEV_STAT_RESOURCE_BUSY: return "RESOURCE_BUSY";
+	case DEV_STAT_EXCEED_LIM: return "EXCEED_LIM";
+	case DEV_STAT_BAD_RES_STATE: return "BAD_RES_STATE";
+	case DEV_STAT_BAD_INDEX: return "BAD_INDEX";
+	case DEV_STAT_NO_RESOURCES: return "NO_RESOURCES";
+	case DEV_STAT_BAD_INPUT_LEN: return "BAD_INPUT_LEN";
+	case DEV_STAT_BAD_OUTPUT_LEN: return "BAD_OUTPUT_LEN";
+	default: return "UNKNOWN";
 	}
 }

@@ -11,6 +11,7 @@
 #include "../memif/memif.h"
 #include "../zc/zc.h"
 
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,12 +92,27 @@ static int save_cfg(struct dl_health *h, struct health_reporter *r, const struct
 	return 0;
 }
 
+static int hport_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct dlh_port *)a)->index, y = ((const struct dlh_port *)b)->index;
+
+	return x < y ? -1 : x > y;
+}
+
+/* By a tree, not the list: the tick looks up every port (65,536 SFs). */
 static struct dlh_port *hport_find(struct dl_health *h, uint32_t index)
 {
-	for (struct dlh_port *hp = h->ports; hp; hp = hp->next)
-		if (hp->index == index)
-			return hp;
-	return NULL;
+	struct dlh_port key = { .index = index };
+	struct dlh_port **found = tfind(&key, &h->by_index, hport_cmp);
+
+	return found ? *found : NULL;
+}
+
+static void free_port(struct dlh_port *hp)
+{
+	health_fini(&hp->tx);
+	health_fini(&hp->rx);
+	free(hp);
 }
 
 static void add_port(struct dl_port *p, void *arg)
@@ -113,16 +129,14 @@ static void add_port(struct dl_port *p, void *arg)
 	health_init(&hp->rx, &dlh_rx_ops, hp);
 	load_cfg(h, &hp->tx);
 	load_cfg(h, &hp->rx);
+	if (!tsearch(hp, &h->by_index, hport_cmp)) {
+		free_port(hp);
+		return;
+	}
 	hp->next = h->ports;
 	h->ports = hp;
 }
 
-static void free_port(struct dlh_port *hp)
-{
-	health_fini(&hp->tx);
-	health_fini(&hp->rx);
-	free(hp);
-}
 
 /* Port reporters follow the ports: new ones get theirs, gone ones lose them. */
 static void sync_ports(struct dl_health *h)
@@ -135,6 +149,7 @@ static void sync_ports(struct dl_health *h)
 
 		if (!p || !has_reporters(p)) {
 			*pp = hp->next;
+			tdelete(hp, &h->by_index, hport_cmp);
 			free_port(hp);
 		} else {
 			pp = &hp->next;
@@ -167,6 +182,7 @@ void dl_health_destroy(struct dl_health *h)
 		struct dlh_port *hp = h->ports;
 
 		h->ports = hp->next;
+		tdelete(hp, &h->by_index, hport_cmp);
 		free_port(hp);
 	}
 	health_fini(&h->fw);

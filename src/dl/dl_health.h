@@ -58,6 +58,7 @@ struct dl_health {
 	struct dl *dl;
 	struct health_reporter fw, fw_fatal;
 	struct dlh_port *ports;
+	void *by_index;         /* tsearch tree of the same ports, by index */
 	bool busy;              /* a reporter's own command is running: not reported */
 	/* fw */
 	uint64_t cmd_failures;

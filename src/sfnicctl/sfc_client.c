@@ -228,7 +228,7 @@ int sfc_cmd(struct sfc *c, const void *in, size_t inlen, void *out, size_t outle
 	}
 	if (oh->status != DEV_STAT_OK)
 		return fail(c, EREMOTEIO, "%s: device status %s (0x%02x), syndrome 0x%08x",
-			    sfc_op_name(ih->opcode), sfc_status_name(oh->status), oh->status,
+			    sfc_op_name(ih->opcode), dev_status_str(oh->status), oh->status,
 			    oh->syndrome);
 	return 0;
 }

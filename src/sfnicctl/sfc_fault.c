@@ -45,7 +45,7 @@ static int status(const char *s, uint8_t *st)
 	uint32_t v;
 
 	for (unsigned i = 1; i < 256; i++)
-		if (!strcasecmp(s, sfc_status_name((uint8_t)i))) {
+		if (!strcasecmp(s, dev_status_str((uint8_t)i))) {
 			*st = (uint8_t)i;
 			return 0;
 		}

@@ -75,7 +75,7 @@ static void print_entry(struct sfc *c, FILE *f, const struct dev_trace_entry *e)
 		json_t *j = json_pack("{s:I,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:i}", "ts_ns",
 				      (json_int_t)e->ts_ns, "kind", "cmd", "opcode", sfc_op_name(e->opcode),
 				      "op_mod", e->op_mod, "uid", e->uid, "status_num", e->status,
-				      "status", sfc_status_name(e->status), "syndrome", synd,
+				      "status", dev_status_str(e->status), "syndrome", synd,
 				      "latency_ns", e->latency_ns);
 		char *s = json_dumps(j, JSON_COMPACT);
 
@@ -84,7 +84,7 @@ static void print_entry(struct sfc *c, FILE *f, const struct dev_trace_entry *e)
 		json_decref(j);
 	} else {
 		fprintf(f, "%s %s op_mod %u uid %u status %s syndrome %s latency %.1f us\n", ts,
-			sfc_op_name(e->opcode), e->op_mod, e->uid, sfc_status_name(e->status), synd,
+			sfc_op_name(e->opcode), e->op_mod, e->uid, dev_status_str(e->status), synd,
 			e->latency_ns / 1000.0);
 	}
 }

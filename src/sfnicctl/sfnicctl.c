@@ -275,13 +275,13 @@ static int cmd_raw(struct sfc *c, int argc, char **argv)
 			sfc_print_json(c, json_pack("{s:s,s:i,s:i,s:s,s:s,s:i,s:s,s:s}",
 						    "opcode", sfc_op_name(ih.opcode), "opcode_num", ih.opcode,
 						    "op_mod", ih.op_mod, "scope", sfc_scope_name(scope),
-						    "status", sfc_status_name(oh.status), "status_num", oh.status,
+						    "status", dev_status_str(oh.status), "status_num", oh.status,
 						    "syndrome", synd, "out", hex ? hex : ""));
 			free(hex);
 		} else {
 			printf("opcode %s (0x%04x) op_mod %u scope %s\n", sfc_op_name(ih.opcode),
 			       ih.opcode, ih.op_mod, sfc_scope_name(scope));
-			printf("status %s (0x%02x) syndrome 0x%08x\n", sfc_status_name(oh.status),
+			printf("status %s (0x%02x) syndrome 0x%08x\n", dev_status_str(oh.status),
 			       oh.status, oh.syndrome);
 			/* A failed command returns no payload: the device zeroes it. */
 			if (oh.status == DEV_STAT_OK) {
@@ -291,7 +291,7 @@ static int cmd_raw(struct sfc *c, int argc, char **argv)
 		}
 		if (oh.status != DEV_STAT_OK) {
 			sfc_fail(c, 1, "%s: device status %s, syndrome 0x%08x", sfc_op_name(ih.opcode),
-				 sfc_status_name(oh.status), oh.syndrome);
+				 dev_status_str(oh.status), oh.syndrome);
 			goto out;
 		}
 	}

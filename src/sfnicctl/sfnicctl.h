@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "../ctl/ctl_proto.h"
-#include "../dev/dev_cmd.h"
+#include "../dev/dev.h"
 
 #define SFC_ERRLEN 512
 
@@ -68,7 +68,6 @@ int sfc_op_parse(const char *s);                /* a name or a number; -1 */
 const char *sfc_op_name(uint16_t opcode);       /* "0x1234" for unknown ones */
 int sfc_op_default_scope(uint16_t opcode, uint16_t op_mod); /* for --scope unset */
 const char *sfc_scope_name(int scope);
-const char *sfc_status_name(uint8_t status);       /* "BAD_PARAM"; "UNKNOWN" */
 int sfc_scope_parse(const char *s);             /* -1 if unknown */
 void sfc_ops_print(FILE *f);                     /* for --help */
 
