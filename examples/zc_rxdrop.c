@@ -2,7 +2,8 @@
  * zc_rxdrop.c - receive on a zero-copy queue and drop: the smallest complete
  * libsfnic application (AF_XDP's "xdpsock -r").
  *
- *   zc_rxdrop PORT QUEUE [-m exclusive|single|shared] [-c COUNT] [-t SECONDS] [-r RUN_DIR]
+ *   zc_rxdrop PORT QUEUE [-m exclusive|single|shared] [-c COUNT] [-o MAX_OUTSTANDING]
+ *             [-t SECONDS] [-r RUN_DIR]
  *
  * QUEUE is a number, or `new` for an exclusive queue the daemon picks.
  * Prints `queue N` once attached, and `received N frames N bytes` when it
@@ -44,7 +45,7 @@ static double now(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: zc_rxdrop PORT QUEUE|new [-m exclusive|single|shared] [-c COUNT]"
-			" [-t SECONDS] [-r RUN_DIR]\n");
+			" [-o MAX_OUTSTANDING] [-t SECONDS] [-r RUN_DIR]\n");
 	exit(1);
 }
 
@@ -78,13 +79,14 @@ int main(int argc, char **argv)
 	const char *run_dir = NULL;
 	double seconds = 0, end;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct sfnic_zc_opts opts = { 0 };
 	struct sfnic_zc *zc;
 	struct sfnic_zc_ring *rx;
 	uint32_t queue, bufs[BATCH];
 	char err[256], *e;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "m:c:t:r:")) != -1) {
+	while ((c = getopt(argc, argv, "m:c:o:t:r:")) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "exclusive"))
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'c': count = strtoull(optarg, NULL, 0); break;
+		case 'o': opts.max_outstanding = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 't': seconds = atof(optarg); break;
 		case 'r': run_dir = optarg; break;
 		default: usage();
@@ -119,7 +122,7 @@ int main(int argc, char **argv)
 	/* No SA_RESTART: a signal ends sfnic_zc_wait() at once. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = sfnic_zc_open(run_dir, argv[optind], queue, mode, NULL, &zc, err, sizeof(err));
+	ret = sfnic_zc_open(run_dir, argv[optind], queue, mode, &opts, &zc, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "zc_rxdrop: %s\n", err);
 		return 1;

@@ -125,6 +125,7 @@ static void add_port(struct dl_port *p, void *arg)
 	hp->index = p->index;
 	hp->h = h;
 	hp->stuck_queue = hp->stuck_pid = -1;
+	hp->pool_queue = -1;
 	health_init(&hp->tx, &dlh_tx_ops, hp);
 	health_init(&hp->rx, &dlh_rx_ops, hp);
 	load_cfg(h, &hp->tx);

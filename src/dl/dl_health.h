@@ -50,6 +50,13 @@ struct dlh_port {
 	uint64_t memif_sent, memif_full;
 	unsigned memif_stuck;
 	bool memif_reported;            /* recovery drops the memif client */
+	/* rx: the page pools the port receives into (one per worker queue):
+	 * successful allocations, refused ones (empty or at the cap) and
+	 * no_buffer drops at the last tick */
+	uint64_t pool_ok[DP_MAX_WORKERS], pool_fail[DP_MAX_WORKERS], pool_nobuf[DP_MAX_WORKERS];
+	uint8_t pool_stuck[DP_MAX_WORKERS];
+	int pool_queue;                 /* the pool reported (-1: none) */
+	uint64_t pool_ok_reported;      /* its successful allocations then */
 	char last_error[160];
 	struct dlh_port *next;
 };

@@ -15,6 +15,15 @@
  *   rx        a zero-copy consumer of the port that loses frames while
  *             giving none back.  Recover: the stuck consumer is dropped
  *             (its queue closed, every buffer it held comes home).
+ *             Also a page pool the port receives into (the function side's
+ *             pool of a worker queue, where frames crossing into the
+ *             port's trust domain are copied) that cannot refill: refused
+ *             allocations (alloc_empty, cap_hit) and no_buffer drops rise
+ *             while no allocation succeeds, two ticks in a row.  Who can
+ *             hold that pool's buffers is a read-only tap of the port's
+ *             region (an exclusive queue has a pool of its own, a memif
+ *             client copies): recover drops the taps that hold frames, and
+ *             fails, staying in error, when none does.
  */
 #include "dl_health.h"
 #include "../memif/memif.h"
@@ -301,6 +310,34 @@ static void memif_diagnose(struct dlh_port *hp, json_t *fmsg)
 		"ring_full", (json_int_t)full, "stuck", hp->memif_stuck > DLH_STUCK_TICKS));
 }
 
+/* The pools the port receives into, one per worker queue, with their
+ * no_buffer drops; whether each is seen as unable to refill. */
+static void pools_diagnose(struct dlh_port *hp, json_t *fmsg)
+{
+	struct dp *dp = dl_datapath(hp->h->dl);
+	json_t *ps = json_array();
+
+	for (unsigned q = 0; dp && q < dp_nqueues(dp) && q < DP_MAX_WORKERS; q++) {
+		struct dp_qstats st;
+		struct pp_stats pp;
+		bool has;
+		json_t *j;
+
+		if (dp_queue_stats(dp, hp->index, false, q, &st, &pp, &has))
+			break;
+		if (!has)
+			continue;
+		j = dl_pool_json(&pp);
+		json_object_set_new(j, "queue", json_integer(q));
+		json_object_set_new(j, "no_buffer_drops",
+				    json_integer((json_int_t)st.drops[DP_DROP_NO_BUFFER]));
+		json_object_set_new(j, "cannot_refill", json_boolean(
+			(int)q == hp->pool_queue || hp->pool_stuck[q] >= DLH_STUCK_TICKS));
+		json_array_append_new(ps, j);
+	}
+	json_object_set_new(fmsg, "page_pools", ps);
+}
+
 static int rx_diagnose(struct health_reporter *r, json_t *fmsg, struct health_err *err)
 {
 	struct dlh_port *hp = port_h(r);
@@ -313,12 +350,14 @@ static int rx_diagnose(struct health_reporter *r, json_t *fmsg, struct health_er
 		bool stuck = (int)q[i].queue == hp->stuck_queue && q[i].pid == hp->stuck_pid;
 
 		json_array_append_new(qs, json_pack("{s:i,s:s,s:i,s:I,s:I,s:I,s:b}",
-			"queue", (int)q[i].queue, "consumer", "zero-copy", "pid", (int)q[i].pid,
+			"queue", (int)q[i].queue, "consumer",
+			q[i].mode == SFNIC_ZC_EXCLUSIVE ? "zero-copy" : "tap", "pid", (int)q[i].pid,
 			"delivered", (json_int_t)q[i].st.rx_frames,
 			"in_flight", (json_int_t)q[i].st.outstanding,
 			"overruns", (json_int_t)q[i].st.overruns, "stuck", stuck));
 	}
 	json_object_set_new(fmsg, "queues", qs);
+	pools_diagnose(hp, fmsg);
 	memif_diagnose(hp, fmsg);
 	json_object_set_new(fmsg, "last_error",
 			    json_string(hp->last_error[0] ? hp->last_error : "none"));
@@ -332,12 +371,47 @@ static int rx_dump(struct health_reporter *r, json_t *fmsg, void *ctx, struct he
 	return rx_diagnose(r, fmsg, err);
 }
 
+/* A pool that cannot refill: the taps of the port that hold its frames
+ * are dropped (their frames go back to the pool).  Fails when none holds
+ * any: nothing here can give the pool its buffers back. */
+static int pool_recover(struct dlh_port *hp, struct health_err *err)
+{
+	struct dp *dp = dl_datapath(hp->h->dl);
+	struct zc_queue_info q[DLH_ZC_QUEUES];
+	unsigned n = zc_srv_queues(hp->h->dl->zc, hp->index, q, DLH_ZC_QUEUES), dropped = 0;
+	struct dp_qstats st;
+	struct pp_stats ps;
+	bool has = false;
+
+	for (unsigned i = 0; i < n && i < DLH_ZC_QUEUES; i++)
+		if (q[i].mode != SFNIC_ZC_EXCLUSIVE && q[i].st.outstanding &&
+		    !zc_srv_close_queue(hp->h->dl->zc, hp->index, q[i].queue))
+			dropped++;
+	/* Nobody to drop: fine only if the pool has refilled since (an
+	 * allocation succeeded). */
+	if (!dropped && (!dp || dp_queue_stats(dp, hp->index, false, (unsigned)hp->pool_queue,
+					       &st, &ps, &has) || !has ||
+			 ps.alloc_fast + ps.alloc_slow == hp->pool_ok_reported)) {
+		snprintf(err->msg, sizeof(err->msg), "page pool of queue %d has not refilled and no "
+			 "consumer of the port holds its buffers: nothing to drop", hp->pool_queue);
+		return -EBUSY;
+	}
+	hp->pool_queue = -1;
+	memset(hp->pool_stuck, 0, sizeof(hp->pool_stuck));
+	return 0;
+}
+
 static int rx_recover(struct health_reporter *r, void *ctx, struct health_err *err)
 {
 	struct dlh_port *hp = port_h(r);
 
 	(void)ctx;
-	(void)err;
+	if (hp->pool_queue >= 0) {
+		int ret = pool_recover(hp, err);
+
+		if (ret)
+			return ret;
+	}
 	/* Drop the stuck consumer: its queue closes and its buffers come home. */
 	if (hp->stuck_queue >= 0)
 		(void)zc_srv_close_queue(hp->h->dl->zc, hp->index, (uint32_t)hp->stuck_queue);
@@ -454,6 +528,69 @@ static void detect_rx(struct dl_health *h, struct dlh_port *hp)
 	hp->nzq = m;
 }
 
+/* Frames of the port's region its read-only taps hold (what the pool
+ * parks instead of handing out).  Only when a report is made. */
+static uint32_t taps_hold(struct dl_health *h, struct dlh_port *hp)
+{
+	struct zc_queue_info q[DLH_ZC_QUEUES];
+	unsigned n = zc_srv_queues(h->dl->zc, hp->index, q, DLH_ZC_QUEUES);
+	uint32_t held = 0;
+
+	for (unsigned i = 0; i < n && i < DLH_ZC_QUEUES; i++)
+		if (q[i].mode != SFNIC_ZC_EXCLUSIVE)
+			held += q[i].st.outstanding;
+	return held;
+}
+
+/* A pool the port receives into that cannot refill: allocations refused
+ * (empty, or at the cap) and frames dropped for want of a buffer, while
+ * none succeeds, DLH_STUCK_TICKS ticks in a row.  O(workers) per port:
+ * dp_queue_stats() finds the port in the datapath's table. */
+static void detect_pool(struct dl_health *h, struct dlh_port *hp)
+{
+	struct dp *dp = dl_datapath(h->dl);
+	char hd[80];
+
+	for (unsigned q = 0; dp && q < dp_nqueues(dp) && q < DP_MAX_WORKERS; q++) {
+		struct dp_qstats st;
+		struct pp_stats ps;
+		bool has;
+		uint64_t ok, refused, nobuf;
+
+		if (dp_queue_stats(dp, hp->index, false, q, &st, &ps, &has))
+			return;
+		if (!has) {
+			hp->pool_stuck[q] = 0;
+			continue;
+		}
+		ok = ps.alloc_fast + ps.alloc_slow;
+		refused = ps.alloc_empty + ps.cap_hit;
+		nobuf = st.drops[DP_DROP_NO_BUFFER];
+		if (ok == hp->pool_ok[q] && refused > hp->pool_fail[q] && nobuf > hp->pool_nobuf[q]) {
+			if (hp->pool_stuck[q] < UINT8_MAX)
+				hp->pool_stuck[q]++;
+		} else {
+			hp->pool_stuck[q] = 0;
+		}
+		hp->pool_ok[q] = ok;
+		hp->pool_fail[q] = refused;
+		hp->pool_nobuf[q] = nobuf;
+		if (hp->pool_stuck[q] == DLH_STUCK_TICKS) {
+			uint32_t tapped = taps_hold(h, hp);
+
+			hp->pool_queue = (int)q;
+			hp->pool_ok_reported = ok;
+			snprintf(hp->last_error, sizeof(hp->last_error),
+				 "page pool of queue %u cannot refill: %u buffers in flight (%u held "
+				 "by taps), cap %u; %llu frames dropped for no buffer", q,
+				 ps.inflight + tapped, tapped, ps.max_buffers,
+				 (unsigned long long)nobuf);
+			dlh_handle(h, &hp->rx, hd, sizeof(hd));
+			dlh_report(h, &hp->rx, hd, hp->last_error);
+		}
+	}
+}
+
 /* A memif client that gets frames (its S2C rings full) and takes none. */
 static void detect_memif(struct dl_health *h, struct dlh_port *hp)
 {
@@ -488,6 +625,7 @@ void dlh_detect(struct dl_health *h)
 	for (struct dlh_port *hp = h->ports; hp; hp = hp->next) {
 		detect_tx(h, hp);
 		detect_rx(h, hp);
+		detect_pool(h, hp);
 		detect_memif(h, hp);
 	}
 }

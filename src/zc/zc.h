@@ -72,7 +72,7 @@ struct zc_queue_info {
 	struct sfnic_zc_stats st;
 };
 
-/* Health (issue 12).  Makes every exclusive queue of vport ignore (on) or
+/* Health (issue 12).  Makes every exclusive queue and tap of vport ignore (on) or
  * read again the frames its application gives back; returns how many
  * queues it set. */
 unsigned zc_srv_fault_no_return(struct zc_srv *s, uint32_t vport, bool on);

@@ -177,6 +177,9 @@ struct zc_tap {
 	int efd_app;
 	int efd_kick;                   /* never read: a tap has nothing to kick */
 	uint64_t rx_frames, rx_bytes, overruns, fill_invalid, bad;
+	/* Injected fault (SET_FAULT ZC_NO_RETURN): FILL is not read, as if
+	 * the application had stopped giving frames back. */
+	_Atomic bool no_return;
 };
 
 struct zc_tap *zc_tap_create(const char *name, uint32_t frames, uint32_t ring_size,

@@ -596,8 +596,9 @@ unsigned zc_srv_fault_no_return(struct zc_srv *s, uint32_t vport, bool on)
 	unsigned n = 0;
 
 	for (struct zc_conn *c = s ? s->conns : NULL; c; c = c->next)
-		if (c->open && c->excl && (c->vport == vport || !on)) {
-			atomic_store_explicit(&c->excl->no_return, on, memory_order_relaxed);
+		if (c->open && (c->excl || c->tap) && (c->vport == vport || !on)) {
+			atomic_store_explicit(c->excl ? &c->excl->no_return : &c->tap->no_return, on,
+					      memory_order_relaxed);
 			n++;
 		}
 	return n;

@@ -6,7 +6,10 @@
  * so the packet path frees tapped frames as any other.  A FILL entry lets
  * go of a frame only if the tap holds it.  A tap at its
  * cap, or with RX full, misses frames: the port's frames go on and its
- * pool refills as usual, so a tap never holds a port dry.
+ * pool refills as usual.  A tap allowed a quarter of the region may hold a
+ * whole worker queue's pool (its cap is a quarter too) and stop giving
+ * frames back: the port's rx health reporter sees that pool unable to
+ * refill and drops the tap.
  */
 #include "zc_internal.h"
 
@@ -21,7 +24,11 @@
 static void take_fill(struct zc_tap *t)
 {
 	struct zc_ring *f = &t->rings.fill;
-	uint32_t n = zc_ring_avail(f, &t->bad);
+	uint32_t n;
+
+	if (__builtin_expect(atomic_load_explicit(&t->no_return, memory_order_relaxed), 0))
+		return;
+	n = zc_ring_avail(f, &t->bad);
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t b = zc_ring_frame(f, f->local + i);
