@@ -302,8 +302,12 @@ static enum refill_from refill(struct pp_pool *p)
 	}
 	p->st.empty++;
 	/* The cap counts every buffer the pool owns: a consumer that keeps its
-	 * buffers stops the refill of its own queue only. */
-	uint32_t owned = p->hold - atomic_load_explicit(&p->release, memory_order_acquire);
+	 * buffers stops the refill of its own queue only.  Not the parked ones:
+	 * a read-only tap that keeps frames misses later ones and must never
+	 * hold the port's pool dry (its own cap is at most a quarter of the
+	 * region, which the pools' caps leave room for). */
+	uint32_t owned = p->hold - atomic_load_explicit(&p->release, memory_order_acquire) -
+			 p->nparked;
 	uint32_t room = p->max_buffers > owned ? p->max_buffers - owned : 0;
 
 	if (!room) {

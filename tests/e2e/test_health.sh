@@ -281,20 +281,20 @@ test_health_fw_fatal_store_failure() {
 	daemon_stop || fail "daemon stop"
 }
 
-# A read-only tap of SF A's queue 0 that stops giving frames back, allowed
-# to hold the pool's whole cap (128: a quarter of the SF's 512 GSO-sized
-# buffers): the pool SF A receives into cannot refill, frames go as
-# no_buffer drops.  rx reports the pool, diagnose shows its stats and the
-# tap holding the frames, recover drops the tap and traffic comes back.
-test_health_pool_cannot_refill() {
-	local pid nobuf
+# A tap that stops returning frames holds as many as its cap lets it (here
+# the SF pool's whole cap, 128): the pool parks them and refills from the
+# region, so the port never runs dry (issue 10's promise) and the rx
+# reporter sees no pool that cannot refill; the tap misses later frames.
+test_health_tap_never_holds_the_pool_dry() {
+	local pid
 	daemon_start || fail "daemon start"
 	sf_active 88
 	ip link set sfnic0S88 up || fail "link up"
 	sf filter add dev sfnic0np0 ingress flower action mirred egress redirect dev sfnic0npf0sf88 ||
 		fail "filter"
-	{ frames 64 $MAC_A udp=4000; } | pcap "$T/burst.pcap"
 	{ frames 30 $MAC_A udp=4000; } | pcap "$T/thirty.pcap"
+	{ frames 200 $MAC_A udp=4000; } | pcap "$T/many.pcap"
+	# The reporter may see the stuck tap; it must not drop it mid-test.
 	sf health set $PORT_A reporter rx auto_recover false || fail "auto_recover false"
 	app_start tap "$BIN/zc_rxdrop" $SF_A 0 -m shared -o 128 -t 120
 	pid=${APP[tap]}
@@ -303,27 +303,13 @@ test_health_pool_cannot_refill() {
 	expect_eq "$(pstat $PORT_A '.stats.queues[0].page_pool.max_buffers')" 128 "the pool's cap"
 	wait_eq 0 zcq $PORT_A tap .outstanding         # the 30 came back
 	sfault zc-no-return $PORT_A
-	replay_until $PORT_A rx .state error
-	expect_eq "$(hstate $PORT_A rx)" "error 1 0" "rx: the pool cannot refill"
-	# 128 frames went on (the tap holds them all), the rest found no buffer.
-	wait_eq 158 pstat $PORT_A .stats.tx.packets
-	sleep 0.5
-	nobuf=$(pstat $PORT_A .stats.drops.no_buffer)
-	[ "$nobuf" -gt 0 ] || fail "no_buffer drops: $nobuf"
-	expect_eq "$(sf health diagnose $PORT_A reporter rx -j | jq -c '.page_pools[0] | [.queue, .cannot_refill, .hold, .max_buffers, .no_buffer_drops > 0, .cap_hit > 0]')" \
-		'[0,true,128,128,true,true]' "diagnose: the pool's stats"
-	expect_eq "$(sf health diagnose $PORT_A reporter rx -j | jq -c '.queues[0] | [.queue, .consumer, .pid, .in_flight]')" \
-		"[0,\"tap\",$pid,128]" "diagnose: who holds the buffers"
-	sf health diagnose $PORT_A reporter rx -j | jq -r .last_error |
-		grep -q "^page pool of queue 0 cannot refill: 128 buffers in flight (128 held by taps), cap 128" ||
-		fail "diagnose last_error: $(sf health diagnose $PORT_A reporter rx -j | jq -r .last_error)"
-	sf health recover $PORT_A reporter rx || fail "recover"
-	expect_eq "$(hstate $PORT_A rx)" "healthy 1 1" "rx after recover"
-	wait_log "dropping the stuck consumer of shared queue 0 of vport 32768 (pid $pid)"
-	expect_eq "$(pstat $PORT_A '.zc_stats')" null "the tap is gone"
-	# Traffic is back: every frame delivered, none dropped.
-	replay "$T/thirty.pcap"
-	wait_eq 188 pstat $PORT_A .stats.tx.packets
-	expect_eq "$(pstat $PORT_A .stats.drops.no_buffer)" "$nobuf" "no drop after recovery"
+	replay "$T/many.pcap"
+	wait_eq 230 pstat $PORT_A .stats.tx.packets   # every frame reached the netdev
+	expect_eq "$(pstat $PORT_A .stats.drops.no_buffer)" 0 "no frame lacked a buffer"
+	expect_eq "$(zcq $PORT_A tap .outstanding)" 128 "the tap holds its cap"
+	[ "$(zcq $PORT_A tap .overruns)" -ge 72 ] || fail "the tap missed frames: $(zcq $PORT_A tap .overruns)"
+	sf health diagnose $PORT_A reporter rx -j | jq -e '[.page_pools[] | select(.cannot_refill)] | length == 0' \
+		>/dev/null || fail "a pool reported as unable to refill"
+	kill "$pid" 2>/dev/null
 	daemon_stop || fail "daemon stop"
 }
