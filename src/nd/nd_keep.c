@@ -53,17 +53,8 @@ static int send_msg(int s, uint8_t op, const char *name, int fd)
 
 	if (name)
 		snprintf(m.name, sizeof(m.name), "%s", name);
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	if (fd >= 0)
+		util_msg_attach_fds(&mh, cbuf, sizeof(cbuf), &fd, 1);
 	return sendmsg(s, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
 }
 

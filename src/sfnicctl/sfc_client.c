@@ -68,17 +68,8 @@ static int send_all(struct sfc *c, const struct iovec *iov0, int niov, int fd)
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
 
 	memcpy(iov, iov0, sizeof(*iov) * (size_t)niov);
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
+	if (fd >= 0)
+		util_msg_attach_fds(&mh, cbuf, sizeof(cbuf), &fd, 1);
 	while (mh.msg_iovlen) {
 		ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 

@@ -379,18 +379,8 @@ static int send_msg(struct ul_memif *m, const struct memif_msg *msg, int fd)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	if (fd >= 0)
+		util_msg_attach_fds(&mh, ctl.buf, sizeof(ctl.buf), &fd, 1);
 	n = sendmsg(m->sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n == (ssize_t)sizeof(*msg))
 		return 0;

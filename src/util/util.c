@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,4 +87,19 @@ char *util_sock_path(const char *run_dir, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/sfnicd.sock", run_dir);
 	return buf;
+}
+
+void util_msg_attach_fds(struct msghdr *mh, void *cbuf, size_t cbuflen, const int *fds,
+			 unsigned n)
+{
+	struct cmsghdr *cm;
+
+	memset(cbuf, 0, cbuflen);
+	mh->msg_control = cbuf;
+	mh->msg_controllen = CMSG_SPACE(sizeof(int) * n);
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
 }

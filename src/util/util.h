@@ -35,4 +35,10 @@ int util_mkdir_p(const char *path);
 /* The control socket's path inside a run directory. */
 char *util_sock_path(const char *run_dir, char *buf, size_t len);
 
+struct msghdr;
+/* Attaches fds[0..n) to mh as one SCM_RIGHTS message in cbuf (at least
+ * CMSG_SPACE(sizeof(int) * n) bytes, zeroed here).  For sendmsg(). */
+void util_msg_attach_fds(struct msghdr *mh, void *cbuf, size_t cbuflen, const int *fds,
+			 unsigned n);
+
 #endif

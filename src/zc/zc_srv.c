@@ -228,17 +228,8 @@ static void reply(struct zc_conn *c, struct zc_open_rep *rep, const int *fds)
 
 	rep->magic = ZC_PROTO_MAGIC;
 	rep->version = ZC_PROTO_VERSION;
-	if (fds) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * ZC_NFDS);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * ZC_NFDS);
-	}
+	if (fds)
+		util_msg_attach_fds(&mh, cbuf, sizeof(cbuf), fds, ZC_NFDS);
 	if (sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		util_log(UTIL_WARN, "zc: reply to pid %d: %s", (int)c->cred.pid, strerror(errno));
 }
