@@ -23,7 +23,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/dl/dl_core.c src/dl/dl_port.c src/dl/dl_sf.c src/dl/dl_names.c src/dl/dl_json.c \
 	src/dl/dl_filter.c src/dl/dl_netdev.c src/dl/dl_memif.c src/dl/dl_steer.c src/dp/dp_fn.c src/dp/dp_tap.c \
 	src/zc/zc_ring.c src/zc/zc_excl.c src/zc/zc_tap.c src/zc/zc_srv.c src/dl/dl_zc.c \
-	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c \
+	src/memif/memif_ctl.c src/memif/memif_ring.c src/memif/memif_srv.c src/nd/nd.c src/nd/nd_keep.c src/tc/tc_flower.c src/tc/tc_action.c \
 	src/steer/steer.c src/steer/steer_match.c src/api/api_dispatch.c src/api/api_server.c \
 	src/ctl/ctl_srv.c src/ctl/ctl_rpc.c \
 	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c \

@@ -2,6 +2,7 @@
  * tc_flower.c - the flower classifier's words, tc's messages.
  */
 #include "tc.h"
+#include "tc_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,9 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
-
-static int parse_u32(const char *s, uint32_t max, uint32_t *out)
+int tc_parse_u32(const char *s, uint32_t max, uint32_t *out)
 {
 	char *end;
 	unsigned long v;
@@ -44,7 +43,7 @@ static int parse_mac(const char *s, uint8_t mac[6], uint8_t mask[6])
 
 		if (strchr(slash + 1, ':'))
 			return parse_mac(slash + 1, mask, (uint8_t[6]){ 0 }) ? -1 : 0;
-		if (parse_u32(slash + 1, 48, &len))
+		if (tc_parse_u32(slash + 1, 48, &len))
 			return -1;
 		for (int i = 0; i < 6; i++) {
 			int bits = (int)len - i * 8;
@@ -68,7 +67,7 @@ static int parse_ethtype(const char *s, uint16_t *out)
 			*out = names[i].v;
 			return 0;
 		}
-	if (parse_u32(s, 0xffff, &v))
+	if (tc_parse_u32(s, 0xffff, &v))
 		return -1;
 	*out = (uint16_t)v;
 	return 0;
@@ -84,7 +83,7 @@ static int parse_ip(const char *s, uint32_t *addr, uint32_t *mask)
 	slash = strchr(buf, '/');
 	if (slash) {
 		*slash = 0;
-		if (parse_u32(slash + 1, 32, &len))
+		if (tc_parse_u32(slash + 1, 32, &len))
 			return -1;
 	}
 	if (inet_pton(AF_INET, buf, addr) != 1)
@@ -104,86 +103,6 @@ static const char *proto_name(uint8_t p)
 	case 58: return "icmpv6";
 	}
 	return NULL;
-}
-
-static int parse_action(int *i, int argc, const char *const *argv, struct esw_rule_spec *s,
-			tc_resolve_fn resolve, void *arg, char *err, size_t errlen)
-{
-	const char *a = argv[*i];
-	struct esw_action *act;
-
-	if (s->nact == ESW_MAX_ACTIONS)
-		return ERR("Too many actions (at most %d)", ESW_MAX_ACTIONS);
-	act = &s->act[s->nact];
-	memset(act, 0, sizeof(*act));
-	if (!strcmp(a, "drop") || !strcmp(a, "shot")) {
-		act->type = ESW_ACT_DROP;
-	} else if (!strcmp(a, "pass") || !strcmp(a, "ok")) {
-		act->type = ESW_ACT_PASS;
-	} else if (!strcmp(a, "gact")) {
-		if (++*i >= argc)
-			return ERR("gact: missing action");
-		if (!strcmp(argv[*i], "drop") || !strcmp(argv[*i], "shot"))
-			act->type = ESW_ACT_DROP;
-		else if (!strcmp(argv[*i], "pass") || !strcmp(argv[*i], "ok"))
-			act->type = ESW_ACT_PASS;
-		else
-			return ERR("bad action type %s", argv[*i]);
-	} else if (!strcmp(a, "goto")) {
-		uint32_t c;
-
-		if (*i + 2 >= argc || strcmp(argv[*i + 1], "chain") || parse_u32(argv[*i + 2], UINT32_MAX, &c))
-			return ERR("Illegal \"goto chain\"");
-		*i += 2;
-		act->type = ESW_ACT_GOTO;
-		act->arg = c;
-	} else if (!strcmp(a, "mirred")) {
-		uint32_t vport;
-		int ret;
-
-		if (*i + 4 >= argc || strcmp(argv[*i + 1], "egress") ||
-		    (strcmp(argv[*i + 2], "redirect") && strcmp(argv[*i + 2], "mirror")) ||
-		    strcmp(argv[*i + 3], "dev"))
-			return ERR("mirred: expected \"egress redirect|mirror dev DEVICE\"%s",
-				   *i + 1 < argc && !strcmp(argv[*i + 1], "ingress")
-				   ? " (ingress mirred is not supported)" : "");
-		ret = resolve(arg, argv[*i + 4], &vport);
-		if (ret) {
-			snprintf(err, errlen, "Cannot find device \"%s\"", argv[*i + 4]);
-			return ret;
-		}
-		act->type = !strcmp(argv[*i + 2], "redirect") ? ESW_ACT_REDIRECT : ESW_ACT_MIRROR;
-		act->arg = vport;
-		*i += 4;
-	} else if (!strcmp(a, "vlan")) {
-		if (++*i >= argc)
-			return ERR("vlan: missing action (push|pop)");
-		if (!strcmp(argv[*i], "pop")) {
-			act->type = ESW_ACT_VLAN_POP;
-		} else if (!strcmp(argv[*i], "push")) {
-			uint32_t v;
-
-			act->type = ESW_ACT_VLAN_PUSH;
-			if (*i + 2 >= argc || strcmp(argv[*i + 1], "id"))
-				return ERR("vlan: push needs \"id VLANID\"");
-			if (parse_u32(argv[*i + 2], 4095, &v))
-				return ERR("Illegal \"id\"");
-			act->vlan_id = (uint16_t)v;
-			*i += 2;
-			if (*i + 2 < argc && !strcmp(argv[*i + 1], "priority")) {
-				if (parse_u32(argv[*i + 2], 7, &v))
-					return ERR("Illegal \"priority\"");
-				act->vlan_prio = (uint8_t)v;
-				*i += 2;
-			}
-		} else {
-			return ERR("vlan: unknown action \"%s\"", argv[*i]);
-		}
-	} else {
-		return ERR("bad action type %s", a);
-	}
-	s->nact++;
-	return 0;
 }
 
 /* dev X ingress [protocol P] [prio P] [chain C] [handle H]: the words tc
@@ -218,17 +137,17 @@ static int parse_head(int argc, const char *const *argv, uint32_t *dev, int64_t 
 		} else if (!strcmp(w, "egress") || !strcmp(w, "root") || !strcmp(w, "parent")) {
 			return ERR("Only the ingress hook of a representor carries eswitch rules");
 		} else if (!strcmp(w, "prio") || !strcmp(w, "pref") || !strcmp(w, "priority")) {
-			if (!v || parse_u32(v, 0xffff, &n) || !n)
+			if (!v || tc_parse_u32(v, 0xffff, &n) || !n)
 				return ERR("Illegal \"priority\"");
 			*prio = n;
 			i++;
 		} else if (!strcmp(w, "chain")) {
-			if (!v || parse_u32(v, UINT32_MAX, &n))
+			if (!v || tc_parse_u32(v, UINT32_MAX, &n))
 				return ERR("Illegal \"chain index\"");
 			*chain = n;
 			i++;
 		} else if (!strcmp(w, "handle")) {
-			if (!v || parse_u32(v, UINT32_MAX, &n) || !n)
+			if (!v || tc_parse_u32(v, UINT32_MAX, &n) || !n)
 				return ERR("Illegal \"handle\"");
 			*handle = n;
 			i++;
@@ -290,7 +209,7 @@ int tc_flower_parse(int argc, const char *const *argv, struct esw_rule_spec *s,
 			for (i++; i < argc; i++) {
 				if (!strcmp(argv[i], "action") || !strcmp(argv[i], "pipe"))
 					continue;
-				ret = parse_action(&i, argc, argv, s, resolve, arg, err, errlen);
+				ret = tc_action_parse(&i, argc, argv, s, resolve, arg, err, errlen);
 				if (ret)
 					return ret;
 			}
@@ -320,7 +239,7 @@ int tc_flower_parse(int argc, const char *const *argv, struct esw_rule_spec *s,
 
 			if (!eth_type_set || (s->key.eth_type != 0x8100 && s->key.eth_type != 0x88a8))
 				return ERR("Can't set \"%s\" if ethertype isn't 802.1Q or 802.1AD", w);
-			if (parse_u32(v, id ? 4095 : 7, &n))
+			if (tc_parse_u32(v, id ? 4095 : 7, &n))
 				return ERR("Illegal \"%s\"", w);
 			if (id) {
 				s->key.vlan_tci |= (uint16_t)n;
@@ -354,7 +273,7 @@ int tc_flower_parse(int argc, const char *const *argv, struct esw_rule_spec *s,
 				n = 1;
 			else if (!strcmp(v, "sctp"))
 				n = 132;
-			else if (parse_u32(v, 255, &n))
+			else if (tc_parse_u32(v, 255, &n))
 				return ERR("Illegal \"ip_proto\"");
 			s->key.ip_proto = (uint8_t)n;
 			s->mask.ip_proto = 0xff;
@@ -375,7 +294,7 @@ int tc_flower_parse(int argc, const char *const *argv, struct esw_rule_spec *s,
 
 			if (s->key.ip_proto != 6 && s->key.ip_proto != 17 && s->key.ip_proto != 132)
 				return ERR("Illegal \"ip_proto\" for port");
-			if (parse_u32(v, 0xffff, &n))
+			if (tc_parse_u32(v, 0xffff, &n))
 				return ERR("Illegal \"%s\"", w);
 			if (src) {
 				s->key.src_port = (uint16_t)n;
@@ -454,7 +373,7 @@ json_t *tc_rule_json(const struct esw_rule_spec *s, tc_name_fn name, void *arg,
 		     uint64_t now_ms)
 {
 	json_t *keys = json_object(), *acts = json_array(), *o;
-	char buf[64], buf2[64];
+	char buf[64];
 
 	if (s->mask.vlan_tci & 0x0fff)
 		json_object_set_new(keys, "vlan_id", json_integer(s->key.vlan_tci & 0x0fff));
@@ -495,64 +414,9 @@ json_t *tc_rule_json(const struct esw_rule_spec *s, tc_name_fn name, void *arg,
 		json_object_set_new(keys, "src_port", json_integer(s->key.src_port));
 	if (s->mask.dst_port)
 		json_object_set_new(keys, "dst_port", json_integer(s->key.dst_port));
-	for (unsigned i = 0; i < s->nact; i++) {
-		const struct esw_action *a = &s->act[i];
-		json_t *j = json_pack("{s:i}", "order", i + 1);
-		const char *ctl = "pipe";
-
-		switch (a->type) {
-		case ESW_ACT_REDIRECT:
-		case ESW_ACT_MIRROR: {
-			const char *n = name(arg, a->arg);
-			bool redir = a->type == ESW_ACT_REDIRECT;
-
-			json_object_set_new(j, "kind", json_string("mirred"));
-			json_object_set_new(j, "mirred_action", json_string(redir ? "redirect" : "mirror"));
-			json_object_set_new(j, "direction", json_string("egress"));
-			if (n) {
-				json_object_set_new(j, "to_dev", json_string(n));
-			} else {
-				snprintf(buf2, sizeof(buf2), "vport 0x%x (gone)", a->arg);
-				json_object_set_new(j, "to_dev", json_string(buf2));
-			}
-			ctl = redir ? "stolen" : "pipe";
-			break;
-		}
-		case ESW_ACT_DROP:
-			json_object_set_new(j, "kind", json_string("gact"));
-			ctl = "drop";
-			break;
-		case ESW_ACT_PASS:
-			json_object_set_new(j, "kind", json_string("gact"));
-			ctl = "pass";
-			break;
-		case ESW_ACT_GOTO:
-			json_object_set_new(j, "kind", json_string("gact"));
-			snprintf(buf2, sizeof(buf2), "goto chain %u", a->arg);
-			ctl = buf2;
-			break;
-		case ESW_ACT_VLAN_PUSH:
-			json_object_set_new(j, "kind", json_string("vlan"));
-			json_object_set_new(j, "vlan_action", json_string("push"));
-			json_object_set_new(j, "id", json_integer(a->vlan_id));
-			json_object_set_new(j, "protocol", json_string("802.1Q"));
-			json_object_set_new(j, "priority", json_integer(a->vlan_prio));
-			break;
-		case ESW_ACT_VLAN_POP:
-			json_object_set_new(j, "kind", json_string("vlan"));
-			json_object_set_new(j, "vlan_action", json_string("pop"));
-			break;
-		}
-		json_object_set_new(j, "control_action", json_pack("{s:s}", "type", ctl));
-		if (packets) {
-			uint64_t used = *lastuse_ms ? (now_ms - *lastuse_ms) / 1000 : 0;
-
-			json_object_set_new(j, "stats", json_pack("{s:I,s:I,s:I}", "bytes",
-				(json_int_t)*bytes, "packets", (json_int_t)*packets,
-				"lastused", (json_int_t)(*lastuse_ms ? (json_int_t)used : -1)));
-		}
-		json_array_append_new(acts, j);
-	}
+	for (unsigned i = 0; i < s->nact; i++)
+		json_array_append_new(acts, tc_action_json(&s->act[i], i + 1, name, arg, packets, bytes,
+							     lastuse_ms, now_ms));
 	o = json_pack("{s:s,s:i,s:s,s:I,s:{s:I,s:o,s:b,s:o}}", "protocol",
 		      proto_of(s, buf, sizeof(buf)), "pref", (int)s->prio, "kind", "flower",
 		      "chain", (json_int_t)s->chain, "options", "handle", (json_int_t)s->handle,
