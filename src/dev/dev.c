@@ -494,7 +494,8 @@ static uint8_t cmd_set_fte(struct ctx *c)
 		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
 	if (c->d->esw.mode == DEV_ESW_LEGACY)
 		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NOT_SWITCHDEV);
-	if (s->rsvd[0] || s->rsvd[1] || s->rsvd[2] || s->key.rsvd || s->mask.rsvd)
+	if (s->rsvd[0] || s->rsvd[1] || s->rsvd[2] || s->key.rsvd[0] || s->key.rsvd[1] ||
+	    s->mask.rsvd[0] || s->mask.rsvd[1])
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
 	if (!vport_exists(c->d, s->dev))
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_UNKNOWN_VPORT);

@@ -56,6 +56,36 @@ struct dp_offload {
 #define DP_GSO_TCPV6 4
 #define DP_GSO_ECN 0x80
 
+/* What a frame carries through the eswitch besides its bytes: connection
+ * tracking's verdict (written by the ct action) and the tunnel it arrived
+ * by (written by decap).  Every key extraction copies it into the key (the
+ * ct_* and enc_* fields, same meaning and byte order), so a rule in a later
+ * chain matches on it.  All zero for a frame fresh from a port; copies of a
+ * frame (mirror, make_writable) carry it along. */
+struct dp_pkt_meta {
+	uint32_t ct_mark;
+	uint16_t ct_zone;
+	uint8_t ct_state;       /* ESW_CT_*; 0: not tracked */
+	uint8_t enc_tos, enc_ttl;
+	uint16_t enc_dst_port;
+	uint32_t enc_key_id;
+	uint32_t enc_src_ip, enc_dst_ip;        /* network order; 0: no tunnel */
+};
+
+/* Fills a key's metadata fields from a frame's metadata. */
+static inline void dp_pkt_meta_to_key(const struct dp_pkt_meta *m, struct esw_key *k)
+{
+	k->ct_state = m->ct_state;
+	k->ct_zone = m->ct_zone;
+	k->ct_mark = m->ct_mark;
+	k->enc_key_id = m->enc_key_id;
+	k->enc_src_ip = m->enc_src_ip;
+	k->enc_dst_ip = m->enc_dst_ip;
+	k->enc_dst_port = m->enc_dst_port;
+	k->enc_tos = m->enc_tos;
+	k->enc_ttl = m->enc_ttl;
+}
+
 /* One frame in flight: where its buffer is and what it holds. */
 struct dp_pkt {
 	struct pp_pool *pool;   /* the buffer goes home here */
@@ -66,6 +96,7 @@ struct dp_pkt {
 				 * written in place, never handed on by
 				 * reference to a consumer that frees without
 				 * dp_pkt_free() */
+	struct dp_pkt_meta meta;
 };
 
 static inline uint8_t *dp_pkt_data(const struct dp_pkt *p)

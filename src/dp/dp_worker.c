@@ -210,7 +210,7 @@ static enum dp_drop copy_into(struct burst *b, struct dp_port *dst, const struct
 	if (buf == PP_NO_BUF)
 		return DP_DROP_NO_BUFFER;
 	*out = (struct dp_pkt){ .pool = pool, .buf = buf, .off = PP_HEADROOM, .len = src->len,
-				.ol = src->ol };
+				.ol = src->ol, .meta = src->meta };
 	memcpy(dp_pkt_data(out), dp_pkt_data(src), src->len);
 	return DP_DROP_MAX;
 }
@@ -491,6 +491,7 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 			esw_key_extract(dp_pkt_data(pkt), pkt->len, k);
 			k->chain = chain;
 			k->in_port = in->vport;
+			dp_pkt_meta_to_key(&pkt->meta, k);
 			hash = esw_key_hash(k);
 		}
 		r = esw_cls_lookup_hashed(dp->cls, k, hash, b->w->emc);
@@ -591,6 +592,7 @@ static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
 		esw_key_extract(dp_pkt_data(&pkts[i]), pkts[i].len, &keys[i]);
 		keys[i].chain = 0;
 		keys[i].in_port = in->vport;
+		dp_pkt_meta_to_key(&pkts[i].meta, &keys[i]);
 	}
 	for (unsigned i = 0; i < n; i++) {
 		if (!pkts[i].len)

@@ -17,20 +17,71 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What a packet is matched on.  MACs and IPs in network order, the rest in
- * host order.  Unused bytes are zero so that keys compare with memcmp. */
+/* What a packet is matched on.  MACs and IP addresses in network order, the
+ * rest in host order.  Unused bytes are zero so that keys compare with
+ * memcmp, and the key is whole 64-bit words so that masking, hashing and
+ * comparing go a word at a time (ESW_KEY_WORDS).
+ *
+ * The fields follow tc flower's keys.  A frame with two tags (QinQ) has the
+ * outer one in vlan_* and the inner one in cvlan_*; vlan_ethtype is the
+ * ethertype after the outer tag (0x8100 when a second tag follows),
+ * cvlan_ethtype the one after the inner tag.  IPv4 addresses sit in the
+ * first four bytes of src_ip6/dst_ip6 (src_ip/dst_ip); an ARP frame's sender
+ * and target IPv4 addresses sit there too, as Open vSwitch keeps them, and
+ * eth_type tells them apart.  ct_* and enc_* are not in the frame: the
+ * datapath copies them from the packet's metadata (set by the ct action and
+ * by tunnel decap) when it extracts the key. */
 struct esw_key {
 	uint32_t chain;
 	uint32_t in_port;       /* devlink port index (vport) it entered from */
 	uint8_t dst_mac[6], src_mac[6];
-	uint16_t eth_type;      /* outer ethertype (0x8100 when tagged) */
+	uint16_t eth_type;      /* outer ethertype (0x8100/0x88a8 when tagged) */
 	uint16_t vlan_tci;      /* vid | prio << 13 */
-	uint16_t vlan_ethtype;  /* ethertype inside the tag */
-	uint8_t ip_proto;
-	uint8_t rsvd;
-	uint32_t src_ip, dst_ip;
+	uint16_t vlan_ethtype;  /* ethertype inside the outer tag */
+	uint16_t cvlan_tci;     /* the inner tag of a QinQ frame */
+	uint16_t cvlan_ethtype; /* ethertype inside the inner tag */
+	uint8_t ip_proto;       /* IPv6: the header after the extension headers */
+	uint8_t ip_tos;         /* IPv4 TOS / IPv6 traffic class */
+	uint8_t ip_ttl;         /* IPv4 TTL / IPv6 hop limit */
+	uint8_t ip_flags;       /* ESW_IPF_* */
+	uint16_t tcp_flags;     /* the 12 bits after the data offset */
 	uint16_t src_port, dst_port;
+	uint8_t icmp_type, icmp_code;   /* ICMP and ICMPv6 */
+	uint8_t ct_state;       /* ESW_CT_* (the kernel's bits) */
+	uint8_t arp_op;         /* low byte of the ARP opcode, as flower keeps it */
+	uint16_t ct_zone;
+	uint16_t enc_dst_port;
+	uint32_t ct_mark;
+	uint32_t enc_key_id;    /* VNI */
+	uint32_t enc_src_ip, enc_dst_ip;        /* outer IPv4, network order */
+	uint8_t enc_tos, enc_ttl;
+	uint8_t arp_sha[6];
+	uint8_t arp_tha[6];
+	uint8_t rsvd[2];
+	union {
+		uint32_t src_ip;        /* IPv4, ARP's sender IP */
+		uint8_t src_ip6[16];
+	};
+	union {
+		uint32_t dst_ip;        /* IPv4, ARP's target IP */
+		uint8_t dst_ip6[16];
+	};
 };
+
+#define ESW_KEY_WORDS (sizeof(struct esw_key) / sizeof(uint64_t))
+_Static_assert(sizeof(struct esw_key) % sizeof(uint64_t) == 0, "a key is whole words");
+
+/* ip_flags bits, tc flower's (TCA_FLOWER_KEY_FLAGS_*). */
+#define ESW_IPF_FRAG 1          /* a fragment */
+#define ESW_IPF_FIRSTFRAG 2     /* a fragment at offset 0 */
+
+/* ct_state bits, the kernel's (TCA_FLOWER_KEY_CT_FLAGS_*). */
+#define ESW_CT_NEW 1
+#define ESW_CT_EST 2
+#define ESW_CT_REL 4
+#define ESW_CT_TRK 8
+#define ESW_CT_INV 16
+#define ESW_CT_RPL 32
 
 enum esw_act_type {
 	ESW_ACT_REDIRECT = 1,   /* arg: vport; ends the list */
@@ -59,6 +110,11 @@ struct esw_rule_spec {
 	uint32_t handle;
 	struct esw_key key;     /* already masked */
 	struct esw_key mask;
+	/* tc's port ranges (dst_port MIN-MAX), inclusive; max 0: no range.  A
+	 * ranged port has no bits in mask: the classifier expands the range
+	 * into prefixes (esw_flow.c). */
+	uint16_t src_port_min, src_port_max;
+	uint16_t dst_port_min, dst_port_max;
 	uint8_t nact;
 	uint8_t rsvd[3];
 	struct esw_action act[ESW_MAX_ACTIONS];
@@ -121,18 +177,25 @@ struct esw_rule_ctr *esw_rule_ctr(const struct esw_rule *r, unsigned worker);
 const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k,
 				      struct esw_emc *emc);
 
-/* The hash of a key, used by the tuple space and the EMC alike.  Five
- * independent multiplies and one avalanche: about two multiplies of
- * latency per packet, not five in a chain. */
+/* The hash of a key, used by the tuple space and the EMC alike.  One
+ * independent multiply per word and one avalanche: the multiplies overlap,
+ * so a longer key costs throughput, not a longer chain of latency. */
 static inline uint64_t esw_key_hash(const struct esw_key *k)
 {
-	uint64_t w[5], h;
+	static const uint64_t mul[] = {
+		0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
+		0xd6e8feb86659fd93ull, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull,
+		0x87c37b91114253d5ull, 0x4cf5ad432745937full, 0x94d049bb133111ebull,
+		0xbf58476d1ce4e5b9ull, 0x2127599bf4325c37ull, 0x880355f21e6d1965ull,
+		0x9fb21c651e98df25ull, 0xa0761d6478bd642full, 0xe7037ed1a0b428dbull,
+		0x8ebc6af09c88c6e3ull,
+	};
+	uint64_t w[ESW_KEY_WORDS], h = 0;
 
-	_Static_assert(sizeof(struct esw_key) == sizeof(w), "a key is five words");
+	_Static_assert(ESW_KEY_WORDS <= sizeof(mul) / sizeof(mul[0]), "one multiplier a word");
 	__builtin_memcpy(w, k, sizeof(w));
-	h = (w[0] * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^
-	    (w[2] * 0x165667b19e3779f9ull) ^ (w[3] * 0xd6e8feb86659fd93ull) ^
-	    (w[4] * 0xff51afd7ed558ccdull);
+	for (unsigned i = 0; i < ESW_KEY_WORDS; i++)
+		h ^= w[i] * mul[i];
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 32);

@@ -59,7 +59,8 @@ struct esw_cls {
 
 #define EMC_SIZE 4096
 
-/* One cache line per entry: a hit touches one line, never two. */
+/* Two cache lines per entry (a 112-byte key, the result and its tag): a hit
+ * touches those two and nothing else. */
 struct emc_entry {
 	struct esw_key key;
 	const struct esw_rule *rule;
@@ -78,15 +79,27 @@ static inline void key_and(struct esw_key *out, const struct esw_key *k, const s
 	const uint64_t *a = (const uint64_t *)k, *b = (const uint64_t *)m;
 	uint64_t *o = (uint64_t *)out;
 
-	for (int i = 0; i < 5; i++)
+	for (unsigned i = 0; i < ESW_KEY_WORDS; i++)
 		o[i] = a[i] & b[i];
+}
+
+/* Word-wise and without early exit: the keys that reach here nearly always
+ * are equal, so a branch per word would only cost. */
+static inline bool key_eq(const struct esw_key *x, const struct esw_key *y)
+{
+	const uint64_t *a = (const uint64_t *)x, *b = (const uint64_t *)y;
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < ESW_KEY_WORDS; i++)
+		d |= a[i] ^ b[i];
+	return !d;
 }
 
 static int match_rule(struct cds_lfht_node *node, const void *key)
 {
 	const struct esw_rule *r = caa_container_of(node, struct esw_rule, node);
 
-	return !memcmp(&r->spec.key, key, sizeof(struct esw_key));
+	return key_eq(&r->spec.key, key);
 }
 
 struct esw_cls *esw_cls_create(unsigned nworkers)
@@ -405,7 +418,7 @@ static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_k
 
 static inline bool emc_holds(const struct emc_entry *e, const struct esw_key *k, uint32_t gen)
 {
-	return e->valid && e->gen == gen && !memcmp(&e->key, k, sizeof(*k));
+	return e->valid && e->gen == gen && key_eq(&e->key, k);
 }
 
 void esw_emc_prefetch(const struct esw_emc *emc, uint64_t h)

@@ -560,7 +560,7 @@ static void test_resource_dump_round_trip(void **state)
 		add_rule(d, p);
 	/* One big page and pages that fit one record each decode alike. */
 	na = dump_inline(d, ro, 0, 8192, a);
-	nb = dump_inline(d, ro, 0, sizeof(*o) + 8 + 192, b);
+	nb = dump_inline(d, ro, 0, sizeof(*o) + 8 + sizeof(struct dev_flow_entry), b);
 	memset(&ta, 0, sizeof(ta));
 	memset(&tb, 0, sizeof(tb));
 	assert_int_equal(dev_dump_decode(a, na, count_rec, &ta), 0);
