@@ -103,6 +103,7 @@ int main(int argc, char **argv)
 					mask_of(r % masks[mi], &s.mask);
 					key_for((uint32_t)r, &s.key);
 					s.act[0].type = ESW_ACT_DROP;
+					s.act[0].ctl = ESW_CTL_DROP;
 					if (esw_cls_insert(c, &s))
 						abort();
 				}

@@ -107,7 +107,7 @@ static int add_rules(struct dp *dp, unsigned count)
 			memcpy(&s.key.dst_ip, (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 4);
 			s.mask.dst_ip = UINT32_MAX;
 		}
-		s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .arg = SF_VPORT };
+		s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .ctl = ESW_CTL_STOLEN, .arg = SF_VPORT };
 		if (dp_rule_add(dp, &s))
 			return -1;
 	}

@@ -483,6 +483,69 @@ static bool vport_exists(struct dev *d, uint32_t fn_id)
 	return fn_id == DEV_FN_PF || fn_id == DEV_VPORT_UPLINK || dp_port_exists(d->dp, fn_id);
 }
 
+/* The last byte a pedit key of each header type may touch: the longest
+ * header of that type (eth: its type word, whose last two bytes are the
+ * payload's, as the kernel allows). */
+static const uint16_t pedit_hdr_max[] = { 60, 16, 60, 40, 60, 8 };
+
+static bool pedit_valid(const struct esw_rule_spec *s, const struct esw_act_pedit *p)
+{
+	if (!p->n || p->first + p->n > s->npkey || p->rsvd[0] || p->rsvd[1])
+		return false;
+	for (unsigned k = p->first; k < p->first + p->n; k++) {
+		const struct esw_pedit_key *pk = &s->pkey[k];
+
+		if (pk->htype > ESW_PEDIT_UDP || pk->cmd > ESW_PEDIT_ADD || pk->off % 4 ||
+		    pk->off + 4u > pedit_hdr_max[pk->htype])
+			return false;
+	}
+	return true;
+}
+
+/* An action the datapath can run as written: known type and verb, the verb
+ * a gact or mirred implies, parameters in range, reserved bytes zero. */
+static bool action_valid(const struct esw_rule_spec *s, const struct esw_action *a)
+{
+	static const uint8_t gact_ctl[ESW_ACT_MAX] = {
+		[ESW_ACT_DROP] = ESW_CTL_DROP, [ESW_ACT_PASS] = ESW_CTL_PASS,
+		[ESW_ACT_GOTO] = ESW_CTL_GOTO, [ESW_ACT_CONTINUE] = ESW_CTL_CONTINUE,
+		[ESW_ACT_RECLASSIFY] = ESW_CTL_RECLASSIFY, [ESW_ACT_PIPE] = ESW_CTL_PIPE,
+	};
+
+	if (a->type < ESW_ACT_REDIRECT || a->type >= ESW_ACT_MAX || a->ctl >= ESW_CTL_MAX ||
+	    a->rsvd || a->rsvd2 || a->vlan_id > 4095 || a->vlan_prio > 7)
+		return false;
+	/* Only a mirred redirect steals a frame; it always does. */
+	if ((a->ctl == ESW_CTL_STOLEN) !=
+	    (a->type == ESW_ACT_REDIRECT || (a->type == ESW_ACT_MIRRED_INGRESS &&
+					     a->ctl == ESW_CTL_STOLEN)))
+		return false;
+	switch (a->type) {
+	case ESW_ACT_DROP: case ESW_ACT_PASS: case ESW_ACT_GOTO:
+	case ESW_ACT_CONTINUE: case ESW_ACT_RECLASSIFY: case ESW_ACT_PIPE:
+		return a->ctl == gact_ctl[a->type];
+	case ESW_ACT_PEDIT:
+		return pedit_valid(s, &a->pedit);
+	case ESW_ACT_CSUM:
+		return a->csum.flags && a->csum.flags < 2 * ESW_CSUM_SCTP;
+	case ESW_ACT_POLICE: {
+		const struct esw_act_police *p = &a->police;
+
+		return !p->rate != !p->pkts_rate && (!p->rate || p->burst) &&
+		       (!p->pkts_rate || p->pkts_burst) && p->exceed < ESW_CTL_MAX &&
+		       p->exceed != ESW_CTL_STOLEN && !p->rsvd[0] && !p->rsvd[1] && !p->rsvd[2];
+	}
+	case ESW_ACT_CT:
+		return a->ct.flags <= (ESW_CT_COMMIT | ESW_CT_CLEAR) && !a->ct.rsvd &&
+		       (!(a->ct.flags & ESW_CT_CLEAR) ||
+			(a->ct.flags == ESW_CT_CLEAR && !a->ct.zone && !a->ct.mark_mask));
+	case ESW_ACT_TUNNEL_SET:
+		return a->tun.dst_ip && a->tun.flags <= (ESW_TUN_NOCSUM | ESW_TUN_NOFRAG) &&
+		       !a->tun.rsvd[0] && !a->tun.rsvd[1] && !a->tun.rsvd[2];
+	}
+	return true;
+}
+
 static uint8_t cmd_set_fte(struct ctx *c)
 {
 	const struct dev_set_fte_in *in = c->in;
@@ -494,16 +557,15 @@ static uint8_t cmd_set_fte(struct ctx *c)
 		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NO_DATAPATH);
 	if (c->d->esw.mode == DEV_ESW_LEGACY)
 		return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_FTE_NOT_SWITCHDEV);
-	if (s->rsvd[0] || s->rsvd[1] || s->rsvd[2] || s->key.rsvd[0] || s->key.rsvd[1] ||
+	if (s->rsvd[0] || s->rsvd[1] || s->rsvd2 || s->key.rsvd[0] || s->key.rsvd[1] ||
 	    s->mask.rsvd[0] || s->mask.rsvd[1])
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
 	if (!vport_exists(c->d, s->dev))
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_UNKNOWN_VPORT);
-	if (!s->nact || s->nact > ESW_MAX_ACTIONS)
+	if (!s->nact || s->nact > ESW_MAX_ACTIONS || s->npkey > ESW_MAX_PEDIT_KEYS)
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
 	for (unsigned i = 0; i < s->nact; i++)
-		if (s->act[i].type < ESW_ACT_REDIRECT || s->act[i].type > ESW_ACT_GOTO ||
-		    s->act[i].vlan_id > 4095 || s->act[i].vlan_prio > 7)
+		if (!action_valid(s, &s->act[i]))
 			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
 	ret = dp_rule_add(c->d->dp, s);
 	if (ret == -EEXIST)

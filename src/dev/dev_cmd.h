@@ -283,7 +283,8 @@ struct dev_del_fte_in {
 };
 struct dev_del_fte_out { struct dev_cmd_out_hdr hdr; };
 
-_Static_assert(sizeof(struct esw_rule_spec) == 316, "layout");
+/* ESW_RULE_LAYOUT 2 (issue 13's actions); match's key changes bump it too. */
+_Static_assert(sizeof(struct esw_rule_spec) == 1440, "layout");
 _Static_assert(sizeof(struct dev_del_fte_in) == 24, "layout");
 
 /* Events on the device's event queue. */
@@ -467,7 +468,7 @@ struct dev_eq_info { uint32_t depth; uint32_t rsvd; uint64_t produced; };
 _Static_assert(sizeof(struct dev_list_in) == 16, "layout");
 _Static_assert(sizeof(struct dev_list_out) == 16, "layout");
 _Static_assert(sizeof(struct dev_esw_function) == 24, "layout");
-_Static_assert(sizeof(struct dev_flow_entry) == 344, "layout");
+_Static_assert(sizeof(struct dev_flow_entry) == 1472, "layout");
 _Static_assert(sizeof(struct dev_pool_entry) == 112, "layout");
 _Static_assert(sizeof(struct dev_queue_entry) == 176, "layout");
 _Static_assert(sizeof(struct dev_eq_info) == 16, "layout");

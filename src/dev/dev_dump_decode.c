@@ -35,7 +35,7 @@ int dev_dump_decode(const void *buf, size_t len, dev_dump_cb cb, void *arg)
 	const uint8_t *p = buf;
 	/* Records are copied out so that a callback may read their fields
 	 * whatever the buffer's alignment (a file read at any offset). */
-	union { uint64_t align; uint8_t b[512]; } rec;
+	union { uint64_t align; uint8_t b[4096]; } rec;
 
 	_Static_assert(sizeof(struct dev_flow_entry) <= sizeof(rec.b), "record fits");
 	while (len) {

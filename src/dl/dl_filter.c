@@ -113,17 +113,40 @@ static int fte_del(struct dl *dl, const struct esw_rule_spec *s)
 static int restore_rule(const void *blob, size_t len, void *arg)
 {
 	struct dl *dl = arg;
-	struct esw_rule_spec s;
+	struct esw_rule_blob b;
+	const struct esw_rule_spec *s = &b.spec;
 	uint8_t st;
 
-	if (len != sizeof(s))
-		return 0;       /* not a layout this daemon wrote: skip it */
-	memcpy(&s, blob, sizeof(s));
-	st = fte_set(dl, &s);
+	/* A rule of another layout is refused, never read as this one: its
+	 * keys and actions would land in the wrong fields. */
+	if (len != sizeof(b)) {
+		util_log(UTIL_WARN, "stored rule of %zu bytes not restored: not the rule layout %u "
+			 "of this daemon (%zu bytes); add it again", len, ESW_RULE_LAYOUT, sizeof(b));
+		return 0;
+	}
+	memcpy(&b, blob, sizeof(b));
+	if (b.magic != ESW_RULE_MAGIC || b.layout != ESW_RULE_LAYOUT || b.size != sizeof(b.spec)) {
+		util_log(UTIL_WARN, "stored rule of layout %u (%u bytes) not restored: this daemon "
+			 "reads layout %u (%zu bytes); add it again",
+			 b.magic == ESW_RULE_MAGIC ? b.layout : 1, b.size, ESW_RULE_LAYOUT,
+			 sizeof(b.spec));
+		return 0;
+	}
+	st = fte_set(dl, s);
 	if (st != DEV_STAT_OK)
 		util_log(UTIL_WARN, "stored rule on vport 0x%x prio %u handle %u not restored: %s",
-			 s.dev, s.prio, s.handle, dev_status_str(st));
+			 s->dev, s->prio, s->handle, dev_status_str(st));
 	return 0;
+}
+
+/* Stores a rule the device took, in the versioned blob. */
+static int store_rule(struct dl *dl, const struct esw_rule_spec *s)
+{
+	struct esw_rule_blob b = { .magic = ESW_RULE_MAGIC, .layout = ESW_RULE_LAYOUT,
+				   .size = sizeof(b.spec), .spec = *s };
+	uint32_t id[4] = { s->dev, s->chain, s->prio, s->handle };
+
+	return store_rule_put(dl->st, id, &b, sizeof(b));
 }
 
 struct dp *dl_datapath(struct dl *dl)
@@ -169,7 +192,6 @@ int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_er
 {
 	struct esw_rule_spec s;
 	struct scan sc = { 0 };
-	uint32_t id[4];
 	uint8_t st;
 	int ret;
 
@@ -199,8 +221,7 @@ int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_er
 	if (st != DEV_STAT_OK)
 		return dl_errf(err, dev_status_to_errno(st), "device refused the rule (status %s)",
 			       dev_status_str(st));
-	id[0] = s.dev, id[1] = s.chain, id[2] = s.prio, id[3] = s.handle;
-	if (store_rule_put(dl->st, id, &s, sizeof(s))) {
+	if (store_rule(dl, &s)) {
 		(void)fte_del(dl, &s);
 		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	}

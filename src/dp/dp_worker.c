@@ -541,7 +541,7 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 				}
 				break;
 			case ESW_ACT_GOTO:
-				chain = a->arg;
+				chain = a->ctl_chain;
 				goto next_chain;
 			}
 		}

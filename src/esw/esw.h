@@ -83,23 +83,145 @@ _Static_assert(sizeof(struct esw_key) % sizeof(uint64_t) == 0, "a key is whole w
 #define ESW_CT_INV 16
 #define ESW_CT_RPL 32
 
+/*
+ * Actions, as tc has them.  Every action ends with a control verb (tc's
+ * "action control"): the list goes on to the next action only while the
+ * verb is ESW_CTL_PIPE; any other verb ends the list and is the rule's
+ * result (pass, drop, continue with the next pref of the chain, reclassify
+ * from chain 0, goto another chain, stolen: the frame went elsewhere).
+ * The gact actions (drop, pass, continue, reclassify, pipe, goto) are a
+ * verb and nothing else; type names which one for printing.  Defaults are
+ * tc's: mirred redirect stolen, mirred mirror / vlan / tunnel_key / ct
+ * pipe, pedit / csum pass, police exceed reclassify and conform pass.
+ */
 enum esw_act_type {
-	ESW_ACT_REDIRECT = 1,   /* arg: vport; ends the list */
-	ESW_ACT_MIRROR,         /* arg: vport; a copy, the packet goes on */
-	ESW_ACT_DROP,
-	ESW_ACT_PASS,           /* deliver to the in port's representor */
+	ESW_ACT_REDIRECT = 1,   /* mirred egress redirect; arg: vport; stolen */
+	ESW_ACT_MIRROR,         /* mirred egress mirror; arg: vport; a copy goes out */
+	ESW_ACT_DROP,           /* gact drop */
+	ESW_ACT_PASS,           /* gact ok|pass: to the in port's representor */
 	ESW_ACT_VLAN_PUSH,      /* vlan_id, vlan_prio */
 	ESW_ACT_VLAN_POP,
-	ESW_ACT_GOTO,           /* arg: chain */
+	ESW_ACT_GOTO,           /* gact goto chain (ctl_chain) */
+	ESW_ACT_CONTINUE,       /* gact continue */
+	ESW_ACT_RECLASSIFY,     /* gact reclassify */
+	ESW_ACT_PIPE,           /* gact pipe */
+	ESW_ACT_MIRRED_INGRESS, /* mirred ingress; arg: vport.  ctl stolen: redirect
+				 * (the frame re-enters the eswitch as if received
+				 * from that vport), else mirror (a copy does) */
+	ESW_ACT_PEDIT,          /* pedit ex: keys pedit.first .. first+n-1 of the rule */
+	ESW_ACT_CSUM,           /* csum: csum.flags ESW_CSUM_* */
+	ESW_ACT_POLICE,         /* police: token bucket; ctl is the conform verb */
+	ESW_ACT_CT,             /* ct: struct esw_act_ct (executed by src/ct) */
+	ESW_ACT_TUNNEL_SET,     /* tunnel_key set: struct esw_act_tunnel (src/tun) */
+	ESW_ACT_TUNNEL_UNSET,   /* tunnel_key unset (src/tun) */
+	ESW_ACT_MAX
 };
 
-#define ESW_MAX_ACTIONS 8
+/* An action's control verb (tc's TC_ACT_*, renumbered). */
+enum esw_ctl {
+	ESW_CTL_PIPE = 0,       /* go on with the next action */
+	ESW_CTL_PASS,           /* tc's ok/pass: classification ends, frame delivered */
+	ESW_CTL_DROP,
+	ESW_CTL_CONTINUE,       /* next pref of the same chain */
+	ESW_CTL_RECLASSIFY,     /* restart at chain 0 (at most ESW_MAX_RECLASSIFY) */
+	ESW_CTL_GOTO,           /* first filter of chain ctl_chain */
+	ESW_CTL_STOLEN,         /* the action consumed the frame (redirect) */
+	ESW_CTL_MAX
+};
+
+#define ESW_MAX_ACTIONS 16      /* per rule (tc allows 32) */
+#define ESW_MAX_PEDIT_KEYS 24   /* per rule, over all its pedit actions */
+#define ESW_MAX_RECLASSIFY 16   /* tc's limit of reclassify loops, then drop */
+
+#define ESW_CT_COMMIT 1
+#define ESW_CT_CLEAR 2
+struct esw_act_ct {
+	uint16_t zone;
+	uint8_t flags;          /* ESW_CT_* */
+	uint8_t rsvd;
+	uint32_t mark, mark_mask;   /* mark_mask 0: leave the mark alone */
+};
+
+#define ESW_TUN_NOCSUM 1        /* outer UDP checksum zero (tc's nocsum) */
+#define ESW_TUN_NOFRAG 2        /* outer DF set (tc's nofrag) */
+struct esw_act_tunnel {
+	uint32_t id;            /* VNI, host order */
+	uint32_t src_ip, dst_ip;    /* network order */
+	uint16_t dst_port;      /* host order; 0: the tunnel port's own */
+	uint8_t tos, ttl;       /* 0: inherit / route default */
+	uint8_t flags;          /* ESW_TUN_* */
+	uint8_t rsvd[3];
+};
+
+/* pedit's header types (tc's htype), and its commands. */
+enum esw_pedit_htype {
+	ESW_PEDIT_NET = 0,      /* offsets from the network header (pedit without ex) */
+	ESW_PEDIT_ETH,
+	ESW_PEDIT_IP4,
+	ESW_PEDIT_IP6,
+	ESW_PEDIT_TCP,
+	ESW_PEDIT_UDP,
+};
+#define ESW_PEDIT_SET 0
+#define ESW_PEDIT_ADD 1
+
+/* One 32-bit munge as the kernel stores it: the word at off (a multiple
+ * of 4) of header htype becomes, for set, (old & mask) ^ val and, for add,
+ * (old & mask) ^ ((old + val) & ~mask).  mask has 1 for bits kept.  val
+ * and mask are the word's value in host order (printed as is: a TTL set to
+ * 10 at ipv4+8 is val 0x0a000000 mask 0x00ffffff). */
+struct esw_pedit_key {
+	uint8_t htype;          /* enum esw_pedit_htype */
+	uint8_t cmd;            /* ESW_PEDIT_SET|ADD */
+	uint16_t off;
+	uint32_t val, mask;
+};
+
+struct esw_act_pedit {
+	uint8_t first, n;       /* keys in esw_rule_spec.pkey */
+	uint8_t rsvd[2];
+};
+
+#define ESW_CSUM_IPH 1
+#define ESW_CSUM_ICMP 2
+#define ESW_CSUM_IGMP 4
+#define ESW_CSUM_TCP 8
+#define ESW_CSUM_UDP 16
+#define ESW_CSUM_UDPLITE 32
+#define ESW_CSUM_SCTP 64
+struct esw_act_csum {
+	uint32_t flags;         /* ESW_CSUM_*, tc's TCA_CSUM_UPDATE_FLAG_* bits */
+};
+
+/* A token bucket over bytes (rate) or packets (pkts_rate), never both. */
+struct esw_act_police {
+	uint64_t rate;          /* bytes per second; 0: no byte bucket */
+	uint64_t pkts_rate;     /* packets per second; 0: no packet bucket */
+	uint32_t burst;         /* bytes */
+	uint32_t pkts_burst;    /* packets */
+	uint32_t mtu;           /* longer frames exceed; 0: tc's default (2040) */
+	uint8_t exceed;         /* enum esw_ctl: the verdict of a frame that exceeds */
+	uint8_t rsvd[3];
+	uint32_t exceed_chain;  /* when exceed is ESW_CTL_GOTO */
+	uint32_t index;         /* tc's police index (printed; 0: the rule's own) */
+};
 
 struct esw_action {
-	uint8_t type;
+	uint8_t type;           /* enum esw_act_type */
+	uint8_t ctl;            /* enum esw_ctl */
 	uint8_t vlan_prio;
+	uint8_t rsvd;
 	uint16_t vlan_id;
-	uint32_t arg;
+	uint16_t rsvd2;
+	uint32_t arg;           /* vport of mirred */
+	uint32_t ctl_chain;     /* chain of ESW_CTL_GOTO */
+	union {
+		struct esw_act_ct ct;
+		struct esw_act_tunnel tun;
+		struct esw_act_pedit pedit;
+		struct esw_act_csum csum;
+		struct esw_act_police police;
+	};
 };
 
 /* One rule as it crosses the device's command interface (fixed layout). */
@@ -116,8 +238,27 @@ struct esw_rule_spec {
 	uint16_t src_port_min, src_port_max;
 	uint16_t dst_port_min, dst_port_max;
 	uint8_t nact;
-	uint8_t rsvd[3];
+	uint8_t npkey;          /* pedit keys in pkey */
+	uint8_t rsvd[2];
+	uint32_t rsvd2;
 	struct esw_action act[ESW_MAX_ACTIONS];
+	struct esw_pedit_key pkey[ESW_MAX_PEDIT_KEYS];
+};
+
+/*
+ * A stored rule is this header and the spec.  ESW_RULE_LAYOUT changes with
+ * every change of struct esw_rule_spec (keys or actions): a daemon refuses,
+ * with a log line, a stored rule of another layout instead of misreading
+ * it.  Bump it together with dev_cmd.h's size assert.
+ */
+#define ESW_RULE_MAGIC 0x53465231u      /* "SFR1" */
+#define ESW_RULE_LAYOUT 2               /* 1: the unversioned 164-byte spec */
+struct esw_rule_blob {
+	uint32_t magic;
+	uint32_t layout;
+	uint32_t size;          /* sizeof(struct esw_rule_spec) */
+	uint32_t rsvd;
+	struct esw_rule_spec spec;
 };
 
 /* Per-worker counters of one rule. */

@@ -207,7 +207,9 @@ static void rec_flow(struct sfc *c, const uint8_t *p, void *arg)
 
 		n += (size_t)snprintf(acts + n, sizeof(acts) - n, "%s%s", n ? "," : "",
 				      a->type < 8 ? act[a->type] : "?");
-		if (a->type == ESW_ACT_REDIRECT || a->type == ESW_ACT_MIRROR || a->type == ESW_ACT_GOTO)
+		if (a->type == ESW_ACT_GOTO)
+			n += (size_t)snprintf(acts + n, sizeof(acts) - n, ":%u", a->ctl_chain);
+		else if (a->type == ESW_ACT_REDIRECT || a->type == ESW_ACT_MIRROR)
 			n += (size_t)snprintf(acts + n, sizeof(acts) - n, ":%u", a->arg);
 		else if (a->type == ESW_ACT_VLAN_PUSH)
 			n += (size_t)snprintf(acts + n, sizeof(acts) - n, ":%u", a->vlan_id);

@@ -20,15 +20,17 @@ int tc_action_parse(int *i, int argc, const char *const *argv, struct esw_rule_s
 	memset(act, 0, sizeof(*act));
 	if (!strcmp(a, "drop") || !strcmp(a, "shot")) {
 		act->type = ESW_ACT_DROP;
+		act->ctl = ESW_CTL_DROP;
 	} else if (!strcmp(a, "pass") || !strcmp(a, "ok")) {
 		act->type = ESW_ACT_PASS;
+		act->ctl = ESW_CTL_PASS;
 	} else if (!strcmp(a, "gact")) {
 		if (++*i >= argc)
 			return ERR("gact: missing action");
 		if (!strcmp(argv[*i], "drop") || !strcmp(argv[*i], "shot"))
-			act->type = ESW_ACT_DROP;
+			act->type = ESW_ACT_DROP, act->ctl = ESW_CTL_DROP;
 		else if (!strcmp(argv[*i], "pass") || !strcmp(argv[*i], "ok"))
-			act->type = ESW_ACT_PASS;
+			act->type = ESW_ACT_PASS, act->ctl = ESW_CTL_PASS;
 		else
 			return ERR("bad action type %s", argv[*i]);
 	} else if (!strcmp(a, "goto")) {
@@ -38,7 +40,8 @@ int tc_action_parse(int *i, int argc, const char *const *argv, struct esw_rule_s
 			return ERR("Illegal \"goto chain\"");
 		*i += 2;
 		act->type = ESW_ACT_GOTO;
-		act->arg = c;
+		act->ctl = ESW_CTL_GOTO;
+		act->ctl_chain = c;
 	} else if (!strcmp(a, "mirred")) {
 		uint32_t vport;
 		int ret;
@@ -55,6 +58,7 @@ int tc_action_parse(int *i, int argc, const char *const *argv, struct esw_rule_s
 			return ret;
 		}
 		act->type = !strcmp(argv[*i + 2], "redirect") ? ESW_ACT_REDIRECT : ESW_ACT_MIRROR;
+		act->ctl = act->type == ESW_ACT_REDIRECT ? ESW_CTL_STOLEN : ESW_CTL_PIPE;
 		act->arg = vport;
 		*i += 4;
 	} else if (!strcmp(a, "vlan")) {
@@ -124,7 +128,7 @@ json_t *tc_action_json(const struct esw_action *a, unsigned order, tc_name_fn na
 		break;
 	case ESW_ACT_GOTO:
 		json_object_set_new(j, "kind", json_string("gact"));
-		snprintf(buf2, sizeof(buf2), "goto chain %u", a->arg);
+		snprintf(buf2, sizeof(buf2), "goto chain %u", a->ctl_chain);
 		ctl = buf2;
 		break;
 	case ESW_ACT_VLAN_PUSH:

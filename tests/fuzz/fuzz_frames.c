@@ -32,14 +32,14 @@ static struct dp *setup(void)
 	s.mask.eth_type = 0xffff;
 	s.key.eth_type = 0x8100;
 	s.act[0] = (struct esw_action){ .type = ESW_ACT_VLAN_POP };
-	s.act[1] = (struct esw_action){ .type = ESW_ACT_GOTO, .arg = 1 };
+	s.act[1] = (struct esw_action){ .type = ESW_ACT_GOTO, .ctl = ESW_CTL_GOTO, .ctl_chain = 1 };
 	dp_rule_add(dp, &s);
 	/* chain 1: everything is pushed, mirrored to the SF, redirected to it. */
 	s = (struct esw_rule_spec){ .dev = DP_VPORT_UPLINK, .chain = 1, .prio = 1, .handle = 1,
 				    .nact = 3 };
 	s.act[0] = (struct esw_action){ .type = ESW_ACT_VLAN_PUSH, .vlan_id = 7 };
 	s.act[1] = (struct esw_action){ .type = ESW_ACT_MIRROR, .arg = 0x8000 };
-	s.act[2] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .arg = 0x8000 };
+	s.act[2] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .ctl = ESW_CTL_STOLEN, .arg = 0x8000 };
 	dp_rule_add(dp, &s);
 	/* chain 0, IPv4 UDP: dropped. */
 	s = (struct esw_rule_spec){ .dev = DP_VPORT_UPLINK, .prio = 2, .handle = 1, .nact = 1 };
@@ -47,7 +47,7 @@ static struct dp *setup(void)
 	s.key.eth_type = 0x0800;
 	s.mask.ip_proto = 0xff;
 	s.key.ip_proto = 17;
-	s.act[0] = (struct esw_action){ .type = ESW_ACT_DROP };
+	s.act[0] = (struct esw_action){ .type = ESW_ACT_DROP, .ctl = ESW_CTL_DROP };
 	dp_rule_add(dp, &s);
 	return dp;
 }

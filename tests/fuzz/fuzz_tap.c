@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dp_port_add(dp, SF);
 		dp_port_set_backend(dp, SF, false, nd_tap_backend(tap, 0), nd_tap_ctx(tap, 0));
 		dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, consume, NULL);
-		s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .arg = DP_VPORT_UPLINK };
+		s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .ctl = ESW_CTL_STOLEN, .arg = DP_VPORT_UPLINK };
 		if (dp_rule_add(dp, &s))
 			abort();
 	}

@@ -444,7 +444,7 @@ static void add_rule(struct dev *d, uint32_t prio)
 {
 	struct dev_set_fte_in in = { .hdr.opcode = DEV_CMD_SET_FLOW_TABLE_ENTRY,
 				     .spec = { .dev = DEV_SF_BASE_LOCAL, .prio = prio, .handle = 1,
-					       .nact = 1, .act[0] = { .type = ESW_ACT_DROP } } };
+					       .nact = 1, .act[0] = { .type = ESW_ACT_DROP, .ctl = ESW_CTL_DROP } } };
 
 	assert_int_equal(exec(d, &in, sizeof(in), 64), DEV_STAT_OK);
 }
@@ -501,7 +501,7 @@ static void test_queries_paged(void **state)
 
 struct tally {
 	unsigned n[DEV_DUMP_SEG_MAX + 1];
-	uint8_t recs[DEV_DUMP_SEG_MAX + 1][8][256];
+	uint8_t recs[DEV_DUMP_SEG_MAX + 1][8][2048];
 };
 
 static int count_rec(uint16_t type, const void *rec, size_t size, void *arg)
@@ -578,7 +578,7 @@ static void test_resource_dump_round_trip(void **state)
 			 DEV_ESW_SWITCHDEV);
 	assert_int_equal(((struct dev_esw_function *)ta.recs[DEV_DUMP_SEG_FUNCTIONS][2])->sfnum, 89);
 	/* A chosen segment only. */
-	na = dump_inline(d, ro, DEV_DUMP_MASK(DEV_DUMP_SEG_FLOWS), 4096, a);
+	na = dump_inline(d, ro, DEV_DUMP_MASK(DEV_DUMP_SEG_FLOWS), 8192, a);
 	assert_int_equal(na, 8 + 3 * sizeof(struct dev_flow_entry));
 	/* Too small for a record: refused, not an endless empty page. */
 	assert_int_equal(exec(d, &in, sizeof(in), sizeof(*o) + 8), DEV_STAT_BAD_OUTPUT_LEN);

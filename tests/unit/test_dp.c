@@ -109,7 +109,7 @@ static struct esw_rule_spec redirect(uint32_t dev, uint32_t to, uint32_t prio)
 {
 	struct esw_rule_spec s = { .dev = dev, .prio = prio, .handle = 1, .nact = 1 };
 
-	s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .arg = to };
+	s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .ctl = ESW_CTL_STOLEN, .arg = to };
 	return s;
 }
 
@@ -160,7 +160,7 @@ static void test_switchdev_miss_rules_domains(void **state)
 	s.key.eth_type = 0x0806;
 	s.act[0] = (struct esw_action){ .type = ESW_ACT_VLAN_PUSH, .vlan_id = 100 };
 	s.act[1] = (struct esw_action){ .type = ESW_ACT_MIRROR, .arg = SF1 };
-	s.act[2] = (struct esw_action){ .type = ESW_ACT_DROP };
+	s.act[2] = (struct esw_action){ .type = ESW_ACT_DROP, .ctl = ESW_CTL_DROP };
 	assert_int_equal(dp_rule_add(dp, &s), 0);
 	assert_int_equal(dp_rule_add(dp, &s), -EEXIST);
 	mkframe("\xff\xff\xff\xff\xff\xff", "\x02\0\0\0\0\x01", 0x0806);
@@ -193,7 +193,7 @@ static void test_goto_loop_and_runt(void **state)
 
 	(void)state;
 	dp_set_switchdev(dp, true);
-	s.act[0] = (struct esw_action){ .type = ESW_ACT_GOTO, .arg = 0 };  /* chain 0 -> 0 */
+	s.act[0] = (struct esw_action){ .type = ESW_ACT_GOTO, .ctl = ESW_CTL_GOTO, .ctl_chain = 0 };  /* chain 0 -> 0 */
 	assert_int_equal(dp_rule_add(dp, &s), 0);
 	mkframe("\x02\0\0\0\0\x02", "\x02\0\0\0\0\x01", 0x0800);
 	send1(dp, DP_VPORT_UPLINK, false);
