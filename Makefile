@@ -29,6 +29,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c \
 	src/sched/sched.c src/sched/sched_rate.c src/dl/dl_rate.c src/dp/dp_sched.c
 CORE_SRC += src/ct/ct.c src/ct/ct_parse.c
+CORE_SRC += src/svc/svc.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c \
 	src/cli/cli_rate.c src/sched/sched_rate.c
@@ -44,6 +45,7 @@ CTL_TOOL_OBJ := $(call obj,$(CTL_TOOL_SRC))
 
 UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib test_sched test_health
 UNIT_TESTS += test_ct
+UNIT_TESTS += test_svc
 EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \
@@ -90,17 +92,51 @@ $(O)/libsfnic.pc: src/lib/libsfnic.pc.in FORCE
 	@mkdir -p $(O)
 	@$(PC_GEN) >$@
 
-install: $(O)/sfnicd $(O)/sfnic $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-		$(DESTDIR)$(PREFIX)/include/sfnic
-	install -m 755 $(O)/sfnicd $(O)/sfnic $(DESTDIR)$(PREFIX)/bin/
-	if [ -x $(O)/sfnicctl ]; then install -m 755 $(O)/sfnicctl $(DESTDIR)$(PREFIX)/bin/; fi
-	install -m 755 $(O)/$(SO_FILE) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf $(SO_FILE) $(DESTDIR)$(PREFIX)/lib/$(SO_NAME)
-	ln -sf $(SO_FILE) $(DESTDIR)$(PREFIX)/lib/libsfnic.so
-	install -m 644 $(O)/libsfnic.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(O)/libsfnic.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 include/sfnic/*.h $(DESTDIR)$(PREFIX)/include/sfnic/
+# make install [PREFIX=/usr/local] [DESTDIR=]: binaries, libsfnic (shared
+# with its soname links, static), headers, pkg-config file, the systemd unit,
+# man pages (scdoc) and bash completion.  Unit directory: systemd's own
+# (pkg-config systemd) when PREFIX is /usr, else PREFIX/lib/systemd/system.
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+INCDIR = $(PREFIX)/include/sfnic
+MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+SYSTEMD_UNITDIR = $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config \
+	--variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system),$(PREFIX)/lib/systemd/system)
+MANPAGES := sfnic.8 sfnicd.8 sfnicctl.8
+COMPLETIONS := sfnic sfnicctl
+
+man: $(addprefix $(O)/man/,$(MANPAGES))
+
+$(O)/man/%.8: man/%.8.scd
+	@mkdir -p $(dir $@)
+	@echo "  SCDOC $@"
+	@scdoc <$< >$@.tmp && mv $@.tmp $@
+
+install: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMD_UNITDIR)
+	install -m 755 $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(DESTDIR)$(BINDIR)/
+	install -m 755 $(O)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/libsfnic.so
+	install -m 644 $(O)/libsfnic.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(O)/libsfnic.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 include/sfnic/*.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(addprefix $(O)/man/,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(addprefix dist/bash-completion/,$(COMPLETIONS)) $(DESTDIR)$(BASHCOMPDIR)/
+	sed 's|/usr/bin/sfnicd|$(BINDIR)/sfnicd|' dist/sfnicd.service >$(DESTDIR)$(SYSTEMD_UNITDIR)/sfnicd.service
+	chmod 644 $(DESTDIR)$(SYSTEMD_UNITDIR)/sfnicd.service
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,sfnicd sfnic sfnicctl)
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,$(SO_FILE) $(SO_NAME) libsfnic.so libsfnic.a \
+		pkgconfig/libsfnic.pc)
+	rm -f $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(wildcard include/sfnic/*.h)))
+	-rmdir $(DESTDIR)$(INCDIR)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANPAGES))
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(COMPLETIONS))
+	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/sfnicd.service
 
 # Examples (examples/): linked against the shared library, found next to
 # them (rpath $ORIGIN) so that they run from $(O) without an install.
@@ -141,7 +177,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_consume.h $(CORE_SRC)
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all fuzz clean install FORCE
+.PHONY: all fuzz clean install uninstall man FORCE
 
 # Benchmarks: bench/pp_bench links Debian's DPDK (the anchor) and nothing
 # else of sfnic but the page pool; bench/cls_bench measures the classifier.

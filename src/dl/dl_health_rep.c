@@ -440,7 +440,7 @@ static void detect_workers(struct dl_health *h)
 
 		if (dp_worker_health(dp, w, &wh))
 			break;
-		if (wh.heartbeat == h->beat[w] && !wh.sleeping)
+		if (!dp_worker_progressed(&wh, h->beat[w]))
 			h->beat_stuck[w]++;
 		else
 			h->beat_stuck[w] = 0;

@@ -428,6 +428,13 @@ struct dp_worker_health {
 };
 /* Worker w's progress.  0 or -EINVAL. */
 int dp_worker_health(struct dp *dp, unsigned w, struct dp_worker_health *out);
+/* Whether a worker made progress since a look that saw heartbeat last: its
+ * heartbeat moved, or it sleeps with nothing to do.  The one test of a stuck
+ * worker, shared by health's fw_fatal and the service watchdog (src/svc). */
+static inline bool dp_worker_progressed(const struct dp_worker_health *wh, uint64_t last)
+{
+	return wh->heartbeat != last || wh->sleeping;
+}
 
 struct dp_input_health {
 	uint32_t pending;       /* frames waiting in the inject ring */

@@ -9,6 +9,7 @@
 #include "../memif/memif.h"
 #include "../zc/zc.h"
 #include "../store/store.h"
+#include "../svc/svc.h"
 #include "../ul/ul.h"
 #include "../nd/nd.h"
 #include "../nd/nd_keep.h"
@@ -74,7 +75,8 @@ static void usage(FILE *f)
 		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
 		"  --ctl-group NAME  the group that may use sfnicctl.sock (default: the\n"
 		"                    daemon's group)\n"
-		"  -h, --help        this text\n");
+		"  -h, --help        this text\n"
+		"  -V, --version     the version\n");
 }
 
 int main(int argc, char **argv)
@@ -89,6 +91,7 @@ int main(int argc, char **argv)
 		{ "netdevs", required_argument, NULL, 'N' },
 		{ "ctl-group", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	const char *run_opt = NULL, *state_opt = NULL, *uplink = "null", *name = "sfnic0";
@@ -110,6 +113,8 @@ int main(int argc, char **argv)
 	struct memif_hub *memif = NULL;
 	struct zc_srv *zc = NULL;
 	struct tick_ctx tctx;
+	struct svc_wd *wd = NULL;
+	uint64_t wd_usec;
 	int c, lockfd = -1, ret = 1, tfd = -1;
 
 	util_log_init("sfnicd");
@@ -117,7 +122,7 @@ int main(int argc, char **argv)
 		util_log_init("sfnicd-fd-keeper");
 		return nd_keep_main(argv[2]);
 	}
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': run_opt = optarg; break;
 		case 's': state_opt = optarg; break;
@@ -149,6 +154,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("sfnicd, sfnic %s\n", SFNIC_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -268,10 +274,22 @@ int main(int argc, char **argv)
 	util_log(UTIL_INFO, "sfnic/%s ready: %u SFs restored, uplink %s, %u worker%s, socket %s, "
 		 "state %s", name, dl_sf_count(dl), uplink, dpcfg.workers,
 		 dpcfg.workers == 1 ? "" : "s", sock, state_dir);
+	/* systemd: ready once the device, its drivers and every socket are up;
+	 * the watchdog is fed only while the datapath makes progress. */
+	if ((wd_usec = svc_watchdog_usec()) &&
+	    !(wd = svc_wd_create(dp, wd_usec, watch, api, err, sizeof(err)))) {
+		util_log(UTIL_ERR, "%s", err);
+		goto out;
+	}
+	if ((c = svc_notify("READY=1\nSTATUS=sfnic/%s ready: %u SFs, uplink %s, %u worker%s",
+			    name, dl_sf_count(dl), uplink, dpcfg.workers, dpcfg.workers == 1 ? "" : "s")))
+		util_log(UTIL_WARN, "cannot notify systemd: %s", strerror(-c));
 	ret = api_run(api) ? 1 : 0;
+	(void)svc_notify("STOPPING=1\nSTATUS=shutting down");
 out:
 	ctl_srv_destroy(ctl);
 	api_destroy(api);
+	svc_wd_destroy(wd);
 	ul_close(ul);
 	dl_zc_destroy(dl);
 	dl_destroy(dl);

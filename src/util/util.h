@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* The release every binary's --version prints. */
+#define SFNIC_VERSION "0.1.0"
+
 /* Logs one line to stderr, systemd style: "<N>sfnicd: message" when
  * stderr is the journal (JOURNAL_STREAM set), "sfnicd: message" otherwise. */
 void util_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
