@@ -6,6 +6,7 @@ pkgs=(build-essential pkg-config libjansson-dev libsqlite3-dev libcmocka-dev
       sqlite3 jq python3 clang libclang-rt-14-dev util-linux procps
       liburcu-dev libpcap-dev tcpdump libdpdk-dev iputils-ping iperf3 iproute2
       libxdp-dev libbpf-dev ethtool libmnl-dev dpdk-dev)
+pkgs+=(scdoc man-db bsdextrautils systemd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
