@@ -30,6 +30,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/sched/sched.c src/sched/sched_rate.c src/dl/dl_rate.c src/dp/dp_sched.c
 CORE_SRC += src/ct/ct.c src/ct/ct_parse.c
 CORE_SRC += src/svc/svc.c
+CORE_SRC += src/metrics/metrics_text.c src/metrics/metrics_collect.c src/metrics/metrics_http.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c \
 	src/cli/cli_rate.c src/sched/sched_rate.c
@@ -46,6 +47,7 @@ CTL_TOOL_OBJ := $(call obj,$(CTL_TOOL_SRC))
 UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib test_sched test_health
 UNIT_TESTS += test_ct
 UNIT_TESTS += test_svc
+UNIT_TESTS += test_metrics
 EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \

@@ -272,6 +272,10 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 		ret = r.bad ? -EINVAL : dl_port_fn_set(dl, h, &f, &err);
 	} else if (IS("port.function.rate.show")) {
 		ret = dl_rate_show(dl, h, &result, &err);
+		if (!ret && json_is_true(json_object_get(r.obj, "stats")))
+			dl_rate_stats_add(dl, result);
+	} else if (IS("filter.list")) {
+		ret = dl_filter_list(dl, &result, &err);
 	} else if (IS("port.function.rate.set") || IS("port.function.rate.add")) {
 		struct dl_rate_req q = { num(&r, "tx_share"), num(&r, "tx_max"),
 					 num(&r, "tx_priority"), num(&r, "tx_weight"),

@@ -214,6 +214,17 @@ int dl_rate_add(struct dl *dl, const char *handle, const struct dl_rate_req *r,
  * node."). */
 int dl_rate_del(struct dl *dl, const char *handle, struct dl_err *err);
 
+/* Adds "stats" to every object of a `rate show` result: {"sent_bytes",
+ * "sent_packets", "throttled"[, "deferred" for leafs]} (struct
+ * sched_stats), counted since the daemon started whatever the settings
+ * did meanwhile; zeros for an object nothing shapes. */
+void dl_rate_stats_add(struct dl *dl, json_t *result);
+
+/* Every flower rule on every device, for metrics and `sfnic top`: an array
+ * of `filter show -s` objects, each with "dev" (the netdev the rule is
+ * on).  Returns 0, or -EOPNOTSUPP without a datapath. */
+int dl_filter_list(struct dl *dl, json_t **out, struct dl_err *err);
+
 /* Maps a port handle (DEV/INDEX), a representor name or a netdev name to a
  * datapath port: the vport, and whether it is the representor.  Returns 0
  * or -ENODEV. */

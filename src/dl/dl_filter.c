@@ -342,6 +342,38 @@ int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats,
 	return 0;
 }
 
+struct list_walk {
+	struct dl *dl;
+	json_t *arr;
+	uint64_t now;
+};
+
+static void list_one(const struct esw_rule *r, void *arg)
+{
+	struct list_walk *w = arg;
+	const struct esw_rule_spec *s = esw_rule_spec(r);
+	const char *dev = rep_name(w->dl, s->dev);
+	uint64_t pk = 0, by = 0, lu = 0;
+	json_t *j;
+
+	esw_rule_counters(r, &pk, &by, &lu);
+	j = tc_rule_json(s, rep_name, w->dl, &pk, &by, &lu, w->now);
+	json_object_set_new(j, "dev", dev ? json_string(dev) : json_sprintf("0x%x", s->dev));
+	json_array_append_new(w->arr, j);
+}
+
+int dl_filter_list(struct dl *dl, json_t **out, struct dl_err *err)
+{
+	struct list_walk w = { dl, NULL, mono_ms() };
+
+	if (!dl->dp)
+		return dl_errf(err, EOPNOTSUPP, "no datapath");
+	w.arr = json_array();
+	dp_rule_foreach(dl->dp, list_one, &w);
+	*out = w.arr;
+	return 0;
+}
+
 /* ---- datapath stats of one port ---- */
 
 static json_t *qstats_json(const struct dp_qstats *q)

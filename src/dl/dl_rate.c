@@ -29,12 +29,15 @@
 struct rate_obj {
 	struct store_rate s;    /* name: a node's, or the leaf's port index */
 	uint32_t port;          /* leafs */
+	struct sched_stats base;        /* counted by trees already freed */
 };
 
 struct dl_rates {
 	struct rate_obj *v;
 	unsigned n;
 	struct sched_tree *tree;        /* what the datapath uses now */
+	char (*tree_names)[64];         /* the tree's objects, by index */
+	unsigned tree_n;
 };
 
 static struct dl_rates *rates(struct dl *dl)
@@ -72,6 +75,8 @@ static struct rate_obj *find_node(struct dl_rates *r, const char *name)
 	return o && o->s.node ? o : NULL;
 }
 
+static int split_handle(struct dl *dl, const char *h, const char **name);
+
 /* ---- the run-time tree ---- */
 
 static uint64_t now_ns(void)
@@ -87,6 +92,7 @@ void dl_rate_apply(struct dl *dl)
 	struct dl_rates *r = rates(dl);
 	struct sched_conf *conf;
 	struct sched_tree *t, *old;
+	char (*names)[64];
 
 	if (!r || !dl->dp)
 		return;
@@ -106,17 +112,65 @@ void dl_rate_apply(struct dl *dl)
 	}
 	t = sched_tree_build(conf, r->n, now_ns());
 	free(conf);
-	if (!t) {
+	names = calloc(r->n ? r->n : 1, sizeof(*names));
+	if (!t || !names) {
 		util_log(UTIL_ERR, "rate: cannot build the scheduler tree, shaping unchanged");
+		sched_tree_free(t);
+		free(names);
 		return;
 	}
-	for (unsigned i = 0; i < r->n; i++)
+	for (unsigned i = 0; i < r->n; i++) {
+		memcpy(names[i], r->v[i].s.name, sizeof(names[i]));
 		if (!r->v[i].s.node)
 			(void)dp_fn_set_rate(dl->dp, r->v[i].port, sched_tree_obj(t, i));
+	}
 	old = r->tree;
 	r->tree = t;
 	dp_sched_sync(dl->dp);  /* no worker sees the old tree any more */
+	/* Its counts are final now: they carry over to the objects that
+	 * live on, so a change of settings never resets a counter. */
+	for (unsigned i = 0; i < r->tree_n; i++) {
+		struct rate_obj *o = find(r, r->tree_names[i]);
+
+		if (o)
+			sched_tree_stats(old, i, &o->base);
+	}
+	free(r->tree_names);
+	r->tree_names = names;
+	r->tree_n = r->n;
 	sched_tree_free(old);
+}
+
+/* The counters of o: what freed trees counted plus the live tree's. */
+static struct sched_stats obj_stats(struct dl_rates *r, const struct rate_obj *o)
+{
+	struct sched_stats st = o->base;
+	unsigned i = (unsigned)(o - r->v);
+
+	if (i >= r->tree_n || strcmp(r->tree_names[i], o->s.name))
+		for (i = 0; i < r->tree_n && strcmp(r->tree_names[i], o->s.name); i++)
+			;
+	sched_tree_stats(r->tree, i, &st);      /* i == tree_n: nothing */
+	return st;
+}
+
+void dl_rate_stats_add(struct dl *dl, json_t *result)
+{
+	struct dl_rates *r = rates(dl);
+	const char *h, *name;
+	json_t *v;
+
+	json_object_foreach(json_object_get(result, "rate"), h, v) {
+		struct rate_obj *o = r && !split_handle(dl, h, &name) ? find(r, name) : NULL;
+		struct sched_stats st = o ? obj_stats(r, o) : (struct sched_stats){ 0 };
+		json_t *j = json_pack("{s:I,s:I,s:I}", "sent_bytes", (json_int_t)st.sent_bytes,
+				      "sent_packets", (json_int_t)st.sent_packets,
+				      "throttled", (json_int_t)st.throttled);
+
+		if (!o || !o->s.node)
+			json_object_set_new(j, "deferred", json_integer((json_int_t)st.deferred));
+		json_object_set_new(v, "stats", j);
+	}
 }
 
 /* ---- show ---- */
@@ -320,7 +374,7 @@ static int commit(struct dl *dl, const struct store_rate *s, uint32_t port, stru
 	if (store_rate_put(dl->st, s))
 		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	if (!o)
-		o = &r->v[r->n++];
+		*(o = &r->v[r->n++]) = (struct rate_obj){ 0 };
 	o->s = *s;
 	o->port = port;
 	dl_rate_apply(dl);
@@ -488,6 +542,7 @@ void dl_rate_destroy(struct dl *dl)
 		dp_sched_sync(dl->dp);
 	}
 	sched_tree_free(r->tree);
+	free(r->tree_names);
 	free(r->v);
 	free(r);
 	dl->rate = NULL;

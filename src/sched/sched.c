@@ -97,6 +97,19 @@ struct sched_obj *sched_tree_obj(struct sched_tree *t, unsigned i)
 	return t && i < t->n && t->obj[i].shaped ? &t->obj[i] : NULL;
 }
 
+void sched_tree_stats(const struct sched_tree *t, unsigned i, struct sched_stats *st)
+{
+	const struct sched_obj *o;
+
+	if (!t || i >= t->n)
+		return;
+	o = &t->obj[i];
+	st->sent_bytes += atomic_load_explicit(&o->sent_bytes, memory_order_relaxed);
+	st->sent_packets += atomic_load_explicit(&o->sent_packets, memory_order_relaxed);
+	st->throttled += atomic_load_explicit(&o->throttled, memory_order_relaxed);
+	st->deferred += atomic_load_explicit(&o->deferred, memory_order_relaxed);
+}
+
 void sched_tree_free(struct sched_tree *t)
 {
 	if (!t)
@@ -190,6 +203,15 @@ static void refused(struct sched_obj *o, uint64_t now, bool want)
 	atomic_store_explicit(&o->demand_ns, now, memory_order_relaxed);
 }
 
+/* Counts a refused admit: o refused the function of leaf.  Off the fast
+ * path (the worker naps next), so two relaxed adds cost nothing there. */
+static int64_t refusal(struct sched_obj *leaf, struct sched_obj *o)
+{
+	atomic_fetch_add_explicit(&o->throttled, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&leaf->deferred, 1, memory_order_relaxed);
+	return 0;
+}
+
 int64_t sched_admit(struct sched_obj *o, uint64_t now_ns, struct sched_grant *g,
 		    uint64_t *wake_ns)
 {
@@ -197,6 +219,7 @@ int64_t sched_admit(struct sched_obj *o, uint64_t now_ns, struct sched_grant *g,
 	bool relaxed = false;           /* the child below sends under its guarantee */
 	struct sched_obj *borrower = NULL;      /* the child below borrows */
 	bool want = atomic_load_explicit(&o->backlog, memory_order_relaxed);
+	struct sched_obj *leaf = o;
 
 	g->green = 0;
 	for (unsigned lvl = 0; o; o = o->parent, lvl++) {
@@ -211,7 +234,7 @@ int64_t sched_admit(struct sched_obj *o, uint64_t now_ns, struct sched_grant *g,
 				if (borrower)
 					refused(borrower, now_ns, want);
 				*wake_ns = refill_at(&o->max, relaxed ? t + o->max.burst : t, now_ns);
-				return 0;
+				return refusal(leaf, o);
 			}
 			if (relaxed)
 				t += o->max.burst;      /* what is left of the allowed debt */
@@ -232,7 +255,7 @@ int64_t sched_admit(struct sched_obj *o, uint64_t now_ns, struct sched_grant *g,
 			if (!may_borrow(o, now_ns)) {
 				refused(o, now_ns, want);
 				*wake_ns = now_ns + SCHED_REFILL_NS * 4;
-				return 0;
+				return refusal(leaf, o);
 			}
 			borrower = o;
 		}
@@ -264,6 +287,9 @@ void sched_charge(struct sched_obj *o, const struct sched_grant *g, uint64_t byt
 	for (unsigned lvl = 0; o; o = o->parent, lvl++) {
 		if (o->max.rate)
 			atomic_fetch_sub_explicit(&o->max.tokens, (int64_t)bytes, memory_order_relaxed);
+		/* Once per burst and level, relaxed, as the tokens are charged. */
+		atomic_fetch_add_explicit(&o->sent_bytes, bytes, memory_order_relaxed);
+		atomic_fetch_add_explicit(&o->sent_packets, frames, memory_order_relaxed);
 		if (!o->parent)
 			break;
 		if (g->green & (1u << lvl))

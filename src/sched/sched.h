@@ -82,7 +82,19 @@ struct sched_obj {
 	_Atomic uint32_t avg_len;       /* bytes per frame: up at once, down by 1/8 */
 	_Atomic uint8_t backlog;        /* the last read found frames */
 	bool shaped;                    /* a cap on its path: workers must ask */
+	/* What the shaper did, for metrics (struct sched_stats). */
+	_Atomic uint64_t sent_bytes, sent_packets, throttled, deferred;
 } __attribute__((aligned(64)));
+
+/* Counters of one object since its tree was built. */
+struct sched_stats {
+	uint64_t sent_bytes;    /* charged through it (wire bytes) */
+	uint64_t sent_packets;  /* frames charged through it */
+	uint64_t throttled;     /* admits it refused: its cap was spent or it
+				 * could not borrow (priority, weight) */
+	uint64_t deferred;      /* admits of its own function refused, at any
+				 * level (leafs) */
+};
 
 /* Which levels of the path sent under their guarantee (bit = level,
  * leaf = 0); filled by sched_admit, read by sched_charge. */
@@ -103,6 +115,10 @@ struct sched_tree *sched_tree_build(const struct sched_conf *conf, unsigned n, u
 /* Object i of the tree, or NULL when nothing on its path caps anything
  * (then the function is unlimited and workers pay nothing). */
 struct sched_obj *sched_tree_obj(struct sched_tree *t, unsigned i);
+
+/* Adds object i's counters to *st (any thread; relaxed reads, so a
+ * snapshot of counters that move on).  Unshaped objects count nothing. */
+void sched_tree_stats(const struct sched_tree *t, unsigned i, struct sched_stats *st);
 
 /* Frees the tree; no worker may still use its objects (after a grace
  * period).  NULL is fine. */

@@ -7,6 +7,7 @@
 #include "../dev/dev.h"
 #include "../dl/dl.h"
 #include "../memif/memif.h"
+#include "../metrics/metrics.h"
 #include "../zc/zc.h"
 #include "../store/store.h"
 #include "../svc/svc.h"
@@ -75,6 +76,8 @@ static void usage(FILE *f)
 		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
 		"  --ctl-group NAME  the group that may use sfnicctl.sock (default: the\n"
 		"                    daemon's group)\n"
+		"  --metrics [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"                    (no ADDR: every address)\n"
 		"  -h, --help        this text\n"
 		"  -V, --version     the version\n");
 }
@@ -90,12 +93,14 @@ int main(int argc, char **argv)
 		{ "fdb-aging", required_argument, NULL, 'a' },
 		{ "netdevs", required_argument, NULL, 'N' },
 		{ "ctl-group", required_argument, NULL, 'g' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	const char *run_opt = NULL, *state_opt = NULL, *uplink = "null", *name = "sfnic0";
-	const char *ctl_group = NULL;
+	const char *ctl_group = NULL, *metrics_at = NULL;
+	struct metrics_srv *metrics = NULL;
 	struct ctl_srv *ctl = NULL;
 	gid_t ctl_gid;
 	bool netdevs = true, nd_ok;
@@ -129,6 +134,17 @@ int main(int argc, char **argv)
 		case 'u': uplink = optarg; break;
 		case 'n': name = optarg; break;
 		case 'g': ctl_group = optarg; break;
+		case 'M': {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+
+			if (metrics_addr_parse(optarg, &ss, &sl, err, sizeof(err))) {
+				util_log(UTIL_ERR, "--metrics: %s", err);
+				return 2;
+			}
+			metrics_at = optarg;
+			break;
+		}
 		case 'N':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "off")) {
 				util_log(UTIL_ERR, "--netdevs: \"%s\" is not auto or off", optarg);
@@ -243,6 +259,11 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "%s", err);
 		goto out;
 	}
+	if (metrics_at &&
+	    !(metrics = metrics_srv_create(metrics_at, dl, watch, api, err, sizeof(err)))) {
+		util_log(UTIL_ERR, "--metrics: %s", err);
+		goto out;
+	}
 	ul = ul_open(uplink, dp, watch, api, err, sizeof(err));
 	if (!ul) {
 		util_log(UTIL_ERR, "%s", err);
@@ -290,6 +311,7 @@ out:
 	ctl_srv_destroy(ctl);
 	api_destroy(api);
 	svc_wd_destroy(wd);
+	metrics_srv_destroy(metrics);
 	ul_close(ul);
 	dl_zc_destroy(dl);
 	dl_destroy(dl);

@@ -284,6 +284,35 @@ static void test_debt_and_wake(void **state)
 	sched_tree_free(t);
 }
 
+/* The counters metrics read: every byte charged shows at the leaf and at
+ * each node above it; a refusal counts at the object that refused and as
+ * a deferral at the leaf that asked. */
+static void test_stats_count_what_was_charged(void **state)
+{
+	struct sched_conf c[] = {
+		{ .tx_max = MBIT(8), .parent = SCHED_NO_PARENT },        /* node */
+		{ .parent = 0 },                                        /* leaf */
+	};
+	struct sched_tree *t = sched_tree_build(c, 2, 1000);
+	struct flow f = { .obj = 1, .on = true };
+	struct sched_stats leaf = { 0 }, node = { 0 };
+	uint64_t clock = 1000;
+
+	(void)state;
+	run(t, &f, 1, 1, &clock);
+	sched_tree_stats(t, 1, &leaf);
+	sched_tree_stats(t, 0, &node);
+	assert_int_equal(leaf.sent_bytes, f.bytes);
+	assert_int_equal(node.sent_bytes, f.bytes);
+	assert_int_equal(leaf.sent_packets, f.bytes / FRAME);
+	assert_true(node.throttled > 0);                /* the node's cap refused */
+	assert_int_equal(leaf.throttled, 0);            /* the leaf has no cap */
+	assert_int_equal(leaf.deferred, node.throttled);
+	sched_tree_stats(t, 2, &leaf);                  /* no such object: unchanged */
+	assert_int_equal(leaf.sent_bytes, f.bytes);
+	sched_tree_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_strict_priority),
 		cmocka_unit_test(test_weights_within_a_priority),
 		cmocka_unit_test(test_debt_and_wake),
+		cmocka_unit_test(test_stats_count_what_was_charged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
