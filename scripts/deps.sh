@@ -7,6 +7,7 @@ pkgs=(build-essential pkg-config libjansson-dev libsqlite3-dev libcmocka-dev
       liburcu-dev libpcap-dev tcpdump libdpdk-dev iputils-ping iperf3 iproute2
       libxdp-dev libbpf-dev ethtool libmnl-dev dpdk-dev)
 pkgs+=(scdoc man-db bsdextrautils systemd)
+pkgs+=(prometheus curl tmux)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

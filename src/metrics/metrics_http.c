@@ -321,28 +321,25 @@ static void readable(void *arg)
 	struct epoll_event ev[16];
 	int n = epoll_wait(m->epfd, ev, 16, 0);
 
+	/* Connections first: the ones that close make room for those the
+	 * listener has waiting; expiry last, so no event of this batch names
+	 * a connection it freed. */
 	for (int i = 0; i < n; i++) {
-		if (ev[i].data.ptr == &m->lfd)
-			accept_all(m);
-		else if (ev[i].data.ptr == &m->tfd)
-			expire(m);
-	}
-	/* Connections after the listener and timer: an expiry above may have
-	 * closed one that also has an event in this batch. */
-	for (int i = 0; i < n; i++) {
-		struct conn *c = ev[i].data.ptr, *x;
+		struct conn *c = ev[i].data.ptr;
 
 		if (ev[i].data.ptr == &m->lfd || ev[i].data.ptr == &m->tfd)
-			continue;
-		for (x = m->conns; x && x != c; x = x->next)
-			;
-		if (!x)
 			continue;
 		if (c->st == WRITING)
 			conn_write(m, c);
 		else
 			conn_read(m, c);
 	}
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.ptr == &m->lfd)
+			accept_all(m);
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.ptr == &m->tfd)
+			expire(m);
 }
 
 /* ---- the listener ---- */
