@@ -222,6 +222,27 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 		else
 			ret = dl_filter_show(dl, argc, argv,
 					     json_is_true(json_object_get(r.obj, "stats")), &result, &err);
+	} else if (IS("link.add") || IS("neigh.add") || IS("neigh.del")) {
+		const char *argv[64];
+		int argc = args(&r, argv, 64);
+
+		if (argc < 0)
+			ret = -EINVAL;
+		else if (IS("link.add"))
+			ret = dl_tun_link_add(dl, argc, argv, &result, &err);
+		else if (IS("neigh.add"))
+			ret = dl_tun_neigh_add(dl, argc, argv, &err);
+		else
+			ret = dl_tun_neigh_del(dl, argc, argv, &err);
+	} else if (IS("link.del")) {
+		const char *name = str(&r, "name");
+		ret = r.bad ? -EINVAL : dl_tun_link_del(dl, name, &err);
+	} else if (IS("link.show")) {
+		const char *name = str(&r, "name");
+		ret = r.bad ? -EINVAL : dl_tun_link_show(dl, name,
+					json_is_true(json_object_get(r.obj, "stats")), &result, &err);
+	} else if (IS("neigh.show")) {
+		ret = dl_tun_neigh_show(dl, &result, &err);
 	} else if (IS("ethtool.ntuple.add")) {
 		const char *argv[64];
 		int argc = args(&r, argv, 64);

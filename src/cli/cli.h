@@ -43,6 +43,12 @@ void cli_print_rate(const struct cli_opts *o, json_t *top);
 int cli_cmd_health(struct ctx *c);
 void cli_print_health(json_t *top);
 void cli_print_fmsg(json_t *obj);
+/* cli_link.c: link add|del|show and neigh add|del|show (ip's words),
+ * and their printing as ip -d link / ip neigh print. */
+int cli_cmd_link(struct ctx *c);
+int cli_cmd_neigh(struct ctx *c);
+void cli_print_links(json_t *arr);
+void cli_print_neighs(json_t *arr);
 /* Prints `filter show` results as tc does. */
 void cli_print_filters(const struct cli_opts *o, json_t *arr);
 

@@ -299,6 +299,12 @@ void cli_print_result(const struct cli_opts *o, const char *cmd, json_t *result)
 		cli_print_fmsg(result);
 	else if ((top = json_object_get(result, "health")))
 		cli_print_health(top);
+	else if (!strcmp(cmd, "link.show"))
+		cli_print_links(result);
+	else if (!strcmp(cmd, "neigh.show"))
+		cli_print_neighs(result);
+	else if (!strcmp(cmd, "link.add") && (top = json_object_get(result, "warning")))
+		fprintf(stderr, "%s\n", json_string_value(top));
 	else if (json_is_array(result))
 		cli_print_filters(o, result);
 	else if ((top = json_object_get(result, "port")))

@@ -191,7 +191,7 @@ static void help(FILE *f)
 "Usage: sfnic [ OPTIONS ] OBJECT { COMMAND | help }\n"
 "       sfnic [ -f[orce] ] -b[atch] filename\n"
 "where  OBJECT := { dev | port | resource | aux | monitor | filter | replay | capture |\n"
-"                   ethtool }\n"
+"                   ethtool | link | neigh }\n"
 "       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | -i[ec] | --run-dir DIR }\n"
 "\n"
 "       sfnic dev show [ DEV ]\n"
@@ -221,6 +221,9 @@ static void help(FILE *f)
 "       sfnic ethtool { -N | -U } DEV delete LOCATION\n"
 "       sfnic ethtool { -n | -u } DEV [ rule LOCATION ]\n"
 "       sfnic ethtool -l DEV\n"
+"       sfnic link add NAME type vxlan { id VNI | external } [ dstport PORT ] ...\n"
+"       sfnic link { del NAME | show [ NAME ] }\n"
+"       sfnic neigh { add ADDR lladdr MAC | del ADDR | show } [ dev p0 ]\n"
 "       sfnic health show [ { DEV | DEV/PORT_INDEX } reporter NAME ]\n"
 "       sfnic health { recover | diagnose | test } { DEV | DEV/PORT_INDEX } reporter NAME\n"
 "       sfnic health dump { show | clear } { DEV | DEV/PORT_INDEX } reporter NAME\n"
@@ -425,6 +428,10 @@ static int dispatch(struct ctx *c)
 		return cli_cmd_capture(c);
 	if (matches(obj, "ethtool"))
 		return cli_cmd_ethtool(c);
+	if (matches(obj, "link"))
+		return cli_cmd_link(c);
+	if (matches(obj, "neighbour") || matches(obj, "neighbor"))
+		return cli_cmd_neigh(c);
 	if (matches(obj, "health"))
 		return cli_cmd_health(c);
 	return usage_err("Object \"%s\" not found", obj);

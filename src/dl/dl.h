@@ -245,4 +245,32 @@ int dl_health_request(struct dl *dl, const char *cmd, json_t *req, json_t **out,
 /* Detection, once a second from the daemon's housekeeping timer. */
 void dl_health_tick(struct dl *dl);
 
+/* ---- tunnel ports and static neighbours (dl_tun.c; src/tun has the
+ * model) ---- */
+
+/* Registers fd with the caller's event loop: cb(arg) runs when readable. */
+typedef int (*dl_watch_fn)(void *loop, int fd, void (*cb)(void *arg), void *arg);
+/* The uplink's spec (sfnicd --uplink): afxdp:IF / afpacket:IF give the
+ * interface whose routes, neighbours and addresses encap and decap use.
+ * Call before dl_attach_dp. */
+void dl_tun_set_uplink(struct dl *dl, const char *spec);
+/* Starts the next-hop cache's timer on the caller's loop.  0 or -errno. */
+int dl_tun_start(struct dl *dl, dl_watch_fn watch, void *loop);
+/* link add NAME type vxlan ... (ip-link's words): stored, then in force;
+ * *out gets {"warning": ...} when ip would warn (no dstport). */
+int dl_tun_link_add(struct dl *dl, int argc, const char *const *argv, json_t **out,
+		    struct dl_err *err);
+/* link del NAME: its filters go too.  -ENODEV when there is none. */
+int dl_tun_link_del(struct dl *dl, const char *name, struct dl_err *err);
+/* link show [NAME]: [{ip -j -d link's shape}...], with -s the tunnel
+ * port's counters (stats: decapsulated in, encapsulated out, drops) and its
+ * representor's (rep_stats: what no decap rule took). */
+int dl_tun_link_show(struct dl *dl, const char *name, bool stats, json_t **out,
+		     struct dl_err *err);
+/* neigh add|del ADDR [lladdr MAC] [dev p0]: static outer neighbours
+ * (durable); show lists them in ip -j neigh's shape. */
+int dl_tun_neigh_add(struct dl *dl, int argc, const char *const *argv, struct dl_err *err);
+int dl_tun_neigh_del(struct dl *dl, int argc, const char *const *argv, struct dl_err *err);
+int dl_tun_neigh_show(struct dl *dl, json_t **out, struct dl_err *err);
+
 #endif

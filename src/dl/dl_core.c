@@ -336,6 +336,7 @@ void dl_destroy(struct dl *dl)
 	if (!dl)
 		return;
 	dl_rate_destroy(dl);     /* out of the datapath while it runs */
+	dl_tun_destroy(dl);
 	dl_health_destroy(dl->health);
 	dl->health = NULL;
 	dl_netdev_disable(dl);

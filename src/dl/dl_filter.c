@@ -79,8 +79,11 @@ static int resolve_rep(void *arg, const char *name, uint32_t *vport)
 {
 	struct dl *dl = arg;
 	bool rep;
-	int ret = dl_dp_port(dl, name, vport, &rep);
+	int ret;
 
+	if (!dl_tun_vport(dl, name, vport))
+		return 0;       /* a tunnel port: rules and redirects name it */
+	ret = dl_dp_port(dl, name, vport, &rep);
 	if (ret)
 		return ret;
 	return rep || strchr(name, '/') ? 0 : -ENODEV;
@@ -90,7 +93,9 @@ static const char *rep_name(void *arg, uint32_t vport)
 {
 	struct dl_port *p = dl_port_by_index(arg, vport);
 
-	return p && p->rep_name[0] ? p->rep_name : NULL;
+	if (!p)
+		return dl_tun_name(arg, vport);
+	return p->rep_name[0] ? p->rep_name : NULL;
 }
 
 static int fte_set(struct dl *dl, const struct esw_rule_spec *s)
@@ -157,6 +162,7 @@ struct dp *dl_datapath(struct dl *dl)
 void dl_attach_dp(struct dl *dl, struct dp *dp)
 {
 	dl->dp = dp;
+	dl_tun_restore(dl);     /* tunnel ports before the rules on them */
 	if (dp && store_rule_foreach(dl->st, restore_rule, dl) < 0)
 		util_log(UTIL_ERR, "cannot read stored rules: %s", store_errmsg(dl->st));
 	dl_steer_sync_all(dl);  /* SF vports that exist get their steering */
@@ -213,6 +219,9 @@ int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_er
 		dp_rule_foreach(dl->dp, scan_auto, &sc);
 		s.handle = sc.max_handle + 1;
 	}
+	ret = dl_tun_check_rule(dl, &s, err);
+	if (ret)
+		return ret;
 	st = fte_set(dl, &s);
 	if (st == DEV_STAT_BAD_PARAM && dp_rule_find(dl->dp, s.dev, s.chain, s.prio, s.handle))
 		return dl_errf(err, EEXIST, "Filter already exists");
@@ -225,6 +234,7 @@ int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_er
 		(void)fte_del(dl, &s);
 		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	}
+	dl_tun_rule_added(dl);
 	return 0;
 }
 

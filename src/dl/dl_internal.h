@@ -97,6 +97,7 @@ struct dl {
 	bool closing;            /* dl_destroy is tearing SFs down */
 	struct dl_rates *rate;   /* dl_rate.c: rate objects, NULL until used */
 	struct dl_health *health; /* health reporters (dl_health.c) */
+	struct dl_tun *tun;      /* tunnel ports (dl_tun.c), NULL until used */
 };
 
 /* A reserved netdev name. */
@@ -229,5 +230,22 @@ void dl_sf_inst_handle(const struct dl_port *p, char *buf, size_t len);
 const char *dl_esw_mode_str(uint8_t mode);
 const char *dl_inline_mode_str(uint8_t mode);
 const char *dl_encap_mode_str(uint8_t mode);
+
+/* dl_tun.c: tunnel ports as the filter code sees them. */
+struct esw_rule_spec;
+/* Restores stored links and neighbours into the datapath (before rules). */
+void dl_tun_restore(struct dl *dl);
+void dl_tun_destroy(struct dl *dl);
+/* A tunnel port's vport by name: 0, or -ENODEV. */
+int dl_tun_vport(struct dl *dl, const char *name, uint32_t *vport);
+/* A tunnel vport's name, NULL when vport is none. */
+const char *dl_tun_name(struct dl *dl, uint32_t vport);
+/* Checks a new rule's encap: -ENETUNREACH with the reason when its tunnel
+ * destination has no route through the uplink (or no static neighbour on
+ * an uplink without an interface); an unresolved neighbour is accepted
+ * (logged, resolution started). */
+int dl_tun_check_rule(struct dl *dl, const struct esw_rule_spec *s, struct dl_err *err);
+/* After a rule was added: resolves destinations the cache lacks. */
+void dl_tun_rule_added(struct dl *dl);
 
 #endif

@@ -120,6 +120,10 @@ enum dp_drop {
 	DP_DROP_LOOP,           /* goto chain too deep, or hairpin in legacy */
 	DP_DROP_VLAN,           /* vlan pop of an untagged frame, no headroom */
 	DP_DROP_MTU,            /* longer than the destination's MTU */
+	DP_DROP_NO_TUNNEL,      /* sent to a tunnel port without tunnel_key set */
+	DP_DROP_NO_ROUTE,       /* tunnel destination without a route via the uplink */
+	DP_DROP_NO_NEIGH,       /* tunnel next hop not resolved (yet) */
+	DP_DROP_BAD_TUNNEL,     /* a broken VXLAN frame for a tunnel port */
 	DP_DROP_MAX
 };
 
@@ -343,6 +347,32 @@ int dp_port_add_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q,
  * reads its held[] (the caller then clears or frees it).  Port deletion removes taps
  * too: a removed port's taps are never called again. */
 void dp_port_del_tap(struct dp *dp, uint32_t vport, bool rep, unsigned q, void *ctx);
+
+/* ---- tunnel ports (dp_tun.c; src/tun/tun.h has the model) ----
+ * A tunnel port is a vport in the host's trust domain with a representor:
+ * frames redirected to it are encapsulated and sent out of the uplink;
+ * frames the uplink receives for its UDP port are decapsulated and
+ * classified as received on it. */
+struct tun_info;
+struct tun_nh;
+
+/* Adds tunnel port vport for UDP port dstport: external (metadata mode:
+ * headers from each frame's tunnel_key set) or with the fixed header dflt
+ * (id, src_ip, dst_ip, tos, ttl, flags); outer source ports in [port_min,
+ * port_max).  Returns 0, -EEXIST, -EADDRINUSE (the UDP port is an external
+ * port's, or the VNI is taken on it), -ENOSPC or -ENOMEM. */
+int dp_tun_port_add(struct dp *dp, uint32_t vport, uint16_t dstport, bool external,
+		    const struct tun_info *dflt, uint16_t port_min, uint16_t port_max);
+/* Removes a tunnel port (after it returns no worker decapsulates into it). */
+void dp_tun_port_del(struct dp *dp, uint32_t vport);
+/* The addresses decap accepts as destination (n 0: any). */
+int dp_tun_set_local(struct dp *dp, const uint32_t *addrs, unsigned n);
+/* Replaces the next-hop cache with n entries (unchanged: no grace period). */
+int dp_tun_set_nh(struct dp *dp, const struct tun_nh *nh, unsigned n);
+/* Destinations the workers missed since the last call (at most max). */
+unsigned dp_tun_misses(struct dp *dp, uint32_t *dst, unsigned max);
+/* A port's counters summed over its queues.  0 or -ENODEV. */
+int dp_tun_port_stats(struct dp *dp, uint32_t vport, bool rep, struct dp_qstats *sum);
 
 /* ---- host rings: frame copies for the control thread ---- */
 

@@ -78,6 +78,8 @@ struct dp_port {
 	/* devlink rate: the leaf that shapes what the function transmits
 	 * (its netdev queues and function queues), NULL when unlimited. */
 	struct sched_obj *_Atomic sched;
+	/* A tunnel port's settings (dp_tun.c), NULL for every other port. */
+	struct dp_tun_port *_Atomic tun;
 };
 
 /* One queue of an SF function's receive side beyond the netdev. */
@@ -145,6 +147,7 @@ struct dp {
 	struct esw_fdb *fdb;
 	void *sf_regions;               /* free list of SF regions to reuse */
 	struct dp_sched_map *sched_map; /* control thread: vport -> rate leaf */
+	struct dp_tun *tun;             /* tunnel ports (dp_tun.c), NULL until the first */
 };
 
 /* dp_port.c */
@@ -155,6 +158,26 @@ void dp_rebuild_polls(struct dp *dp);
 void dp_port_init(struct dp *dp, struct dp_port *p, uint32_t vport, bool rep, uint32_t domain,
 		  struct pp_region *region);
 void dp_port_fini(struct dp_port *p, unsigned nw);
+
+/* Adds a vport and its representor, in the host's trust domain when host
+ * (a tunnel port), else in a domain of its own (an SF). */
+int dp_port_add_in(struct dp *dp, uint32_t vport, bool host);
+int dp_port_add_host(struct dp *dp, uint32_t vport);
+
+/* dp_tun.c */
+struct tun_info;
+/* Frees a port's tunnel settings; frees the tables (dp_destroy). */
+void dp_tun_port_free(struct dp_port *p);
+void dp_tun_fini(struct dp *dp);
+/* Puts outer headers in front of pkt (writable, with headroom) for tunnel
+ * port tp from meta (NULL or without TUN_F_PRESENT: the port's own
+ * header).  Returns DP_DROP_MAX, or why it could not. */
+enum dp_drop dp_tun_encap(struct dp *dp, unsigned w, struct dp_port *tp, struct dp_pkt *pkt,
+			  const struct tun_info *meta);
+/* Decap at uplink ingress: 1 when pkt was a tunnel port's (outer headers
+ * stripped, *tp and *out set), 0 when it is not (unchanged), -1 when it is
+ * a broken frame for a tunnel port (drop it). */
+int dp_tun_decap(struct dp *dp, struct dp_pkt *pkt, struct dp_port **tp, struct tun_info *out);
 
 /* dp_fn.c */
 /* Takes a deleted port's function queues out of its owner's epoll. */

@@ -20,6 +20,8 @@
 
 const char *const dp_drop_names[DP_DROP_MAX] = {
 	[DP_DROP_NO_CONSUMER] = "no_consumer", [DP_DROP_RULE] = "rule_drop",
+	[DP_DROP_NO_TUNNEL] = "no_tunnel_key", [DP_DROP_NO_ROUTE] = "no_route",
+	[DP_DROP_NO_NEIGH] = "no_neigh", [DP_DROP_BAD_TUNNEL] = "bad_tunnel",
 	[DP_DROP_NO_PORT] = "no_port", [DP_DROP_NO_BUFFER] = "no_buffer",
 	[DP_DROP_RING_FULL] = "ring_full", [DP_DROP_RUNT] = "runt",
 	[DP_DROP_LOOP] = "loop", [DP_DROP_VLAN] = "vlan", [DP_DROP_MTU] = "mtu",
@@ -106,6 +108,7 @@ void dp_port_fini(struct dp_port *p, unsigned nw)
 
 	dp_fn_port_free(p);
 	dp_tap_port_free(p, nw);
+	dp_tun_port_free(p);
 	for (unsigned i = 0; p->q && i < nw; i++)
 		pp_pool_destroy(p->q[i].pool);
 	free(p->q);
@@ -302,7 +305,7 @@ static void free_vport(struct dp *dp, struct dp_vport *v, bool embedded)
 	dp_port_fini(&v->port, dp->nw);
 	dp_port_fini(&v->rep, dp->nw);
 	if (!embedded) {
-		if (v->port.region) {
+		if (v->port.region && v->port.domain != DP_HOST_DOMAIN) {
 			struct region_node *n = malloc(sizeof(*n));
 
 			if (n) {
@@ -343,6 +346,7 @@ void dp_destroy(struct dp *dp)
 	free_vport(dp, &dp->uplink, true);
 	free_vport(dp, &dp->pf, true);
 	dp_sched_fini(dp);
+	dp_tun_fini(dp);
 	for (unsigned i = 0; i < dp->nw; i++) {
 		if (dp->w[i].efd > 0)
 			close(dp->w[i].efd);
@@ -372,6 +376,16 @@ void dp_destroy(struct dp *dp)
 
 int dp_port_add(struct dp *dp, uint32_t vport)
 {
+	return dp_port_add_in(dp, vport, false);
+}
+
+int dp_port_add_host(struct dp *dp, uint32_t vport)
+{
+	return dp_port_add_in(dp, vport, true);
+}
+
+int dp_port_add_in(struct dp *dp, uint32_t vport, bool host)
+{
 	struct dp_vport *v;
 	int ret;
 
@@ -387,8 +401,12 @@ int dp_port_add(struct dp *dp, uint32_t vport)
 		free(v);
 		return ret;
 	}
-	/* Every SF is its own trust domain, named by its vport. */
-	dp_port_init(dp, &v->port, vport, false, vport, NULL);
+	/* Every SF is its own trust domain, named by its vport; a tunnel
+	 * port's frames are the host's. */
+	if (host)
+		dp_port_init(dp, &v->port, vport, false, DP_HOST_DOMAIN, dp->host);
+	else
+		dp_port_init(dp, &v->port, vport, false, vport, NULL);
 	dp_port_init(dp, &v->rep, vport, true, DP_HOST_DOMAIN, dp->host);
 	atomic_init(&v->port.sched, dp_sched_find(dp, vport));  /* its devlink rate leaf */
 	ret = publish_vport(dp, vport, &v->port);

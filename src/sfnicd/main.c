@@ -230,6 +230,7 @@ int main(int argc, char **argv)
 		util_log(UTIL_ERR, "cannot restore state from %s: %s", state_dir, dlerr.msg);
 		goto out;
 	}
+	dl_tun_set_uplink(dl, uplink);  /* tunnel ports' routes and addresses */
 	dl_attach_dp(dl, dp);
 	if ((c = dp_start(dp))) {
 		util_log(UTIL_ERR, "cannot start workers: %s", strerror(-c));
@@ -262,6 +263,10 @@ int main(int argc, char **argv)
 	if (metrics_at &&
 	    !(metrics = metrics_srv_create(metrics_at, dl, watch, api, err, sizeof(err)))) {
 		util_log(UTIL_ERR, "--metrics: %s", err);
+		goto out;
+	}
+	if ((c = dl_tun_start(dl, watch, api))) {
+		util_log(UTIL_ERR, "cannot start the tunnel next-hop timer: %s", strerror(-c));
 		goto out;
 	}
 	ul = ul_open(uplink, dp, watch, api, err, sizeof(err));

@@ -18,6 +18,7 @@ struct store {
 	sqlite3_stmt *rule_put, *rule_del, *rule_del_dev, *rule_all;
 	sqlite3_stmt *steer_put, *steer_del, *steer_del_fn, *steer_all;
 	sqlite3_stmt *rate_put, *rate_del, *rate_all;
+	sqlite3_stmt *tun_put, *tun_del, *tun_all;
 	sqlite3_stmt *begin, *commit, *rollback;
 	/* Health (issue 12): writes that failed, and injected failures due. */
 	uint64_t failures;
@@ -46,7 +47,10 @@ static const char schema[] =
 	/* devlink rate objects (likewise added to older databases). */
 	"CREATE TABLE IF NOT EXISTS rate (name TEXT PRIMARY KEY, node INTEGER NOT NULL,"
 	" tx_share INTEGER NOT NULL, tx_max INTEGER NOT NULL, tx_priority INTEGER NOT NULL,"
-	" tx_weight INTEGER NOT NULL, parent TEXT NOT NULL);";
+	" tx_weight INTEGER NOT NULL, parent TEXT NOT NULL);"
+	/* Tunnel links and static neighbours (src/tun's fixed layouts). */
+	"CREATE TABLE IF NOT EXISTS tun (kind INTEGER NOT NULL, key TEXT NOT NULL,"
+	" spec BLOB NOT NULL, PRIMARY KEY (kind, key));";
 
 static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
 {
@@ -118,6 +122,9 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	    prep(s, &s->rate_del, "DELETE FROM rate WHERE name=?") ||
 	    prep(s, &s->rate_all, "SELECT * FROM rate ORDER BY name") ||
 	    prep(s, &s->kv_get, "SELECT v FROM kv WHERE k = ?") ||
+	    prep(s, &s->tun_put, "INSERT OR REPLACE INTO tun VALUES (?,?,?)") ||
+	    prep(s, &s->tun_del, "DELETE FROM tun WHERE kind=? AND key=?") ||
+	    prep(s, &s->tun_all, "SELECT key, spec FROM tun WHERE kind=? ORDER BY key") ||
 	    prep(s, &s->begin, "BEGIN IMMEDIATE") ||
 	    prep(s, &s->commit, "COMMIT") ||
 	    prep(s, &s->rollback, "ROLLBACK")) {
@@ -151,6 +158,9 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->port_all);
 	sqlite3_finalize(s->kv_set);
 	sqlite3_finalize(s->kv_get);
+	sqlite3_finalize(s->tun_put);
+	sqlite3_finalize(s->tun_del);
+	sqlite3_finalize(s->tun_all);
 	sqlite3_finalize(s->rule_put);
 	sqlite3_finalize(s->rule_del);
 	sqlite3_finalize(s->rule_del_dev);
@@ -437,6 +447,40 @@ int store_rate_foreach(struct store *s, int (*cb)(const struct store_rate *r, vo
 		r.tx_weight = (uint32_t)sqlite3_column_int64(st, 5);
 		copy_text(r.parent, sizeof(r.parent), sqlite3_column_text(st, 6));
 		ret = cb(&r, arg);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = -1;
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_tun_put(struct store *s, int kind, const char *key, const void *spec, size_t len)
+{
+	sqlite3_bind_int(s->tun_put, 1, kind);
+	sqlite3_bind_text(s->tun_put, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s->tun_put, 3, spec, (int)len, SQLITE_STATIC);
+	return run(s->tun_put);
+}
+
+int store_tun_del(struct store *s, int kind, const char *key)
+{
+	sqlite3_bind_int(s->tun_del, 1, kind);
+	sqlite3_bind_text(s->tun_del, 2, key, -1, SQLITE_STATIC);
+	return run(s->tun_del);
+}
+
+int store_tun_foreach(struct store *s, int kind,
+		      int (*cb)(const char *key, const void *spec, size_t len, void *arg), void *arg)
+{
+	sqlite3_stmt *st = s->tun_all;
+	int rc, ret = 0;
+
+	sqlite3_bind_int(st, 1, kind);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = cb((const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
+			 (size_t)sqlite3_column_bytes(st, 1), arg);
 		if (ret)
 			break;
 	}

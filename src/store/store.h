@@ -106,6 +106,17 @@ int store_rate_del(struct store *s, const char *name);
 int store_rate_foreach(struct store *s, int (*cb)(const struct store_rate *r, void *arg),
 		       void *arg);
 
+/* Tunnel links (kind STORE_TUN_LINK, key: the name) and static neighbours
+ * (STORE_TUN_NEIGH, key: the address), stored as src/tun's fixed layouts.
+ * put inserts or replaces; del of an absent one is not an error.  Return 0
+ * or -1; foreach stops at the first non-zero cb result and returns it. */
+#define STORE_TUN_LINK 0
+#define STORE_TUN_NEIGH 1
+int store_tun_put(struct store *s, int kind, const char *key, const void *spec, size_t len);
+int store_tun_del(struct store *s, int kind, const char *key);
+int store_tun_foreach(struct store *s, int kind,
+		      int (*cb)(const char *key, const void *spec, size_t len, void *arg), void *arg);
+
 /* Health (issue 12).  Makes the next n writes fail (a port or setting
  * written alone, or a transaction's commit, which then rolls back), as
  * the device's SET_FAULT FAIL_STORE asks.  n 0 cancels. */

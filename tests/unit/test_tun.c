@@ -1,0 +1,275 @@
+/*
+ * test_tun.c - tunnel ports without root: VXLAN header build and parse
+ * byte for byte, the outer UDP source port as Linux computes it, the
+ * checksums, ECN, the link and neigh grammar with ip's words, and encap
+ * and decap through a real datapath driven by dp_poll_once.
+ */
+#include "test_helpers.h"
+#include "../../src/tun/tun.h"
+#include "../../src/dp/dp.h"
+
+#include <arpa/inet.h>
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+/* An inner frame: Ethernet + IPv4 + UDP with the given ports and tos. */
+static uint32_t inner_udp(uint8_t *f, uint16_t sport, uint16_t dport, uint8_t tos)
+{
+	static const uint8_t eth[14] = { 0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00 };
+	uint8_t *iph = f + 14, *udp = f + 34;
+
+	memcpy(f, eth, 14);
+	memset(iph, 0, 20);
+	iph[0] = 0x45;
+	iph[1] = tos;
+	iph[3] = 20 + 8 + 4;
+	iph[8] = 64;
+	iph[9] = 17;
+	memcpy(iph + 12, &(uint32_t){ ip("10.0.0.1") }, 4);
+	memcpy(iph + 16, &(uint32_t){ ip("10.0.0.2") }, 4);
+	udp[0] = (uint8_t)(sport >> 8), udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8), udp[3] = (uint8_t)dport;
+	udp[4] = 0, udp[5] = 12, udp[6] = udp[7] = 0;
+	memcpy(udp + 8, "ping", 4);
+	return 14 + 20 + 8 + 4;
+}
+
+static const struct tun_nh NH = { .dmac = { 0x52, 0x54, 0, 0, 0, 2 },
+				   .smac = { 0x52, 0x54, 0, 0, 0, 1 }, .ttl = 64 };
+
+/* ---- source port ---- */
+
+static void test_src_port_is_linux_formula(void **state)
+{
+	(void)state;
+	/* ((hash ^ hash << 16) * (max - min)) >> 32 + min, 32-bit hash. */
+	assert_int_equal(tun_src_port(0, 32768, 60999), 32768);
+	assert_int_equal(tun_src_port(0xffffffffu, 32768, 60999),
+			 32768 + (uint16_t)(((uint64_t)(0xffffffffu ^ 0xffff0000u) * 28231) >> 32));
+	assert_int_equal(tun_src_port(0x12345678u, 32768, 60999),
+			 32768 + (uint16_t)(((uint64_t)(0x12345678u ^ 0x56780000u) * 28231) >> 32));
+	for (uint32_t h = 1; h < 2000000; h += 7919) {
+		uint16_t p = tun_src_port(h * 2654435761u, 32768, 60999);
+
+		assert_true(p >= 32768 && p < 60999);
+	}
+}
+
+static void test_inner_hash_follows_the_flow(void **state)
+{
+	uint8_t a[64], b[64];
+	uint32_t la = inner_udp(a, 1000, 2000, 0), lb = inner_udp(b, 1000, 2000, 0x10);
+
+	(void)state;
+	/* The same flow (tos is not part of it) hashes the same... */
+	assert_int_equal(tun_inner_hash(a, la), tun_inner_hash(b, lb));
+	/* ...another source port does not, nor does another MAC-only frame. */
+	inner_udp(b, 1001, 2000, 0);
+	assert_int_not_equal(tun_inner_hash(a, la), tun_inner_hash(b, lb));
+	b[12] = 0x88, b[13] = 0xb5;     /* not IP: the MAC addresses decide */
+	assert_int_equal(tun_inner_hash(b, 14), tun_inner_hash(b, lb));
+}
+
+/* ---- build and parse ---- */
+
+static void test_build_is_byte_exact(void **state)
+{
+	uint8_t buf[TUN_VXLAN_HLEN + 64], *in = buf + TUN_VXLAN_HLEN;
+	uint32_t n = inner_udp(in, 1000, 2000, 0);
+	struct tun_info ti = { .id = 42, .src_ip = ip("192.168.1.1"), .dst_ip = ip("192.168.1.2"),
+			       .flags = TUN_F_PRESENT };
+	static const uint8_t want[TUN_VXLAN_HLEN] = {
+		0x52, 0x54, 0, 0, 0, 2, 0x52, 0x54, 0, 0, 0, 1, 0x08, 0x00,
+		/* IPv4: tos 0, total 20+8+8+46, id 7, no DF, ttl 64 (the route's), UDP */
+		0x45, 0x00, 0x00, 0x52, 0x00, 0x07, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00,
+		192, 168, 1, 1, 192, 168, 1, 2,
+		/* UDP: sport 50000, dport 4789, length 8+8+46, no checksum */
+		0xc3, 0x50, 0x12, 0xb5, 0x00, 0x3e, 0x00, 0x00,
+		/* VXLAN: I flag, VNI 42 (the reference's 0800 0000 0000 2a00) */
+		0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00 };
+	uint8_t got[TUN_VXLAN_HLEN];
+
+	(void)state;
+	tun_vxlan_build(buf, &NH, &ti, 50000, 4789, 7, n);
+	memcpy(got, buf, sizeof(got));
+	got[24] = got[25] = 0;                          /* IP checksum: checked below */
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(tun_csum_fold(tun_csum_add(buf + 14, 20, 0)), 0);
+}
+
+static void test_udp_checksum_on_request(void **state)
+{
+	uint8_t buf[TUN_VXLAN_HLEN + 64], *in = buf + TUN_VXLAN_HLEN;
+	uint32_t n = inner_udp(in, 1000, 2000, 0);
+	struct tun_info ti = { .id = 100, .src_ip = ip("192.168.1.1"), .dst_ip = ip("192.168.1.2"),
+			       .ttl = 9, .tos = 0x28, .flags = TUN_F_PRESENT | TUN_F_CSUM | TUN_F_DF };
+	struct tun_rx rx;
+
+	(void)state;
+	tun_vxlan_build(buf, &NH, &ti, 40000, 4789, 1, n);
+	assert_true(buf[40] || buf[41]);                /* a checksum is there */
+	assert_int_equal(buf[14 + 1], 0x28);
+	assert_int_equal(buf[14 + 8], 9);
+	assert_int_equal(buf[14 + 6], 0x40);            /* DF */
+	assert_int_equal(tun_udp4_dport(buf, TUN_VXLAN_HLEN + n), 4789);
+	assert_int_equal(tun_vxlan_parse(buf, TUN_VXLAN_HLEN + n, &rx), 1);
+	assert_int_equal(rx.hlen, TUN_VXLAN_HLEN);
+	assert_int_equal(rx.ti.id, 100);
+	assert_int_equal(rx.ti.src_ip, ti.src_ip);
+	assert_int_equal(rx.ti.dst_ip, ti.dst_ip);
+	assert_int_equal(rx.ti.dst_port, 4789);
+	assert_int_equal(rx.ti.tos, 0x28);
+	assert_int_equal(rx.ti.ttl, 9);
+	assert_int_equal(rx.ti.flags, TUN_F_PRESENT | TUN_F_CSUM | TUN_F_DF);
+	/* One flipped payload byte: the checksum catches it. */
+	buf[TUN_VXLAN_HLEN + n - 1] ^= 1;
+	assert_int_equal(tun_vxlan_parse(buf, TUN_VXLAN_HLEN + n, &rx), -1);
+	/* Without csum the field is zero and nothing is checked. */
+	ti.flags = TUN_F_PRESENT;
+	tun_vxlan_build(buf, &NH, &ti, 40000, 4789, 1, n);
+	assert_int_equal(buf[40] | buf[41], 0);
+	assert_int_equal(tun_vxlan_parse(buf, TUN_VXLAN_HLEN + n, &rx), 1);
+	assert_int_equal(rx.ti.flags, TUN_F_PRESENT);
+}
+
+static void test_ecn_copied_ce_as_ect0(void **state)
+{
+	uint8_t buf[TUN_VXLAN_HLEN + 64], *in = buf + TUN_VXLAN_HLEN;
+	struct tun_info ti = { .id = 1, .src_ip = 1, .dst_ip = 2, .tos = 0x10,
+			       .flags = TUN_F_PRESENT };
+	uint32_t n = inner_udp(in, 1, 2, 0x01);         /* ECT(1) */
+
+	(void)state;
+	tun_vxlan_build(buf, &NH, &ti, 1, 4789, 0, n);
+	assert_int_equal(buf[15], 0x11);
+	n = inner_udp(in, 1, 2, 0x03);                  /* CE */
+	tun_vxlan_build(buf, &NH, &ti, 1, 4789, 0, n);
+	assert_int_equal(buf[15], 0x12);                /* ECT(0) */
+}
+
+static void test_parse_refuses_what_is_not_vxlan(void **state)
+{
+	uint8_t buf[TUN_VXLAN_HLEN + 64], *in = buf + TUN_VXLAN_HLEN;
+	struct tun_info ti = { .id = 5, .src_ip = 1, .dst_ip = 2, .flags = TUN_F_PRESENT };
+	uint32_t n = inner_udp(in, 1, 2, 0), len = TUN_VXLAN_HLEN + n;
+	struct tun_rx rx;
+
+	(void)state;
+	tun_vxlan_build(buf, &NH, &ti, 1, 4789, 0, n);
+	buf[42] = 0;                                    /* no I flag */
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), -1);
+	buf[42] = 0x08;
+	buf[14 + 6] = 0x20;                             /* MF: a fragment goes on as it is */
+	assert_int_equal(tun_udp4_dport(buf, len), 0);
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), 0);
+	buf[14 + 6] = 0;
+	buf[24] ^= 0xff;                                /* IP header checksum */
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), -1);
+	buf[24] ^= 0xff;
+	assert_int_equal(tun_vxlan_parse(buf, len - 1, &rx), 0);   /* truncated */
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), 1);
+	buf[14 + 9] = 6;                                /* TCP */
+	assert_int_equal(tun_udp4_dport(buf, len), 0);
+}
+
+/* ---- grammar ---- */
+
+static int lparse(const char *words, struct tun_link *l, char *err, char *warn)
+{
+	char buf[512], *argv[64], *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (char *w = strtok_r(buf, " ", &save); w && argc < 64; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	return tun_link_parse(argc, (const char *const *)argv, l, err, 256, warn, 512);
+}
+
+static void link_err(const char *words, const char *msg)
+{
+	struct tun_link l;
+	char err[256] = "", warn[512];
+
+	assert_int_equal(lparse(words, &l, err, warn), -EINVAL);
+	assert_string_equal(err, msg);
+}
+
+static void test_link_grammar(void **state)
+{
+	struct tun_link l;
+	char err[256], warn[512];
+
+	(void)state;
+	assert_int_equal(lparse("vxlan0 type vxlan dstport 4789 external", &l, err, warn), 0);
+	assert_string_equal(l.name, "vxlan0");
+	assert_int_equal(l.dstport, 4789);
+	assert_true(l.external && l.csum);
+	assert_string_equal(warn, "");
+	/* No dstport: Linux's 8472, with iproute2's warning. */
+	assert_int_equal(lparse("vx1 type vxlan id 100 remote 10.1.1.2 local 10.1.1.1 noudpcsum",
+				&l, err, warn), 0);
+	assert_int_equal(l.dstport, 8472);
+	assert_int_equal(l.id, 100);
+	assert_int_equal(l.remote, ip("10.1.1.2"));
+	assert_false(l.csum);
+	assert_non_null(strstr(warn, "vxlan: destination port not specified\n"
+				     "Will use Linux kernel default (non-standard value)"));
+	assert_int_equal(lparse("vx2 type vxlan id 7 dstport 0", &l, err, warn), 0);
+	assert_int_equal(l.dstport, 8472);
+	assert_string_equal(warn, "");
+	link_err("vx type vxlan external id 5", "vxlan: both 'external' and vni cannot be specified");
+	link_err("vx type vxlan dstport 4789", "vxlan: missing virtual network identifier");
+	link_err("vx type vxlan id 16777216", "argument \"16777216\" is wrong: invalid id");
+	link_err("vx type vxlan id 1 id 2", "duplicate \"id\": \"2\" is the second value.");
+	link_err("vx type vxlan id 1 bogus", "vxlan: unknown command \"bogus\"?");
+	link_err("vx type vxlan id 1 remote 239.1.1.1",
+		 "argument \"239.1.1.1\" is wrong: invalid remote address");
+	link_err("vx type vxlan id 1 ttl 300", "argument \"300\" is wrong: TTL must be <= 255");
+	link_err("vx type gre", "Unknown device type \"gre\" (sfnic has vxlan).");
+}
+
+static void test_neigh_grammar(void **state)
+{
+	const char *ok[] = { "10.0.0.2", "lladdr", "52:54:00:00:00:02", "dev", "p0" };
+	const char *nomac[] = { "10.0.0.2" };
+	const char *bad[] = { "10.0.0.2", "lladdr", "52:54:00:00:02" };
+	struct tun_neigh n;
+	char err[256];
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(tun_neigh_parse(5, ok, true, &n, err, sizeof(err)), 0);
+	assert_int_equal(n.addr, ip("10.0.0.2"));
+	assert_int_equal(n.mac[5], 2);
+	assert_string_equal(n.dev, "p0");
+	j = tun_neigh_json(&n, "p0");
+	assert_string_equal(json_string_value(json_object_get(j, "lladdr")), "52:54:00:00:00:02");
+	assert_string_equal(json_string_value(json_object_get(j, "dst")), "10.0.0.2");
+	json_decref(j);
+	assert_int_equal(tun_neigh_parse(1, nomac, false, &n, err, sizeof(err)), 0);
+	assert_int_equal(tun_neigh_parse(1, nomac, true, &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tun_neigh_parse(3, bad, true, &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "\"52:54:00:00:02\" is invalid lladdr.");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_src_port_is_linux_formula),
+		cmocka_unit_test(test_inner_hash_follows_the_flow),
+		cmocka_unit_test(test_build_is_byte_exact),
+		cmocka_unit_test(test_udp_checksum_on_request),
+		cmocka_unit_test(test_ecn_copied_ce_as_ect0),
+		cmocka_unit_test(test_parse_refuses_what_is_not_vxlan),
+		cmocka_unit_test(test_link_grammar),
+		cmocka_unit_test(test_neigh_grammar),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
