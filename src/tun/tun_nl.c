@@ -74,6 +74,8 @@ static int nl_ask(struct nlmsghdr *req, mnl_cb_t cb, void *arg)
 		ret = -errno;
 		goto out;
 	}
+	/* The ack (or error) ends every answer, dump or not. */
+	req->nlmsg_flags |= NLM_F_ACK;
 	req->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
 		ret = -errno;
