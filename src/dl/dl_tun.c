@@ -199,14 +199,11 @@ static uint32_t rule_dst(struct dl *dl, const struct esw_rule_spec *s)
 	for (unsigned i = 0; i < s->nact; i++) {
 		const struct esw_action *a = &s->act[i];
 
-#ifdef ESW_TUN_NOCSUM
 		if (a->type == ESW_ACT_TUNNEL_SET)
 			dst = a->tun.dst_ip;
 		else if (a->type == ESW_ACT_TUNNEL_UNSET)
 			dst = 0;
-		else
-#endif
-		if ((a->type == ESW_ACT_REDIRECT || a->type == ESW_ACT_MIRROR) &&
+		else if ((a->type == ESW_ACT_REDIRECT || a->type == ESW_ACT_MIRROR) &&
 			 dl_tun_name(dl, a->arg)) {
 			const struct tun_link *l = &dl->tun->link[a->arg - TUN_VPORT_BASE];
 
