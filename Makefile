@@ -40,11 +40,16 @@ CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/s
 	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
 	src/sfnicctl/sfc_counters.c src/sfnicctl/sfc_fault.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c
 
+# sfnic-cni (src/cni): the CNI plugin, a libsfnic client.
+CNI_SRC := src/cni/cni_conf.c src/cni/cni_state.c src/cni/cni_ipam.c src/cni/cni_sf.c \
+	src/cni/cni_nl.c
+
 obj = $(patsubst src/%.c,$(O)/obj/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 CTL_TOOL_OBJ := $(call obj,$(CTL_TOOL_SRC))
+CNI_OBJ := $(call obj,$(CNI_SRC))
 
 UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib test_sched test_health
 UNIT_TESTS += test_ct
@@ -143,6 +148,19 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(COMPLETIONS))
 	rm -f $(DESTDIR)$(SYSTEMD_UNITDIR)/sfnicd.service
 
+# sfnic-cni goes where runtimes look for CNI plugins: /opt/cni/bin
+# (Kubernetes, Multus); Debian's podman also searches /usr/lib/cni
+# (make install CNI_BIN_DIR=/usr/lib/cni).
+CNI_BIN_DIR ?= /opt/cni/bin
+install: install-cni
+uninstall: uninstall-cni
+install-cni: $(O)/sfnic-cni
+	install -d $(DESTDIR)$(CNI_BIN_DIR)
+	install -m 755 $(O)/sfnic-cni $(DESTDIR)$(CNI_BIN_DIR)/
+uninstall-cni:
+	rm -f $(DESTDIR)$(CNI_BIN_DIR)/sfnic-cni
+.PHONY: install-cni uninstall-cni
+
 # Examples (examples/): linked against the shared library, found next to
 # them (rpath $ORIGIN) so that they run from $(O) without an install.
 $(addprefix $(O)/,$(EXAMPLES)): $(O)/%: examples/%.c include/sfnic/zc.h $(O)/libsfnic.so
@@ -162,6 +180,15 @@ $(O)/sfnicd: $(O)/obj/sfnicd/main.o $(UL_OBJ) $(CORE_OBJ)
 
 $(O)/sfnic: $(CLI_OBJ) $(O)/libsfnic.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lpcap
+
+all: $(O)/sfnic-cni
+$(O)/sfnic-cni: $(O)/obj/cni/cni_main.o $(CNI_OBJ) $(O)/libsfnic.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs jansson libmnl)
+
+# test_cni links the plugin's pieces besides the core.
+UNIT_TESTS += test_cni
+all: $(O)/test_cni
+$(O)/test_cni: $(CNI_OBJ) $(O)/libsfnic.a
 
 $(O)/sfnicctl: $(CTL_TOOL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs jansson) -lm
