@@ -8,6 +8,7 @@ pkgs=(build-essential pkg-config libjansson-dev libsqlite3-dev libcmocka-dev
       libxdp-dev libbpf-dev ethtool libmnl-dev dpdk-dev)
 pkgs+=(scdoc man-db bsdextrautils systemd)
 pkgs+=(prometheus curl tmux)
+pkgs+=(containernetworking-plugins podman runc busybox-static)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
