@@ -215,7 +215,7 @@ static void help(FILE *f)
 "       sfnic aux show [ NAME ]\n"
 "       sfnic aux bind NAME [ driver DRIVER ]\n"
 "       sfnic aux unbind NAME\n"
-"       sfnic monitor [ all | dev | port | param ]...\n"
+"       sfnic monitor [ all | dev | port | param | health | rate ]...\n"
 "       sfnic ethtool { -N | -U } DEV flow-type TYPE [ FIELD VALUE [ m MASK ] ]...\n"
 "                                 [ action QUEUE ] [ loc LOCATION ]\n"
 "       sfnic ethtool { -N | -U } DEV delete LOCATION\n"
@@ -372,7 +372,7 @@ static int cmd_monitor(struct ctx *c)
 		const char *w = next(c);
 
 		if (strcmp(w, "all") && strcmp(w, "dev") && strcmp(w, "port") && strcmp(w, "param") &&
-		    strcmp(w, "health"))
+		    strcmp(w, "health") && strcmp(w, "rate"))
 			return usage_err("Unknown object \"%s\"", w);
 		want[nwant++] = w;
 	}

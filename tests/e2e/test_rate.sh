@@ -27,6 +27,10 @@ two_sf_ports() {
 test_rate_grammar_and_shapes() {
 	daemon_start
 	two_sf_ports
+	# `monitor rate` shows rate objects' events and nothing else.
+	sf monitor rate >"$T/mon" &
+	local mon=$!
+	sleep 0.3
 	# Leafs exist for the PF and every SF port, from port add on.
 	expect_eq "$(sf port function rate show)" "$D/0 type leaf
 $D/32768 type leaf
@@ -69,6 +73,11 @@ $D/32769 type leaf" "leafs after port add"
 	expect_eq "$(sf port function rate show $D/32768)" "$D/32768 type leaf tx_max 200Mbit" "noparent"
 	sf port function rate del $D/sub || fail "del sub"
 	sf port function rate del $D/grp || fail "del grp"
+	sleep 0.3
+	kill "$mon"
+	grep -q '^\[rate,new\] sfnic/sfnic0/grp' "$T/mon" || { cat "$T/mon"; fail "monitor: node added"; }
+	grep -q '^\[rate,del\] sfnic/sfnic0/sub' "$T/mon" || { cat "$T/mon"; fail "monitor: node deleted"; }
+	grep -qv '^\[rate,' "$T/mon" && { cat "$T/mon"; fail "monitor rate showed other objects"; }
 	expect_eq "$(sf -j port function rate show | jq -c '[.rate | keys[]]')" \
 		'["sfnic/sfnic0/0","sfnic/sfnic0/32768","sfnic/sfnic0/32769"]' "nodes deleted"
 	# A leaf goes with its port, settings and all; a new port starts bare.
