@@ -115,19 +115,17 @@ static int fte_del(struct dl *dl, const struct esw_rule_spec *s)
 	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
 }
 
-static int restore_rule(const void *blob, size_t len, void *arg)
+/* A stored rule's spec.  A rule of another layout is refused (false, with
+ * a log line), never read as this one: its keys and actions would land in
+ * the wrong fields. */
+static bool rule_from_blob(const void *blob, size_t len, struct esw_rule_spec *s)
 {
-	struct dl *dl = arg;
 	struct esw_rule_blob b;
-	const struct esw_rule_spec *s = &b.spec;
-	uint8_t st;
 
-	/* A rule of another layout is refused, never read as this one: its
-	 * keys and actions would land in the wrong fields. */
 	if (len != sizeof(b)) {
 		util_log(UTIL_WARN, "stored rule of %zu bytes not restored: not the rule layout %u "
 			 "of this daemon (%zu bytes); add it again", len, ESW_RULE_LAYOUT, sizeof(b));
-		return 0;
+		return false;
 	}
 	memcpy(&b, blob, sizeof(b));
 	if (b.magic != ESW_RULE_MAGIC || b.layout != ESW_RULE_LAYOUT || b.size != sizeof(b.spec)) {
@@ -135,12 +133,29 @@ static int restore_rule(const void *blob, size_t len, void *arg)
 			 "reads layout %u (%zu bytes); add it again",
 			 b.magic == ESW_RULE_MAGIC ? b.layout : 1, b.size, ESW_RULE_LAYOUT,
 			 sizeof(b.spec));
-		return 0;
+		return false;
 	}
-	st = fte_set(dl, s);
+	*s = b.spec;
+	return true;
+}
+
+/* Gives the device a stored rule; one it refuses (its port is gone) is
+ * logged and left out. */
+static void restore_spec(struct dl *dl, const struct esw_rule_spec *s)
+{
+	uint8_t st = fte_set(dl, s);
+
 	if (st != DEV_STAT_OK)
 		util_log(UTIL_WARN, "stored rule on vport 0x%x prio %u handle %u not restored: %s",
 			 s->dev, s->prio, s->handle, dev_status_str(st));
+}
+
+static int restore_rule(const void *blob, size_t len, void *arg)
+{
+	struct esw_rule_spec s;
+
+	if (rule_from_blob(blob, len, &s))
+		restore_spec(arg, &s);
 	return 0;
 }
 
@@ -473,4 +488,96 @@ void dl_port_stats_add(struct dl *dl, json_t *result)
 		if (switchdev(dl))
 			json_object_set_new(v, "rep_stats", dl_dp_stats_json(dl, (uint32_t)idx, true));
 	}
+}
+
+/* ---- reload from durable state (devlink health fw_fatal) ---- */
+
+struct reload_rules {
+	struct esw_rule_spec *stored, *extra;
+	size_t n, cap, nextra, extra_cap;
+	bool nomem;
+};
+
+static int id_cmp(const void *a, const void *b)
+{
+	const struct esw_rule_spec *x = a, *y = b;
+	const uint32_t kx[4] = { x->dev, x->chain, x->prio, x->handle };
+	const uint32_t ky[4] = { y->dev, y->chain, y->prio, y->handle };
+
+	for (int i = 0; i < 4; i++)
+		if (kx[i] != ky[i])
+			return kx[i] < ky[i] ? -1 : 1;
+	return 0;
+}
+
+static bool append(struct esw_rule_spec **v, size_t *n, size_t *cap,
+		   const struct esw_rule_spec *s)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct esw_rule_spec *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return false;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *s;
+	return true;
+}
+
+static int stored_rule(const void *blob, size_t len, void *arg)
+{
+	struct reload_rules *rr = arg;
+	struct esw_rule_spec s;
+
+	if (rule_from_blob(blob, len, &s) && !append(&rr->stored, &rr->n, &rr->cap, &s))
+		rr->nomem = true;
+	return 0;
+}
+
+static void unstored_rule(const struct esw_rule *r, void *arg)
+{
+	struct reload_rules *rr = arg;
+	const struct esw_rule_spec *s = esw_rule_spec(r);
+
+	if ((!rr->n || !bsearch(s, rr->stored, rr->n, sizeof(*s), id_cmp)) &&
+	    !append(&rr->extra, &rr->nextra, &rr->extra_cap, s))
+		rr->nomem = true;
+}
+
+int dl_filter_reload(struct dl *dl, unsigned *added, unsigned *removed)
+{
+	struct reload_rules rr = { 0 };
+	int ret = 0;
+
+	*added = *removed = 0;
+	if (!dl->dp)
+		return 0;
+	if (store_rule_foreach(dl->st, stored_rule, &rr) < 0)
+		ret = -EIO;
+	if (!ret && rr.n)
+		qsort(rr.stored, rr.n, sizeof(*rr.stored), id_cmp);
+	if (!ret)
+		dp_rule_foreach(dl->dp, unstored_rule, &rr);
+	if (!ret && rr.nomem)
+		ret = -ENOMEM;
+	/* Rules are compared by identity: a rule's content changes only by
+	 * add and del, each stored before or undone after the device saw it. */
+	for (size_t i = 0; !ret && i < rr.nextra; i++)
+		if (fte_del(dl, &rr.extra[i]) == DEV_STAT_OK)
+			(*removed)++;
+	for (size_t i = 0; !ret && i < rr.n; i++) {
+		const struct esw_rule_spec *s = &rr.stored[i];
+
+		if (dp_rule_find(dl->dp, s->dev, s->chain, s->prio, s->handle))
+			continue;
+		/* As at start, a rule of a port that is gone stays out. */
+		restore_spec(dl, s);
+		if (dp_rule_find(dl->dp, s->dev, s->chain, s->prio, s->handle))
+			(*added)++;
+	}
+	free(rr.stored);
+	free(rr.extra);
+	return ret;
 }

@@ -7,8 +7,10 @@
  *   fw_fatal  a worker whose heartbeat stands still while it is not asleep
  *             (hung), a state store write that failed.  Recover: the
  *             device is reloaded from its durable state (faults cleared,
- *             workers released, every port's durable record read back and
- *             compared; what the store holds is what was acknowledged).
+ *             workers released, the store written again; then the SF ports
+ *             and eswitch rules the store holds, which is what was
+ *             acknowledged, are what the device runs: missing ones are
+ *             created, ones the store lacks deleted).
  *   tx        a port whose input has frames waiting and a consumer index
  *             that does not move.  Recover: the queue is reset (polled
  *             again); the frames that waited go on, none is lost.
@@ -149,18 +151,6 @@ static int fatal_dump(struct health_reporter *r, json_t *fmsg, void *ctx, struct
 	return fatal_diagnose(r, fmsg, err);
 }
 
-static int check_port(const struct store_port *sp, void *arg)
-{
-	struct dl *dl = arg;
-	struct dl_port *p = dl_port_by_index(dl, sp->index);
-
-	/* What the store holds was acknowledged; the device must have it. */
-	if (!p || p->state != sp->state || p->sfnum != sp->sfnum ||
-	    memcmp(p->hw_addr, sp->hw_addr, sizeof(sp->hw_addr)))
-		return 1;
-	return 0;
-}
-
 static int fatal_recover(struct health_reporter *r, void *ctx, struct health_err *err)
 {
 	struct dl_health *h = dev_h(r);
@@ -168,6 +158,8 @@ static int fatal_recover(struct health_reporter *r, void *ctx, struct health_err
 	struct dev_set_fault_in in = { .hdr.opcode = DEV_CMD_SET_FAULT,
 				       .hdr.op_mod = DEV_FAULT_CLEAR };
 	struct dev_set_fault_out out;
+	struct dl_err derr = { { 0 } };
+	unsigned created, deleted, added, removed;
 	int ret;
 
 	(void)ctx;
@@ -186,14 +178,24 @@ static int fatal_recover(struct health_reporter *r, void *ctx, struct health_err
 		return -EIO;
 	}
 	h->store_failures = store_failures(dl->st);
-	/* Reload from durable state: every stored port must be what the
-	 * device runs. */
-	ret = store_port_foreach(dl->st, check_port, dl);
+	/* Reload from durable state: what the store holds was acknowledged,
+	 * what it does not was not (a deletion whose store write failed put
+	 * the device ahead of it). */
+	ret = dl_port_reload(dl, &created, &deleted, &derr);
 	if (ret) {
-		snprintf(err->msg, sizeof(err->msg), ret < 0 ? "cannot read the state store"
-			 : "the device differs from its durable state");
-		return -EIO;
+		snprintf(err->msg, sizeof(err->msg), "%s", derr.msg);
+		return ret;
 	}
+	ret = dl_filter_reload(dl, &added, &removed);
+	if (ret) {
+		snprintf(err->msg, sizeof(err->msg), "cannot reload the eswitch rules: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	if (created || deleted || added || removed)
+		util_log(UTIL_INFO, "%s: reloaded from durable state: %u SF ports created, %u "
+			 "deleted, %u rules added, %u deleted", dl->handle, created, deleted, added,
+			 removed);
 	memset(h->beat_stuck, 0, sizeof(h->beat_stuck));
 	return 0;
 }
@@ -455,7 +457,7 @@ static void detect_workers(struct dl_health *h)
 	if (store_failures(h->dl->st) != h->store_failures) {
 		h->store_failures = store_failures(h->dl->st);
 		snprintf(msg, sizeof(msg), "state store write failed: %s",
-			 store_errmsg(h->dl->st));
+			 store_last_failure(h->dl->st));
 		snprintf(h->fatal_error, sizeof(h->fatal_error), "%s", msg);
 		dlh_report(h, &h->fw_fatal, h->dl->handle, msg);
 	}

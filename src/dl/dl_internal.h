@@ -206,6 +206,16 @@ void dl_names_destroy(struct dl *dl);
 int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err);
 int dl_pf_restore(struct dl *dl);
 int dl_sf_delete(struct dl *dl, struct dl_port *p, struct dl_err *err);
+/* Makes the device's SF ports what the store holds: a stored SF the device
+ * lacks is created again (and activated if it was), one the store does not
+ * hold is deleted.  Counts both.  Returns 0, or -errno with err when a
+ * port the device has differs from the store or the store cannot be read. */
+int dl_port_reload(struct dl *dl, unsigned *created, unsigned *deleted, struct dl_err *err);
+/* Makes the device's eswitch rules what the store holds (by identity):
+ * stored rules the device lacks are added (those of ports that are gone
+ * stay out, as at start), others deleted.  Counts both.  Returns 0, -EIO
+ * (the store cannot be read) or -ENOMEM. */
+int dl_filter_reload(struct dl *dl, unsigned *added, unsigned *removed);
 
 /* dl_sf.c: the PF driver's reaction to events and the SF aux drivers */
 int dl_sf_register_drivers(struct dl *dl);

@@ -329,6 +329,119 @@ int dl_sf_restore(struct dl *dl, const struct store_port *sp, struct dl_err *err
 	return 0;
 }
 
+/* ---- reload from durable state (devlink health fw_fatal) ---- */
+
+struct reload_ports {
+	struct dl *dl;
+	uint32_t *stored;       /* indices the store holds */
+	size_t n, cap;
+	struct dl_port **extra; /* SF ports the store does not hold */
+	size_t nextra, extra_cap;
+	unsigned created;
+	struct dl_err *err;
+	int ret;
+};
+
+/* v with room for one more of n elements (doubling), or NULL. */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return v;
+	v = realloc(v, (*cap ? *cap * 2 : 16) * size);
+	if (v)
+		*cap = *cap ? *cap * 2 : 16;
+	return v;
+}
+
+/* A stored SF the device lacks is created again as restore at start does;
+ * one it has must be what the store says (every acknowledged change was
+ * stored before the device saw it, or undone). */
+static int reload_stored(const struct store_port *sp, void *arg)
+{
+	struct reload_ports *rp = arg;
+	struct dl *dl = rp->dl;
+	struct dl_port *p = dl_port_by_index(dl, sp->index);
+
+	uint32_t *st = grow(rp->stored, &rp->cap, rp->n, sizeof(*st));
+
+	if (!st) {
+		rp->ret = dl_errf(rp->err, ENOMEM, "out of memory");
+		return 1;
+	}
+	rp->stored = st;
+	rp->stored[rp->n++] = sp->index;
+	if (p) {
+		if (p->state != sp->state || p->sfnum != sp->sfnum ||
+		    memcmp(p->hw_addr, sp->hw_addr, sizeof(sp->hw_addr))) {
+			rp->ret = dl_errf(rp->err, EIO, "port %u differs from its durable state",
+					  sp->index);
+			return 1;
+		}
+		return 0;
+	}
+	if ((rp->ret = dl_sf_restore(dl, sp, rp->err)))
+		return 1;
+	dl_process_events(dl);
+	p = dl_port_by_index(dl, sp->index);
+	if (p) {
+		dl_netdev_port_sync(dl, p);
+		dl_emit_port(dl, "new", p);
+	}
+	rp->created++;
+	return 0;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void find_extra(struct dl_port *p, void *arg)
+{
+	struct reload_ports *rp = arg;
+	struct dl_port **ex;
+
+	if (!dl_is_sf(p) ||
+	    (rp->n && bsearch(&p->index, rp->stored, rp->n, sizeof(*rp->stored), u32_cmp)))
+		return;
+	ex = grow(rp->extra, &rp->extra_cap, rp->nextra, sizeof(*ex));
+	if (ex) {
+		rp->extra = ex;
+		rp->extra[rp->nextra++] = p;
+	}
+}
+
+int dl_port_reload(struct dl *dl, unsigned *created, unsigned *deleted, struct dl_err *err)
+{
+	struct reload_ports rp = { .dl = dl, .err = err };
+	int ret;
+
+	*created = *deleted = 0;
+	ret = store_port_foreach(dl->st, reload_stored, &rp);
+	if (ret < 0 && !rp.ret)
+		rp.ret = dl_errf(err, EIO, "cannot read the state store: %s", store_errmsg(dl->st));
+	if (!rp.ret) {
+		if (rp.n)
+			qsort(rp.stored, rp.n, sizeof(*rp.stored), u32_cmp);
+		dl_port_foreach(dl, find_extra, &rp);
+		/* Not acknowledged (the store never held them, or their
+		 * deletion was): they go. */
+		for (size_t i = 0; i < rp.nextra; i++)
+			if (!dl_sf_delete(dl, rp.extra[i], err))
+				(*deleted)++;
+		if (rp.created) {
+			dl_steer_sync_all(dl);
+			dl_rate_apply(dl);
+		}
+	}
+	*created = rp.created;
+	free(rp.stored);
+	free(rp.extra);
+	return rp.ret;
+}
+
 int dl_port_add(struct dl *dl, const char *handle, const struct dl_port_add_req *r,
 		json_t **out, struct dl_err *err)
 {

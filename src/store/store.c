@@ -24,6 +24,7 @@ struct store {
 	uint64_t failures;
 	unsigned fail_left;
 	bool injected;          /* the last failure was injected */
+	char last_failure[128]; /* why the most recent failed write failed */
 };
 
 static const char schema[] =
@@ -198,9 +199,26 @@ static int wrote(struct store *s, int rc)
 		s->injected = true;
 		rc = -1;
 	}
-	if (rc)
+	if (rc) {
 		s->failures++;
+		snprintf(s->last_failure, sizeof(s->last_failure), "%s", store_errmsg(s));
+	}
 	return rc;
+}
+
+/* Runs one write.  Outside a transaction it is the write that counts (and
+ * an injected failure, if one is due, replaces it); inside one the commit
+ * decides. */
+static int write_stmt(struct store *s, sqlite3_stmt *st)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return run(st);
+	if (s->fail_left) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return wrote(s, 0);
+	}
+	return wrote(s, run(st));
 }
 
 int store_begin(struct store *s) { return run(s->begin); }
@@ -236,21 +254,16 @@ int store_port_put(struct store *s, const struct store_port *p)
 	sqlite3_bind_text(st, 15, p->netns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 16, p->zc_owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, p->zc_secret, -1, SQLITE_STATIC);
-	if (s->fail_left && sqlite3_get_autocommit(s->db)) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return wrote(s, 0);
-	}
-	return sqlite3_get_autocommit(s->db) ? wrote(s, run(st)) : run(st);
+	return write_stmt(s, st);
 }
 
 int store_port_del(struct store *s, uint32_t index)
 {
 	sqlite3_bind_int64(s->port_del, 1, index);
-	return run(s->port_del);
+	return write_stmt(s, s->port_del);
 }
 
-int store_port_del_all(struct store *s) { return run(s->port_del_all); }
+int store_port_del_all(struct store *s) { return write_stmt(s, s->port_del_all); }
 
 static void copy_text(char *dst, size_t len, const unsigned char *src)
 {
@@ -299,14 +312,7 @@ int store_kv_set(struct store *s, const char *key, int64_t value)
 {
 	sqlite3_bind_text(s->kv_set, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->kv_set, 2, value);
-	/* Inside a transaction the commit decides (and fails if due). */
-	if (!sqlite3_get_autocommit(s->db))
-		return run(s->kv_set);
-	if (s->fail_left) {
-		sqlite3_clear_bindings(s->kv_set);
-		return wrote(s, 0);
-	}
-	return wrote(s, run(s->kv_set));
+	return write_stmt(s, s->kv_set);
 }
 
 int store_kv_get(struct store *s, const char *key, int64_t *value)
@@ -329,6 +335,11 @@ const char *store_errmsg(struct store *s)
 
 void store_fail_next(struct store *s, unsigned n) { s->fail_left = n; }
 
+const char *store_last_failure(const struct store *s)
+{
+	return s->last_failure[0] ? s->last_failure : "none";
+}
+
 uint64_t store_failures(const struct store *s) { return s->failures; }
 
 int store_rule_put(struct store *s, const uint32_t id[4], const void *spec, size_t len)
@@ -336,20 +347,20 @@ int store_rule_put(struct store *s, const uint32_t id[4], const void *spec, size
 	for (int i = 0; i < 4; i++)
 		sqlite3_bind_int64(s->rule_put, i + 1, id[i]);
 	sqlite3_bind_blob(s->rule_put, 5, spec, (int)len, SQLITE_STATIC);
-	return run(s->rule_put);
+	return write_stmt(s, s->rule_put);
 }
 
 int store_rule_del(struct store *s, const uint32_t id[4])
 {
 	for (int i = 0; i < 4; i++)
 		sqlite3_bind_int64(s->rule_del, i + 1, id[i]);
-	return run(s->rule_del);
+	return write_stmt(s, s->rule_del);
 }
 
 int store_rule_del_dev(struct store *s, uint32_t dev)
 {
 	sqlite3_bind_int64(s->rule_del_dev, 1, dev);
-	return run(s->rule_del_dev);
+	return write_stmt(s, s->rule_del_dev);
 }
 
 int store_rule_foreach(struct store *s, int (*cb)(const void *spec, size_t len, void *arg),
@@ -374,20 +385,20 @@ int store_steer_put(struct store *s, uint32_t fn, uint32_t loc, const void *spec
 	sqlite3_bind_int64(s->steer_put, 1, fn);
 	sqlite3_bind_int64(s->steer_put, 2, loc);
 	sqlite3_bind_blob(s->steer_put, 3, spec, (int)len, SQLITE_STATIC);
-	return run(s->steer_put);
+	return write_stmt(s, s->steer_put);
 }
 
 int store_steer_del(struct store *s, uint32_t fn, uint32_t loc)
 {
 	sqlite3_bind_int64(s->steer_del, 1, fn);
 	sqlite3_bind_int64(s->steer_del, 2, loc);
-	return run(s->steer_del);
+	return write_stmt(s, s->steer_del);
 }
 
 int store_steer_del_fn(struct store *s, uint32_t fn)
 {
 	sqlite3_bind_int64(s->steer_del_fn, 1, fn);
-	return run(s->steer_del_fn);
+	return write_stmt(s, s->steer_del_fn);
 }
 
 int store_steer_foreach(struct store *s,
@@ -422,13 +433,13 @@ int store_rate_put(struct store *s, const struct store_rate *r)
 	sqlite3_bind_int64(st, 5, r->tx_priority);
 	sqlite3_bind_int64(st, 6, r->tx_weight);
 	sqlite3_bind_text(st, 7, r->parent, -1, SQLITE_STATIC);
-	return run(st);
+	return write_stmt(s, st);
 }
 
 int store_rate_del(struct store *s, const char *name)
 {
 	sqlite3_bind_text(s->rate_del, 1, name, -1, SQLITE_STATIC);
-	return run(s->rate_del);
+	return write_stmt(s, s->rate_del);
 }
 
 int store_rate_foreach(struct store *s, int (*cb)(const struct store_rate *r, void *arg),

@@ -124,6 +124,10 @@ void store_fail_next(struct store *s, unsigned n);
 /* Writes that failed since the store was opened (injected or not). */
 uint64_t store_failures(const struct store *s);
 
+/* Why the most recent failed write failed (kept until the next one fails:
+ * store_errmsg describes only the last operation), or "none". */
+const char *store_last_failure(const struct store *s);
+
 /* The last SQLite error message, for logs. */
 const char *store_errmsg(struct store *s);
 

@@ -281,6 +281,56 @@ test_health_fw_fatal_store_failure() {
 	daemon_stop || fail "daemon stop"
 }
 
+# rule_hits: packets the uplink's first rule has counted.
+rule_hits() { sf -j -s filter show dev sfnic0np0 ingress | jq '[.[].options.actions[0].stats.packets] | add // "none"'; }
+# at_sf: frames that reached SF A's port (it has no netdev: no consumer).
+at_sf() { pstat $PORT_A '.stats.tx.packets + .stats.drops.no_consumer'; }
+
+# A deletion whose store writes failed leaves the device ahead of its
+# durable state (the SF or rule is gone, the store still holds it: the user
+# got an error, nothing was acknowledged).  fw_fatal's recovery reloads the
+# device from the store: the rule, then the SF with its rule, run again.
+test_health_fw_fatal_reload_restores_what_was_acknowledged() {
+	daemon_start --netdevs off || fail "daemon start"
+	sf_active 88
+	sf filter add dev sfnic0np0 ingress prio 1 protocol ip flower dst_mac $MAC_A \
+		action mirred egress redirect dev sfnic0npf0sf88 || fail "filter"
+	# A rule of the SF's own representor goes and comes with the SF.
+	sf filter add dev sfnic0npf0sf88 ingress prio 1 flower action drop || fail "SF's filter"
+	{ frames 10 $MAC_A udp=9; } | pcap "$T/ten.pcap"
+	replay "$T/ten.pcap"
+	wait_eq 10 rule_hits
+	wait_eq 10 at_sf
+	sfault fail-store 1
+	sf filter del dev sfnic0np0 ingress prio 1 handle 1 2>/dev/null && fail "filter del succeeded"
+	wait_eq "healthy 1 1" hstate sfnic/sfnic0 fw_fatal
+	expect_eq "$(sf -j filter show dev sfnic0np0 ingress | jq -c '[.[] | [.pref, .options.handle]]')" \
+		"[[1,1]]" "the rule, reloaded"
+	replay "$T/ten.pcap"
+	wait_eq 10 rule_hits
+	wait_eq 20 at_sf
+	# Three failures (its rule, its rules by port, the SF): the SF and
+	# its rule stay in the store while the device drops them.
+	sfault fail-store 3
+	sf port del $PORT_A 2>/dev/null && fail "port del succeeded"
+	wait_eq "healthy 2 2" hstate sfnic/sfnic0 fw_fatal
+	grep -q "reloaded from durable state: 1 SF ports created, 0 deleted, 1 rules added" \
+		"$T/sfnicd.log" || fail "log of the reload"
+	expect_eq "$(sf -j filter show dev sfnic0npf0sf88 ingress | jq length)" 1 "SF's rule reloaded"
+	sf health dump show sfnic/sfnic0 reporter fw_fatal -j | jq -r .last_error |
+		grep -q "^state store write failed: injected write failure" || fail "dump last_error"
+	expect_eq "$(sf -j port show $PORT_A | jq -r '.port[].function.state')" active "SF reloaded"
+	replay "$T/ten.pcap"
+	wait_eq 20 rule_hits
+	wait_eq 10 at_sf
+	daemon_kill9
+	daemon_start --netdevs off || fail "restart"
+	expect_eq "$(sf -j port show $PORT_A | jq -r '.port[].function.state')" active "after kill -9"
+	expect_eq "$(sf -j filter show dev sfnic0np0 ingress | jq length)" 1 "rule after kill -9"
+	expect_eq "$(sf -j filter show dev sfnic0npf0sf88 ingress | jq length)" 1 "SF's rule after kill -9"
+	daemon_stop || fail "daemon stop"
+}
+
 # A tap that stops returning frames holds as many as its cap lets it (here
 # the SF pool's whole cap, 128): the pool parks them and refills from the
 # region, so the port never runs dry (issue 10's promise) and the rx
