@@ -29,6 +29,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c \
 	src/sched/sched.c src/sched/sched_rate.c src/dl/dl_rate.c src/dp/dp_sched.c
 CORE_SRC += src/ct/ct.c src/ct/ct_parse.c
+CORE_SRC += src/dp/dp_ct.c
 CORE_SRC += src/svc/svc.c
 CORE_SRC += src/metrics/metrics_text.c src/metrics/metrics_collect.c src/metrics/metrics_http.c
 CORE_SRC += src/tun/tun_pkt.c src/tun/tun_nl.c src/tun/tun_link.c src/dp/dp_tun.c src/dl/dl_tun.c
@@ -199,6 +200,7 @@ $(O)/test_%: $(O)/obj/tests/test_%.o $(CORE_OBJ)
 FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags jansson sqlite3)
 FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap fuzz_steer fuzz_memif_ctl fuzz_memif_ring fuzz_zc_ring fuzz_ctl
+FUZZ_TARGETS += fuzz_ct
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 
@@ -230,6 +232,7 @@ DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c s
 	src/dp/dp_sched.c src/sched/sched.c \
 	src/steer/steer_match.c src/esw/esw_flow.c \
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
+DP_SRC += src/dp/dp_ct.c src/ct/ct.c src/ct/ct_parse.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)
 	@mkdir -p build
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \

@@ -382,26 +382,37 @@ static uint8_t invalid(struct ct_wstats *w, struct ct_meta *m, uint16_t zone)
 	return m->state;
 }
 
-/* A commit of a packet tracked earlier in its walk, in the same zone. */
+/* A commit of a packet tracked earlier in its walk, in the same zone.  The
+ * metadata may come without its entry (a datapath that keeps only the
+ * state, zone and mark): the entry is then looked up again. */
 static void commit_cached(struct ct_table *t, struct ct_wstats *w, const uint8_t *frame,
 			  uint32_t len, const struct ct_args *a, uint64_t now_ms,
 			  struct ct_meta *m)
 {
 	struct ct_entry *e = m->entry;
 
-	if (!e && (m->state & CT_STATE_NEW)) {
+	if (!e && (m->state & (CT_STATE_NEW | CT_STATE_EST | CT_STATE_REL))) {
 		struct ct_pkt p;
+		uint8_t dir;
 		bool full;
 
 		ct_parse(frame, len, &p);
-		if (p.kind != CT_PKT_TRACK || !may_create(&p)) {
-			invalid(w, m, a->zone);
+		if (p.kind != CT_PKT_TRACK && p.kind != CT_PKT_ICMP_ERROR)
 			return;
-		}
-		e = create(t, w, &p, a->zone, len, now_ms, &full);
-		if (!e) {
-			invalid(w, m, a->zone);
-			return;
+		p.k.zone = a->zone;
+		e = lookup(t, &p.k, &dir);
+		if (e && expired(e, now_ms))
+			e = NULL;
+		if (!e && p.kind == CT_PKT_TRACK && (m->state & CT_STATE_NEW)) {
+			if (!may_create(&p)) {
+				invalid(w, m, a->zone);
+				return;
+			}
+			e = create(t, w, &p, a->zone, len, now_ms, &full);
+			if (!e) {
+				invalid(w, m, a->zone);
+				return;
+			}
 		}
 		m->entry = e;
 	}

@@ -90,7 +90,8 @@ struct ct_args {
 
 /* What a packet carries from one ct action to the key of the next chain.
  * Zero-initialised means untracked.  entry is only valid while the packet is
- * in the worker's current RCU read-side section. */
+ * in the worker's current RCU read-side section; a caller that keeps only
+ * state, zone and mark passes NULL and a cached commit looks it up again. */
 struct ct_meta {
 	uint8_t state;          /* CT_STATE_* */
 	uint8_t dir;            /* 1: reply direction */

@@ -156,6 +156,7 @@ struct dp_ring;
 struct dp_config {
 	unsigned workers;       /* 1..DP_MAX_WORKERS */
 	uint32_t fdb_aging_ms;  /* legacy mode; 300 s when 0 */
+	uint32_t ct_max;        /* connections tracked at most; CT_DEFAULT_MAX when 0 */
 	uint32_t host_buffers;  /* host domain region; 16384 when 0 */
 	uint32_t sf_buffers;    /* each SF's region; 2048 when 0 (512 with gso) */
 	bool gso;               /* GSO-sized buffers (PP_BUF_SIZE_GSO) for every
@@ -435,6 +436,11 @@ void dp_tick(struct dp *dp);
 
 /* The FDB (legacy mode), for show commands. */
 struct esw_fdb *dp_fdb(struct dp *dp);
+
+/* The connection table of the ct action (src/ct); the control thread may
+ * show, flush and resize it. */
+struct ct_table;
+struct ct_table *dp_ct(struct dp *dp);
 
 /* EMC hits/misses summed over workers. */
 void dp_emc_stats(struct dp *dp, uint64_t *hits, uint64_t *misses);

@@ -10,6 +10,7 @@
 
 #include "dp.h"
 #include "../steer/steer.h"
+#include "../ct/ct.h"
 
 #define DP_VPORT_CHUNK_SHIFT 10
 #define DP_VPORT_CHUNKS 256             /* vports below 0x40000 */
@@ -145,10 +146,15 @@ struct dp {
 	struct pp_region *uplink_region;        /* p0's own with gso or uplink_own_region, else NULL */
 	struct esw_cls *cls;
 	struct esw_fdb *fdb;
+	struct ct_table *ct;             /* connection tracking (src/ct) */
 	void *sf_regions;               /* free list of SF regions to reuse */
 	struct dp_sched_map *sched_map; /* control thread: vport -> rate leaf */
 	struct dp_tun *tun;             /* tunnel ports (dp_tun.c), NULL until the first */
 };
+
+/* dp_ct.c */
+/* Runs a ct action on a frame in the eswitch, updating its metadata. */
+void dp_ct_exec(struct dp_worker *w, struct dp_pkt *pkt, const struct esw_act_ct *a);
 
 /* dp_port.c */
 struct dp_port *dp_vport_lookup(struct dp *dp, uint32_t vport);

@@ -241,7 +241,8 @@ struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 				    errlen);
 	dp->cls = esw_cls_create(dp->nw);
 	dp->fdb = esw_fdb_create(dp->cfg.fdb_aging_ms);
-	if (!dp->host || !dp->cls || !dp->fdb)
+	dp->ct = ct_create(dp->cfg.ct_max, dp->nw);
+	if (!dp->host || !dp->cls || !dp->fdb || !dp->ct)
 		goto fail;
 	for (unsigned i = 0; i < dp->nw; i++) {
 		struct dp_worker *w = &dp->w[i];
@@ -357,6 +358,7 @@ void dp_destroy(struct dp *dp)
 	}
 	esw_cls_destroy(dp->cls);
 	esw_fdb_destroy(dp->fdb);
+	ct_destroy(dp->ct);
 	if (pp_reap())
 		util_log(UTIL_WARN, "datapath destroyed with buffers in flight");
 	while (dp->sf_regions) {
@@ -724,12 +726,18 @@ uint32_t dp_inflight(struct dp *dp)
 void dp_tick(struct dp *dp)
 {
 	esw_fdb_age(dp->fdb, mono_ms(), UINT32_MAX);
+	ct_age(dp->ct, mono_ms());
 	pp_reap();
 }
 
 struct esw_fdb *dp_fdb(struct dp *dp)
 {
 	return dp->fdb;
+}
+
+struct ct_table *dp_ct(struct dp *dp)
+{
+	return dp->ct;
 }
 
 void dp_emc_stats(struct dp *dp, uint64_t *hits, uint64_t *misses)

@@ -543,6 +543,9 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 			case ESW_ACT_GOTO:
 				chain = a->ctl_chain;
 				goto next_chain;
+			case ESW_ACT_CT:
+				dp_ct_exec(b->w, pkt, &a->ct);
+				break;
 			}
 		}
 		/* The list ended without a verdict: tc's pipe, then pass. */

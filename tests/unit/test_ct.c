@@ -435,6 +435,25 @@ static void test_mark_and_cached_commit(void **state)
 	assert_int_equal(m.zone, 0);
 	ct_stats(T, &s);
 	assert_int_equal(s.created, 1);
+	/* The datapath keeps state, zone and mark but not the entry: a
+	 * cached commit finds (or creates) the connection by looking again. */
+	{
+		struct frame u = udp(0, 'A', 'B', 7, 8), ur = udp(0, 'B', 'A', 8, 7);
+
+		memset(&m, 0, sizeof(m));
+		assert_int_equal(run_meta(&u, 5, 0, 0, 0, &m), TRK | NEW);
+		m.entry = NULL;
+		assert_int_equal(run_meta(&u, 5, CT_COMMIT, 9, 0xff, &m), TRK | NEW);
+		memset(&m, 0, sizeof(m));
+		assert_int_equal(run_meta(&ur, 5, 0, 0, 0, &m), TRK | EST | RPL);
+		assert_int_equal(m.mark, 9);
+		m.entry = NULL;
+		assert_int_equal(run_meta(&ur, 5, CT_COMMIT, 0x100, 0x100, &m), TRK | EST | RPL);
+		assert_int_equal(m.mark, 0x109);
+		ct_stats(T, &s);
+		assert_int_equal(s.created, 2);
+		assert_int_equal(s.entries, 2);
+	}
 }
 
 static void test_table_full(void **state)
