@@ -29,7 +29,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c \
 	src/sched/sched.c src/sched/sched_rate.c src/dl/dl_rate.c src/dp/dp_sched.c
 CORE_SRC += src/ct/ct.c src/ct/ct_parse.c
-CORE_SRC += src/dp/dp_ct.c
+CORE_SRC += src/dp/dp_ct.c src/dl/dl_ct.c
 CORE_SRC += src/svc/svc.c
 CORE_SRC += src/metrics/metrics_text.c src/metrics/metrics_collect.c src/metrics/metrics_http.c
 CORE_SRC += src/tun/tun_pkt.c src/tun/tun_nl.c src/tun/tun_link.c src/dp/dp_tun.c src/dl/dl_tun.c
@@ -37,6 +37,7 @@ LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c \
 	src/cli/cli_rate.c src/sched/sched_rate.c
 CLI_SRC += src/cli/cli_link.c
+CLI_SRC += src/cli/cli_ct.c
 CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
 	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
 	src/sfnicctl/sfc_counters.c src/sfnicctl/sfc_fault.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c

@@ -243,6 +243,17 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 					json_is_true(json_object_get(r.obj, "stats")), &result, &err);
 	} else if (IS("neigh.show")) {
 		ret = dl_tun_neigh_show(dl, &result, &err);
+	} else if (IS("ct.show") || IS("ct.flush") || IS("ct.stats")) {
+		int64_t zone = num(&r, "zone");
+
+		if (r.bad || zone > UINT16_MAX)
+			ret = dl_errf(&err, EINVAL, "malformed request: \"zone\" must be a zone");
+		else if (IS("ct.show"))
+			ret = dl_ct_show(dl, (int)zone, &result, &err);
+		else if (IS("ct.flush"))
+			ret = dl_ct_flush(dl, (int)zone, &result, &err);
+		else
+			ret = dl_ct_stats(dl, &result, &err);
 	} else if (IS("ethtool.ntuple.add")) {
 		const char *argv[64];
 		int argc = args(&r, argv, 64);

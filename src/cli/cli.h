@@ -49,6 +49,11 @@ int cli_cmd_link(struct ctx *c);
 int cli_cmd_neigh(struct ctx *c);
 void cli_print_links(json_t *arr);
 void cli_print_neighs(json_t *arr);
+/* cli_ct.c: ct show|flush|stats; the connections as conntrack -L prints
+ * them, the counters as key=value. */
+int cli_cmd_ct(struct ctx *c);
+void cli_print_ct(json_t *arr);
+void cli_print_ct_stats(json_t *obj);
 /* Prints `filter show` results as tc does. */
 void cli_print_filters(const struct cli_opts *o, json_t *arr);
 

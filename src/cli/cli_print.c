@@ -315,6 +315,13 @@ void cli_print_result(const struct cli_opts *o, const char *cmd, json_t *result)
 		print_params(top);
 	else if ((top = json_object_get(result, "resources")))
 		print_resources(top);
+	else if ((top = json_object_get(result, "ct")))
+		cli_print_ct(top);
+	else if ((top = json_object_get(result, "ct_stats")))
+		cli_print_ct_stats(top);
+	else if ((top = json_object_get(result, "flushed")))
+		fprintf(stderr, "sfnic (conntrack): %lld flow entries have been deleted.\n",
+			json_integer_value(top));
 	else if ((top = json_object_get(result, "rate")))
 		cli_print_rate(o, top);
 	else if ((top = json_object_get(result, "aux")))

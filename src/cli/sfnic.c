@@ -191,7 +191,7 @@ static void help(FILE *f)
 "Usage: sfnic [ OPTIONS ] OBJECT { COMMAND | help }\n"
 "       sfnic [ -f[orce] ] -b[atch] filename\n"
 "where  OBJECT := { dev | port | resource | aux | monitor | filter | replay | capture |\n"
-"                   ethtool | link | neigh }\n"
+"                   ethtool | link | neigh | health | ct }\n"
 "       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | -i[ec] | --run-dir DIR }\n"
 "\n"
 "       sfnic dev show [ DEV ]\n"
@@ -229,7 +229,9 @@ static void help(FILE *f)
 "       sfnic health dump { show | clear } { DEV | DEV/PORT_INDEX } reporter NAME\n"
 "       sfnic health set { DEV | DEV/PORT_INDEX } reporter NAME [ grace_period MSEC ]\n"
 "                        [ burst_period MSEC ] [ auto_recover { true | false } ]\n"
-"                        [ auto_dump { true | false } ]\n");
+"                        [ auto_dump { true | false } ]\n"
+"       sfnic ct { show | flush } [ zone ZONE ]\n"
+"       sfnic ct stats\n");
 }
 
 static const char *const no_specs[] = { NULL };
@@ -434,6 +436,8 @@ static int dispatch(struct ctx *c)
 		return cli_cmd_neigh(c);
 	if (matches(obj, "health"))
 		return cli_cmd_health(c);
+	if (!strcmp(obj, "ct"))
+		return cli_cmd_ct(c);
 	return usage_err("Object \"%s\" not found", obj);
 }
 

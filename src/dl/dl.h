@@ -159,6 +159,13 @@ int dl_filter_del(struct dl *dl, int argc, const char *const *argv, struct dl_er
 int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats, json_t **out,
 		   struct dl_err *err);
 
+/* ct show|flush|stats (dl_ct.c): the ct action's connections as
+ * {"ct": [...]} (of zone, or all when zone < 0), removing them
+ * ({"flushed": N}), the table's counters ({"ct_stats": {...}}). */
+int dl_ct_show(struct dl *dl, int zone, json_t **out, struct dl_err *err);
+int dl_ct_flush(struct dl *dl, int zone, json_t **out, struct dl_err *err);
+int dl_ct_stats(struct dl *dl, json_t **out, struct dl_err *err);
+
 /* ---- ethtool: RX steering (ntuple) and channels of SF functions ----
  *
  * DEV is an SF's netdev name, its representor, its port handle DEV/INDEX

@@ -71,6 +71,8 @@ static void usage(FILE *f)
 		"                      server on socket file PATH (DPDK, VPP); reconnects\n"
 		"  --workers N       datapath worker threads (default 1, at most 16)\n"
 		"  --fdb-aging SEC   legacy mode MAC aging time (default 300)\n"
+		"  --ct-max N        connections the ct action tracks at most (default\n"
+		"                    262144); new ones past it are +trk+inv\n"
 		"  --netdevs auto|off  TAP netdevs for the PF, representors and SFs\n"
 		"                    (auto: when CAP_NET_ADMIN allows; default auto)\n"
 		"  --name NAME       device name (default sfnic0): handle sfnic/NAME\n"
@@ -91,6 +93,7 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "fdb-aging", required_argument, NULL, 'a' },
+		{ "ct-max", required_argument, NULL, 'C' },
 		{ "netdevs", required_argument, NULL, 'N' },
 		{ "ctl-group", required_argument, NULL, 'g' },
 		{ "metrics", required_argument, NULL, 'M' },
@@ -167,6 +170,17 @@ int main(int argc, char **argv)
 				dpcfg.workers = (unsigned)v;
 			else
 				dpcfg.fdb_aging_ms = (uint32_t)v * 1000;
+			break;
+		}
+		case 'C': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v == 0 || v > 16777216) {
+				util_log(UTIL_ERR, "--ct-max: \"%s\" is not a number in range", optarg);
+				return 2;
+			}
+			dpcfg.ct_max = (uint32_t)v;
 			break;
 		}
 		case 'h': usage(stdout); return 0;
