@@ -7,6 +7,7 @@
  * abbreviated to any unambiguous prefix, as iproute2 allows.
  */
 #include "cli.h"
+#include "../util/util.h"
 #include "sfnic/sfnic.h"
 
 #include <errno.h>
@@ -14,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SFNIC_VERSION "0.1.0"
 
 static bool matches(const char *arg, const char *word);
 static const char *next(struct ctx *c);

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SFNICCTL_VERSION "0.1.0"
-
 static void help(FILE *f)
 {
 	fprintf(f,
@@ -329,7 +327,7 @@ int main(int argc, char **argv)
 			help(stdout);
 			return 0;
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("sfnicctl utility, sfnic %s\n", SFNICCTL_VERSION);
+			printf("sfnicctl utility, sfnic %s\n", SFNIC_VERSION);
 			return 0;
 		} else {
 			return sfc_fail(&c, EINVAL, "unknown option \"%s\" (try --help)", a);
