@@ -281,3 +281,52 @@ sfnicctl counters sfnic/sfnic0/32: sfnic/sfnic0/32768
 sfnic --run-dir $T/run dev show : sfnic/sfnic0 auxiliary/sfnic_core.sf.1" "completions"
 	daemon_stop || fail "daemon stop"
 }
+
+# cap_bit NAME: a capability's number (capability.h), for the ones the unit
+# grants.
+cap_bit() {
+	case $1 in
+	cap_chown) echo 0 ;; cap_dac_override) echo 1 ;; cap_net_admin) echo 12 ;;
+	cap_net_raw) echo 13 ;; cap_ipc_lock) echo 14 ;; cap_sys_admin) echo 21 ;;
+	cap_perfmon) echo 38 ;; cap_bpf) echo 39 ;; *) fail "no number for $1" ;;
+	esac
+}
+
+test_unit_capabilities_suffice() {
+	need_root
+	install_tree
+	local unit="$R/${UNITDIR#/}/sfnicd.service" names caps mask=0 eff n ns=capns$$
+	names=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr '[:upper:]' '[:lower:]')
+	for n in $names; do mask=$((mask | 1 << $(cap_bit "$n"))); done
+	caps=$(echo "$names" | sed 's/cap_/+/g; s/ /,/g')
+	# The daemon with the unit's bounding set and memlock limit, as root:
+	# exactly those capabilities, as systemd would leave it.
+	cat >"$T/sfnicd-unit" <<EOT
+#!/bin/sh
+exec setpriv --bounding-set=-all,$caps --inh-caps=-all "$PWD/$BIN/sfnicd" "\$@"
+EOT
+	chmod +x "$T/sfnicd-unit"
+	ulimit -l unlimited
+	ip link add up0 type veth peer name up1 || fail "veth"
+	ip link set up0 up && ip link set up1 up
+	SFNICD="$T/sfnicd-unit" daemon_start --uplink afxdp:up0 || fail "daemon with the unit's capabilities"
+	# shellcheck disable=SC2153 # DPID: daemon_start's
+	eff=$(awk '/^CapEff/ { print $2 }' "/proc/$DPID/status")
+	expect_eq "$((16#$eff))" "$mask" "the daemon's effective capabilities (CapEff $eff)"
+	# AF_XDP (CAP_NET_RAW, CAP_BPF, CAP_IPC_LOCK), TAP netdevs (CAP_NET_ADMIN),
+	# a netns move (setns: CAP_SYS_ADMIN), a socket given away (CAP_CHOWN).
+	grep -q "uplink AF_XDP on up0" "$T/sfnicd.log" || fail "AF_XDP: $(grep uplink "$T/sfnicd.log")"
+	sf_active 88
+	for _ in $(seq 100); do ip link show sfnic0S88 >/dev/null 2>&1 && break; sleep 0.05; done
+	ip link show sfnic0S88 >/dev/null 2>&1 || fail "no SF netdev: $(tail -3 "$T/sfnicd.log")"
+	ns_add $ns
+	sf dev reload auxiliary/sfnic_core.sf.1 netns $ns || fail "dev reload netns"
+	for _ in $(seq 100); do ip -n $ns link show sfnic0S88 >/dev/null 2>&1 && break; sleep 0.05; done
+	ip -n $ns link show sfnic0S88 >/dev/null 2>&1 || fail "the SF netdev did not move"
+	sf dev param set auxiliary/sfnic_core.sf.1 name zc_owner value 4242:4242 cmode runtime ||
+		fail "zc_owner"
+	expect_eq "$(stat -c %u:%g "$T/run/memif/sfnic0S88.sock")" 4242:4242 "memif socket owner"
+	grep -q "unavailable\|Operation not permitted" "$T/sfnicd.log" &&
+		fail "something was refused: $(grep 'unavailable\|not permitted' "$T/sfnicd.log")"
+	daemon_stop || fail "daemon stop"
+}
