@@ -33,6 +33,7 @@ CORE_SRC += src/dp/dp_ct.c src/dl/dl_ct.c
 CORE_SRC += src/svc/svc.c
 CORE_SRC += src/metrics/metrics_text.c src/metrics/metrics_collect.c src/metrics/metrics_http.c
 CORE_SRC += src/tun/tun_pkt.c src/tun/tun_nl.c src/tun/tun_link.c src/dp/dp_tun.c src/dl/dl_tun.c
+CORE_SRC += src/esw/esw_key.c src/tc/tc_match.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c
 CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_ethtool.c src/cli/cli_health.c \
 	src/cli/cli_rate.c src/sched/sched_rate.c
@@ -225,15 +226,17 @@ build/pp_bench: bench/pp_bench.c src/pp/pp.c src/util/util.c src/pp/pp.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \
 		-o $@ bench/pp_bench.c src/pp/pp.c src/util/util.c $(shell pkg-config --libs libdpdk) -lpthread
 
-build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/esw.h
+build/cls_bench: bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/esw_key.c src/esw/esw.h
 	@mkdir -p build
-	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c -lurcu-qsbr -lurcu-cds -lpthread
+	$(CC) $(CFLAGS) -o $@ bench/cls_bench.c src/esw/esw_flow.c src/esw/esw_fdb.c src/esw/esw_key.c \
+		-lurcu-qsbr -lurcu-cds -lpthread
 
 DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c src/dp/dp_fn.c src/dp/dp_tap.c src/dp/dp_fault.c \
 	src/dp/dp_sched.c src/sched/sched.c \
 	src/steer/steer_match.c src/esw/esw_flow.c \
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
 DP_SRC += src/dp/dp_ct.c src/ct/ct.c src/ct/ct_parse.c
+DP_SRC += src/esw/esw_key.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)
 	@mkdir -p build
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \

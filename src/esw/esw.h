@@ -276,11 +276,18 @@ struct esw_cls *esw_cls_create(unsigned nworkers);
 /* Frees the rule set; no reader may be using it. */
 void esw_cls_destroy(struct esw_cls *c);
 
-/* Adds a rule (control thread).  The key is masked here.  Returns 0,
- * -EEXIST when (dev, chain, prio, handle) is taken, -ENOSPC past
+/* Adds a rule (control thread).  The key is masked here; a port range
+ * becomes its prefixes (esw_range_prefixes), all counting into the one
+ * rule.  Returns 0, -EEXIST when (dev, chain, prio, handle) is taken,
+ * -EINVAL for a range whose min is not below its max, -ENOSPC past
  * ESW_MAX_MASKS distinct masks, -ENOMEM. */
 #define ESW_MAX_MASKS 1024
 int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s);
+
+/* Splits the port range [min, max] into the fewest value/mask prefixes
+ * that cover exactly it (at most 30) into val[] and mask[]; returns their
+ * number. */
+unsigned esw_range_prefixes(uint16_t min, uint16_t max, uint16_t *val, uint16_t *mask);
 
 /* Removes one rule (control thread); freed after a grace period.  Returns
  * 0 or -ENOENT. */
@@ -311,8 +318,9 @@ void esw_rule_counters(const struct esw_rule *r, uint64_t *packets, uint64_t *by
 struct esw_rule_ctr *esw_rule_ctr(const struct esw_rule *r, unsigned worker);
 
 /*
- * Looks a key up (datapath, inside an RCU read-side section): the matching
- * rule with the lowest prio, or NULL.  emc may be NULL; when given, exact
+ * Looks a key up (datapath, inside an RCU read-side section): the rule tc
+ * would run, or NULL: the lowest prio and, within a prio, the rule whose
+ * mask was created first there (tc flower's order, esw_flow.c).  emc may be NULL; when given, exact
  * keys seen before are answered from it.
  */
 const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k,

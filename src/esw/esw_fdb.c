@@ -1,5 +1,5 @@
 /*
- * esw_fdb.c - legacy mode's MAC learning table and frame parsing.
+ * esw_fdb.c - legacy mode's MAC learning table.
  *
  * The FDB is a lock-free hash (cds_lfht) written by the datapath when it
  * learns a new source MAC or sees one move, and aged by the control thread.
@@ -160,41 +160,4 @@ void esw_fdb_foreach(struct esw_fdb *f,
 		fn(e->mac, e->vport, now_ms > seen ? now_ms - seen : 0, arg);
 	}
 	rcu_thread_offline();
-}
-
-int esw_key_extract(const uint8_t *p, uint32_t len, struct esw_key *k)
-{
-	uint32_t off = 14;
-	uint16_t type;
-
-	memset(k, 0, sizeof(*k));
-	if (len < 14)
-		return -1;
-	memcpy(k->dst_mac, p, 6);
-	memcpy(k->src_mac, p + 6, 6);
-	type = (uint16_t)(p[12] << 8 | p[13]);
-	k->eth_type = type;
-	if ((type == 0x8100 || type == 0x88a8) && len >= 18) {
-		k->vlan_tci = (uint16_t)(p[14] << 8 | p[15]);
-		type = (uint16_t)(p[16] << 8 | p[17]);
-		k->vlan_ethtype = type;
-		off = 18;
-	}
-	if (type == 0x0800 && len >= off + 20 && (p[off] >> 4) == 4) {
-		uint32_t ihl = (p[off] & 0xf) * 4u;
-		uint16_t frag = (uint16_t)((p[off + 6] & 0x1f) << 8 | p[off + 7]);
-
-		if (ihl < 20)
-			return 0;
-		k->ip_proto = p[off + 9];
-		memcpy(&k->src_ip, p + off + 12, 4);
-		memcpy(&k->dst_ip, p + off + 16, 4);
-		/* Ports only from first fragments that carry them. */
-		if (!frag && (k->ip_proto == 6 || k->ip_proto == 17 || k->ip_proto == 132) &&
-		    len >= off + ihl + 4) {
-			k->src_port = (uint16_t)(p[off + ihl] << 8 | p[off + ihl + 1]);
-			k->dst_port = (uint16_t)(p[off + ihl + 2] << 8 | p[off + ihl + 3]);
-		}
-	}
-	return 0;
 }

@@ -4,10 +4,29 @@
  * One hash table (liburcu's lock-free cds_lfht) per distinct mask, keyed by
  * the masked key, so a lookup costs one hash probe per mask whatever the
  * number of rules.  The masks are kept in a snapshot array sorted by the
- * lowest prio they hold: once a match is found, tables whose best prio
- * cannot beat it are skipped.  In front of that, every worker keeps a
+ * best rank they hold: once a match is found, tables whose best rank cannot
+ * beat it are skipped.  In front of that, every worker keeps a
  * direct-mapped cache of exact keys -> result (including "no rule"), tagged
  * with the rule set's generation, which every change bumps.
+ *
+ * Rank: tc's order is prio first and, inside one prio (a flower instance),
+ * the first *mask* that hits in the order the masks were created
+ * (fl_classify walks head->masks, appended as they appear and dropped with
+ * their last filter).  A rule's rank is (prio << 32 | seq), where seq is
+ * handed out when the first rule of its (port, chain, prio, mask) group
+ * arrives and shared by the group's later rules; lower wins.  Rules of one
+ * group that both match (only overlapping port ranges can) fall back to the
+ * order they were added in, as the kernel's linear range search does.
+ *
+ * Port ranges (dst_port 4000-4010) are expanded into the minimal set of
+ * prefixes (value/mask pairs: 4000/0xfff8, 4008/0xfffe, 4010/0xffff), each an
+ * entry in the tuple space of its mask, all pointing to the one rule and
+ * its counters.  Chosen over the kernel's linear search of a range mask
+ * because lookup stays one probe per mask and the EMC in front works as
+ * for any rule: a 16-bit range is at most 30 prefixes, so at most 16
+ * distinct port masks per direction exist whatever the number of ranged
+ * rules, and a rule with both ranges costs at most 30 x 30 entries (memory
+ * at insert time, never lookups).
  *
  * The control thread must be registered with urcu-qsbr; the public calls put
  * it online only for their own duration, so it never holds up a grace period
@@ -27,17 +46,37 @@
 struct mask_tbl {
 	struct esw_key mask;
 	struct cds_lfht *ht;
-	uint32_t nrules;
-	uint32_t min_prio;      /* lowest prio in the table */
-	uint32_t min_count;     /* rules at min_prio */
-	struct esw_rule *list;  /* control side: every rule in the table */
+	uint32_t nent;
+	uint64_t min_rank;      /* lowest rank in the table */
+	uint32_t min_count;     /* entries at min_rank */
+	struct esw_entry *list; /* control side: every entry in the table */
+};
+
+/* One (key, mask) of a rule in the tuple space: a rule without ranges has
+ * one, a ranged rule one per prefix combination. */
+struct esw_entry {
+	struct cds_lfht_node node;
+	struct esw_key key;     /* masked by tbl->mask */
+	struct mask_tbl *tbl;
+	const struct esw_rule *rule;
+	struct esw_entry *next, *prev;  /* in tbl->list */
+};
+
+/* Rules of one flower mask in one (port, chain, prio): they share a seq. */
+struct group {
+	uint32_t dev, chain, prio, ranges;
+	struct esw_key mask;
+	uint32_t seq;
+	uint32_t refs;
 };
 
 struct esw_rule {
-	struct cds_lfht_node node;
 	struct esw_rule_spec spec;
-	struct mask_tbl *tbl;
-	struct esw_rule *next, *prev;   /* in tbl->list */
+	uint64_t rank;
+	uint64_t order;         /* insertion order, for ties within a group */
+	struct group *grp;
+	uint32_t nent;
+	struct esw_entry *ent;
 	unsigned nworkers;
 	struct esw_rule_ctr ctr[];
 };
@@ -53,11 +92,15 @@ struct esw_cls {
 	unsigned nworkers;
 	uint32_t nrules;
 	uint32_t nmasks;
+	uint32_t next_seq;
+	uint64_t next_order;
 	struct mask_tbl **all;  /* control side, capacity ESW_MAX_MASKS */
 	void *index;            /* tsearch by identity */
+	void *groups;           /* tsearch of struct group */
 };
 
 #define EMC_SIZE 4096
+#define MAX_PREFIXES 30         /* of a 16-bit range */
 
 /* Two cache lines per entry (a 112-byte key, the result and its tag): a hit
  * touches those two and nothing else. */
@@ -95,11 +138,29 @@ static inline bool key_eq(const struct esw_key *x, const struct esw_key *y)
 	return !d;
 }
 
-static int match_rule(struct cds_lfht_node *node, const void *key)
+static int match_entry(struct cds_lfht_node *node, const void *key)
 {
-	const struct esw_rule *r = caa_container_of(node, struct esw_rule, node);
+	const struct esw_entry *e = caa_container_of(node, struct esw_entry, node);
 
-	return key_eq(&r->spec.key, key);
+	return key_eq(&e->key, key);
+}
+
+unsigned esw_range_prefixes(uint16_t min, uint16_t max, uint16_t *val, uint16_t *mask)
+{
+	uint32_t lo = min, hi = max;
+	unsigned n = 0;
+
+	while (lo <= hi) {
+		uint32_t size = lo ? lo & -lo : 0x10000;  /* largest block aligned at lo */
+
+		while (lo + size - 1 > hi)
+			size >>= 1;
+		val[n] = (uint16_t)lo;
+		mask[n] = (uint16_t)~(size - 1);
+		n++;
+		lo += size;
+	}
+	return n;
 }
 
 struct esw_cls *esw_cls_create(unsigned nworkers)
@@ -120,31 +181,28 @@ struct esw_cls *esw_cls_create(unsigned nworkers)
 	return c;
 }
 
-static void nofree(void *p) { (void)p; }
+static void free_rule(struct esw_rule *r)
+{
+	free(r->ent);
+	free(r);
+}
 
 void esw_cls_destroy(struct esw_cls *c)
 {
 	if (!c)
 		return;
-	tdestroy(c->index, nofree);
+	tdestroy(c->groups, free);
 	/* cds_lfht_destroy wants empty tables. */
 	rcu_thread_online();
 	for (uint32_t i = 0; i < c->nmasks; i++)
-		for (struct esw_rule *r = c->all[i]->list; r; r = r->next)
-			cds_lfht_del(c->all[i]->ht, &r->node);
+		for (struct esw_entry *e = c->all[i]->list; e; e = e->next)
+			cds_lfht_del(c->all[i]->ht, &e->node);
 	rcu_thread_offline();
 	synchronize_rcu();
+	tdestroy(c->index, (void (*)(void *))free_rule);
 	for (uint32_t i = 0; i < c->nmasks; i++) {
-		struct mask_tbl *t = c->all[i];
-
-		while (t->list) {
-			struct esw_rule *r = t->list;
-
-			t->list = r->next;
-			free(r);
-		}
-		cds_lfht_destroy(t->ht, NULL);
-		free(t);
+		cds_lfht_destroy(c->all[i]->ht, NULL);
+		free(c->all[i]);
 	}
 	free(c->masks);
 	free(c->all);
@@ -167,11 +225,26 @@ static int ident_cmp(const void *a, const void *b)
 	return 0;
 }
 
+static int group_cmp(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->chain != y->chain)
+		return x->chain < y->chain ? -1 : 1;
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	if (x->ranges != y->ranges)
+		return x->ranges < y->ranges ? -1 : 1;
+	return memcmp(&x->mask, &y->mask, sizeof(x->mask));
+}
+
 static int tbl_cmp(const void *a, const void *b)
 {
 	const struct mask_tbl *x = *(struct mask_tbl *const *)a, *y = *(struct mask_tbl *const *)b;
 
-	return x->min_prio < y->min_prio ? -1 : x->min_prio > y->min_prio;
+	return x->min_rank < y->min_rank ? -1 : x->min_rank > y->min_rank;
 }
 
 /* Publishes a new sorted snapshot of the non-empty tables; returns the old
@@ -185,7 +258,7 @@ static struct masks *publish_masks(struct esw_cls *c)
 		abort();    /* a few KiB on the control path; nothing sane to do */
 	m->n = 0;
 	for (uint32_t i = 0; i < c->nmasks; i++)
-		if (c->all[i]->nrules)
+		if (c->all[i]->nent)
 			m->t[m->n++] = c->all[i];
 	qsort(m->t, m->n, sizeof(m->t[0]), tbl_cmp);
 	rcu_assign_pointer(c->masks, m);
@@ -194,37 +267,147 @@ static struct masks *publish_masks(struct esw_cls *c)
 
 static void recompute_min(struct mask_tbl *t)
 {
-	t->min_prio = UINT32_MAX;
+	t->min_rank = UINT64_MAX;
 	t->min_count = 0;
-	for (struct esw_rule *r = t->list; r; r = r->next) {
-		if (r->spec.prio < t->min_prio) {
-			t->min_prio = r->spec.prio;
+	for (struct esw_entry *e = t->list; e; e = e->next) {
+		if (e->rule->rank < t->min_rank) {
+			t->min_rank = e->rule->rank;
 			t->min_count = 0;
 		}
-		if (r->spec.prio == t->min_prio)
+		if (e->rule->rank == t->min_rank)
 			t->min_count++;
 	}
+}
+
+static struct mask_tbl *tbl_find(struct esw_cls *c, const struct esw_key *mask)
+{
+	for (uint32_t i = 0; i < c->nmasks; i++)
+		if (key_eq(&c->all[i]->mask, mask))
+			return c->all[i];
+	return NULL;
+}
+
+/* Fills r's entries, and their masks into m (room for MAX_PREFIXES^2):
+ * the rule's key and mask with each combination of the prefixes of its
+ * port ranges.  Returns the count, or 0 when out of memory. */
+static uint32_t make_entries(struct esw_rule *r, struct esw_key *m)
+{
+	const struct esw_rule_spec *s = &r->spec;
+	uint16_t sv[MAX_PREFIXES], sm[MAX_PREFIXES], dv[MAX_PREFIXES], dm[MAX_PREFIXES];
+	unsigned ns = 1, nd = 1;
+	uint32_t n = 0;
+
+	sv[0] = s->key.src_port;
+	sm[0] = s->mask.src_port;
+	dv[0] = s->key.dst_port;
+	dm[0] = s->mask.dst_port;
+	if (s->src_port_max)
+		ns = esw_range_prefixes(s->src_port_min, s->src_port_max, sv, sm);
+	if (s->dst_port_max)
+		nd = esw_range_prefixes(s->dst_port_min, s->dst_port_max, dv, dm);
+	r->ent = calloc(ns * nd, sizeof(*r->ent));
+	if (!r->ent)
+		return 0;
+	for (unsigned i = 0; i < ns; i++)
+		for (unsigned j = 0; j < nd; j++, n++) {
+			struct esw_entry *e = &r->ent[n];
+
+			m[n] = s->mask;
+			m[n].src_port = sm[i];
+			m[n].dst_port = dm[j];
+			e->key = s->key;
+			e->key.src_port = sv[i];
+			e->key.dst_port = dv[j];
+			e->rule = r;
+		}
+	return n;
+}
+
+/* The group of r (its spec final), created with the next seq when it is
+ * the first of its mask in its prio.  NULL when out of memory. */
+static struct group *group_get(struct esw_cls *c, const struct esw_rule *r)
+{
+	struct group *g = calloc(1, sizeof(*g));
+	void **slot;
+
+	if (!g)
+		return NULL;
+	g->dev = r->spec.dev;
+	g->chain = r->spec.chain;
+	g->prio = r->spec.prio;
+	g->ranges = (r->spec.src_port_max ? 1 : 0) | (r->spec.dst_port_max ? 2 : 0);
+	g->mask = r->spec.mask;
+	slot = tsearch(g, &c->groups, group_cmp);
+	if (!slot) {
+		free(g);
+		return NULL;
+	}
+	if (*slot != g) {
+		free(g);
+		g = *slot;
+	} else {
+		/* 2^32 mask creations before seqs wrap: ties then order by
+		 * group, still deterministic. */
+		g->seq = c->next_seq++;
+	}
+	g->refs++;
+	return g;
+}
+
+static void group_put(struct esw_cls *c, struct group *g)
+{
+	if (--g->refs)
+		return;
+	tdelete(g, &c->groups, group_cmp);
+	free(g);
+}
+
+static bool range_ok(uint16_t min, uint16_t max)
+{
+	return !max || min < max;
 }
 
 int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 {
 	struct esw_rule *r = calloc(1, sizeof(*r) + sizeof(r->ctr[0]) * c->nworkers);
-	struct mask_tbl *t = NULL;
+	struct esw_key *m = NULL;
 	struct masks *old = NULL;
+	bool republish = false;
+	uint32_t fresh = 0;
 	void **slot;
 	int ret = 0;
 
 	if (!r)
 		return -ENOMEM;
+	if (!range_ok(s->src_port_min, s->src_port_max) ||
+	    !range_ok(s->dst_port_min, s->dst_port_max)) {
+		free(r);
+		return -EINVAL;
+	}
 	r->spec = *s;
 	r->nworkers = c->nworkers;
-	key_and(&r->spec.key, &s->key, &s->mask);
+	/* A ranged port is matched by the prefixes alone. */
+	if (s->src_port_max)
+		r->spec.key.src_port = r->spec.mask.src_port = 0;
+	else
+		r->spec.src_port_min = 0;
+	if (s->dst_port_max)
+		r->spec.key.dst_port = r->spec.mask.dst_port = 0;
+	else
+		r->spec.dst_port_min = 0;
+	key_and(&r->spec.key, &r->spec.key, &r->spec.mask);
 	/* in_port and chain are always exact: a filter belongs to one port and
 	 * one chain. */
 	r->spec.key.in_port = s->dev;
 	r->spec.key.chain = s->chain;
 	r->spec.mask.in_port = UINT32_MAX;
 	r->spec.mask.chain = UINT32_MAX;
+	m = malloc(sizeof(*m) * MAX_PREFIXES * MAX_PREFIXES);
+	if (!m || !(r->nent = make_entries(r, m))) {
+		free(m);
+		free_rule(r);
+		return -ENOMEM;
+	}
 	rcu_thread_online();
 	slot = tsearch(r, &c->index, ident_cmp);
 	if (!slot) {
@@ -235,54 +418,71 @@ int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 		ret = -EEXIST;
 		goto out;
 	}
-	for (uint32_t i = 0; i < c->nmasks; i++)
-		if (!memcmp(&c->all[i]->mask, &r->spec.mask, sizeof(r->spec.mask))) {
-			t = c->all[i];
-			break;
-		}
-	if (!t) {
-		if (c->nmasks == ESW_MAX_MASKS) {
-			tdelete(r, &c->index, ident_cmp);
-			ret = -ENOSPC;
-			goto out;
-		}
-		t = calloc(1, sizeof(*t));
-		if (t)
-			t->ht = cds_lfht_new(64, 64, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-		if (!t || !t->ht) {
-			free(t);
-			tdelete(r, &c->index, ident_cmp);
-			ret = -ENOMEM;
-			goto out;
-		}
-		t->mask = r->spec.mask;
-		t->min_prio = UINT32_MAX;
-		c->all[c->nmasks++] = t;
+	/* Every table the rule needs must fit before any entry is published:
+	 * a rule is in the tuple space whole or not at all. */
+	for (uint32_t i = 0; i < r->nent; i++) {
+		bool seen = tbl_find(c, &m[i]) != NULL;
+
+		for (uint32_t j = 0; j < i && !seen; j++)
+			seen = key_eq(&m[j], &m[i]);
+		fresh += !seen;
 	}
-	r->tbl = t;
-	r->next = t->list;
-	if (t->list)
-		t->list->prev = r;
-	t->list = r;
-	cds_lfht_add(t->ht, esw_key_hash(&r->spec.key), &r->node);
-	t->nrules++;
+	if (c->nmasks + fresh > ESW_MAX_MASKS) {
+		tdelete(r, &c->index, ident_cmp);
+		ret = -ENOSPC;
+		goto out;
+	}
+	r->grp = group_get(c, r);
+	if (!r->grp) {
+		tdelete(r, &c->index, ident_cmp);
+		ret = -ENOMEM;
+		goto out;
+	}
+	r->rank = (uint64_t)r->spec.prio << 32 | r->grp->seq;
+	r->order = c->next_order++;
+	for (uint32_t i = 0; i < r->nent; i++) {
+		struct esw_entry *e = &r->ent[i];
+		struct mask_tbl *t = tbl_find(c, &m[i]);
+
+		if (!t) {
+			t = calloc(1, sizeof(*t));
+			if (t)
+				t->ht = cds_lfht_new(64, 64, 0,
+						     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+			if (!t || !t->ht)
+				abort();        /* a small allocation on the control path */
+			t->mask = m[i];
+			t->min_rank = UINT64_MAX;
+			c->all[c->nmasks++] = t;
+		}
+		e->tbl = t;
+		e->next = t->list;
+		if (t->list)
+			t->list->prev = e;
+		t->list = e;
+		cds_lfht_add(t->ht, esw_key_hash(&e->key), &e->node);
+		t->nent++;
+		if (r->rank < t->min_rank) {
+			t->min_rank = r->rank;
+			t->min_count = 1;
+			republish = true;
+		} else if (r->rank == t->min_rank) {
+			t->min_count++;
+		}
+	}
 	c->nrules++;
-	if (r->spec.prio < t->min_prio) {
-		t->min_prio = r->spec.prio;
-		t->min_count = 1;
+	if (republish)
 		old = publish_masks(c);
-	} else if (r->spec.prio == t->min_prio) {
-		t->min_count++;
-	}
 	atomic_fetch_add_explicit(&c->gen, 1, memory_order_release);
 out:
 	rcu_thread_offline();
+	free(m);
 	if (old) {
 		synchronize_rcu();
 		free(old);
 	}
 	if (ret)
-		free(r);
+		free_rule(r);
 	return ret;
 }
 
@@ -306,46 +506,53 @@ int esw_cls_remove(struct esw_cls *c, uint32_t dev, uint32_t chain, uint32_t pri
 		   uint32_t handle)
 {
 	struct esw_rule *r = find(c, dev, chain, prio, handle);
-	struct mask_tbl *t;
+	struct mask_tbl *dead[MAX_PREFIXES * MAX_PREFIXES];
+	uint32_t ndead = 0;
 	struct masks *old = NULL;
-	bool drop_tbl = false;
+	bool republish = false;
 
 	if (!r)
 		return -ENOENT;
-	t = r->tbl;
 	rcu_thread_online();
 	tdelete(r, &c->index, ident_cmp);
-	cds_lfht_del(t->ht, &r->node);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		t->list = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	t->nrules--;
-	c->nrules--;
-	if (!t->nrules) {
-		drop_tbl = true;
-		for (uint32_t i = 0; i < c->nmasks; i++)
-			if (c->all[i] == t) {
-				c->all[i] = c->all[--c->nmasks];
-				break;
-			}
-		old = publish_masks(c);
-	} else if (r->spec.prio == t->min_prio && !--t->min_count) {
-		recompute_min(t);
-		old = publish_masks(c);
+	for (uint32_t i = 0; i < r->nent; i++) {
+		struct esw_entry *e = &r->ent[i];
+		struct mask_tbl *t = e->tbl;
+
+		cds_lfht_del(t->ht, &e->node);
+		if (e->prev)
+			e->prev->next = e->next;
+		else
+			t->list = e->next;
+		if (e->next)
+			e->next->prev = e->prev;
+		if (!--t->nent) {
+			dead[ndead++] = t;
+			for (uint32_t j = 0; j < c->nmasks; j++)
+				if (c->all[j] == t) {
+					c->all[j] = c->all[--c->nmasks];
+					break;
+				}
+			republish = true;
+		} else if (r->rank == t->min_rank && !--t->min_count) {
+			recompute_min(t);
+			republish = true;
+		}
 	}
+	group_put(c, r->grp);
+	c->nrules--;
+	if (republish)
+		old = publish_masks(c);
 	atomic_fetch_add_explicit(&c->gen, 1, memory_order_release);
 	rcu_thread_offline();
-	/* Readers may still hold r, t or the old snapshot until every worker
-	 * has passed a quiescent state. */
+	/* Readers may still hold r, its tables or the old snapshot until every
+	 * worker has passed a quiescent state. */
 	synchronize_rcu();
-	free(r);
+	free_rule(r);
 	free(old);
-	if (drop_tbl) {
-		cds_lfht_destroy(t->ht, NULL);
-		free(t);
+	for (uint32_t i = 0; i < ndead; i++) {
+		cds_lfht_destroy(dead[i]->ht, NULL);
+		free(dead[i]);
 	}
 	return 0;
 }
@@ -390,6 +597,12 @@ struct esw_rule_ctr *esw_rule_ctr(const struct esw_rule *r, unsigned worker)
 	return (struct esw_rule_ctr *)&r->ctr[worker < r->nworkers ? worker : 0];
 }
 
+/* Whether rule a comes before rule b in tc's order (see the top). */
+static inline bool before(const struct esw_rule *a, const struct esw_rule *b)
+{
+	return a->rank < b->rank || (a->rank == b->rank && a->order < b->order);
+}
+
 static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_key *k)
 {
 	struct masks *m = rcu_dereference(c->masks);
@@ -401,16 +614,18 @@ static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_k
 		struct cds_lfht_node *n;
 		struct esw_key mk;
 
-		if (best && best->spec.prio <= t->min_prio)
+		/* Equal ranks go on: another prefix of the same ranged group
+		 * may hold an earlier rule. */
+		if (best && best->rank < t->min_rank)
 			break;
 		key_and(&mk, k, &t->mask);
-		cds_lfht_lookup(t->ht, esw_key_hash(&mk), match_rule, &mk, &it);
+		cds_lfht_lookup(t->ht, esw_key_hash(&mk), match_entry, &mk, &it);
 		while ((n = cds_lfht_iter_get_node(&it))) {
-			const struct esw_rule *r = caa_container_of(n, struct esw_rule, node);
+			const struct esw_rule *r = caa_container_of(n, struct esw_entry, node)->rule;
 
-			if (!best || r->spec.prio < best->spec.prio)
+			if (!best || before(r, best))
 				best = r;
-			cds_lfht_next_duplicate(t->ht, match_rule, &mk, &it);
+			cds_lfht_next_duplicate(t->ht, match_entry, &mk, &it);
 		}
 	}
 	return best;

@@ -18,6 +18,42 @@
  * Returns 0, or -1 for anything else (signs, trailing words, overflow). */
 int tc_parse_u32(const char *s, uint32_t max, uint32_t *out);
 
+/* What a word after "flower" is, by tc's prefix rules (tc_match.c). */
+enum tc_word { TC_WORD_UNKNOWN, TC_WORD_KEY, TC_WORD_FLAG, TC_WORD_ACTION };
+enum tc_word tc_match_word(const char *w);
+
+/* What the match words seen so far imply for the next ones, as tc tracks
+ * it: the filter's protocol, the ethertype L3 keys are parsed against
+ * (after vlan_ethtype/cvlan_ethtype), the outer tag's inner type and
+ * ip_proto (0xff: none). */
+struct tc_match {
+	uint16_t proto, eth_type, vlan_ethtype;
+	uint8_t ip_proto;
+};
+
+/* Starts a rule's matches; proto is the filter's protocol, -1 for all. */
+void tc_match_init(struct tc_match *m, int64_t proto);
+
+/* Parses one key word w with its value v (NULL when the line ended) into
+ * s.  Returns 0 or -EINVAL with tc's message in err. */
+int tc_match_parse(struct tc_match *m, const char *w, const char *v, struct esw_rule_spec *s,
+		   char *err, size_t errlen);
+
+/* Checks the keys together once the line is read (the kernel's ct_state
+ * rules) and drops keys their protocol ignores.  Returns 0 or -EINVAL. */
+int tc_match_finish(const struct tc_match *m, struct esw_rule_spec *s, char *err,
+		    size_t errlen);
+
+/* Adds a rule's keys to a "keys" object in tc's order and JSON shapes. */
+void tc_match_json(const struct esw_rule_spec *s, json_t *keys);
+
+/* An ethertype by iproute2's name (case-insensitive) or number (base 0);
+ * -1 when it is neither. */
+int tc_parse_ethtype(const char *s, uint16_t *out);
+
+/* iproute2's ll_proto_n2a: a name, else "[N]". */
+const char *tc_ethtype_name(uint16_t t, char *buf, size_t len);
+
 /*
  * Parses one action starting at argv[*i] (the word after "action") into
  * the next free slot of s->act, leaving *i on its last word.  Returns 0 or
