@@ -54,16 +54,44 @@ int cli_cmd_filter(struct ctx *c)
 	return cli_run(c, req);
 }
 
+/* tc's text from tc's JSON: a NAME_mask key joins its value as "/0xM", a
+ * range object prints "MIN-MAX", a flags object "frag/nofirstfrag". */
 static void print_keys(json_t *keys)
 {
 	const char *k;
 	json_t *v;
 
 	json_object_foreach(keys, k, v) {
-		if (json_is_integer(v))
-			printf("  %s %lld\n", k, (long long)json_integer_value(v));
-		else
+		size_t n = strlen(k);
+		char mask[64];
+		json_t *m;
+
+		if (n > 5 && !strcmp(k + n - 5, "_mask"))
+			continue;
+		snprintf(mask, sizeof(mask), "%s_mask", k);
+		m = json_object_get(keys, mask);
+		if (json_is_integer(v)) {
+			printf("  %s %lld", k, (long long)json_integer_value(v));
+			if (m)
+				printf("/0x%s", json_string_value(m));
+			printf("\n");
+		} else if (json_is_object(v) && json_object_get(v, "start")) {
+			printf("  %s %lld-%lld\n", k,
+			       (long long)json_integer_value(json_object_get(v, "start")),
+			       (long long)json_integer_value(json_object_get(v, "end")));
+		} else if (json_is_object(v)) {
+			const char *f, *sep = "";
+			json_t *b;
+
+			printf("  %s ", k);
+			json_object_foreach(v, f, b) {
+				printf("%s%s%s", sep, json_is_true(b) ? "" : "no", f);
+				sep = "/";
+			}
+			printf("\n");
+		} else {
 			printf("  %s %s\n", k, json_string_value(v));
+		}
 	}
 }
 

@@ -546,6 +546,22 @@ static bool action_valid(const struct esw_rule_spec *s, const struct esw_action 
 	return true;
 }
 
+/* Keys the datapath can hold as written: the bits each field has, and port
+ * ranges that are ranges (min below max) over a port no mask covers. */
+static bool match_valid(const struct esw_rule_spec *s)
+{
+	const struct esw_key *k = &s->key, *m = &s->mask;
+
+	if ((k->ip_flags | m->ip_flags) & ~(ESW_IPF_FRAG | ESW_IPF_FIRSTFRAG) ||
+	    (k->ct_state | m->ct_state) & ~0x3f || (k->tcp_flags | m->tcp_flags) & ~0xfff)
+		return false;
+	if (s->src_port_max && (s->src_port_min >= s->src_port_max || m->src_port))
+		return false;
+	if (s->dst_port_max && (s->dst_port_min >= s->dst_port_max || m->dst_port))
+		return false;
+	return (s->src_port_max || !s->src_port_min) && (s->dst_port_max || !s->dst_port_min);
+}
+
 static uint8_t cmd_set_fte(struct ctx *c)
 {
 	const struct dev_set_fte_in *in = c->in;
@@ -567,6 +583,8 @@ static uint8_t cmd_set_fte(struct ctx *c)
 	for (unsigned i = 0; i < s->nact; i++)
 		if (!action_valid(s, &s->act[i]))
 			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
+	if (!match_valid(s))
+		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_MATCH);
 	ret = dp_rule_add(c->d->dp, s);
 	if (ret == -EEXIST)
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_EXISTS);
