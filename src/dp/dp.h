@@ -67,6 +67,8 @@ struct dp_pkt_meta {
 	uint16_t ct_zone;
 	uint8_t ct_state;       /* ESW_CT_*; 0: not tracked */
 	uint8_t enc_tos, enc_ttl;
+	uint8_t enc_flags;      /* TUN_F_CSUM/DF of tunnel_key set or the outer
+				 * header (src/tun/tun.h); not a key field */
 	uint16_t enc_dst_port;
 	uint32_t enc_key_id;
 	uint32_t enc_src_ip, enc_dst_ip;        /* network order; 0: no tunnel */

@@ -175,6 +175,8 @@ struct tun_info;
 /* Frees a port's tunnel settings; frees the tables (dp_destroy). */
 void dp_tun_port_free(struct dp_port *p);
 void dp_tun_fini(struct dp *dp);
+/* Allocates the tunnel state (dp_create).  0 or -ENOMEM. */
+int dp_tun_init(struct dp *dp);
 /* Puts outer headers in front of pkt (writable, with headroom) for tunnel
  * port tp from meta (NULL or without TUN_F_PRESENT: the port's own
  * header).  Returns DP_DROP_MAX, or why it could not. */
@@ -184,6 +186,8 @@ enum dp_drop dp_tun_encap(struct dp *dp, unsigned w, struct dp_port *tp, struct 
  * stripped, *tp and *out set), 0 when it is not (unchanged), -1 when it is
  * a broken frame for a tunnel port (drop it). */
 int dp_tun_decap(struct dp *dp, struct dp_pkt *pkt, struct dp_port **tp, struct tun_info *out);
+/* Whether any tunnel port exists (one load per uplink burst). */
+bool dp_tun_active(struct dp *dp);
 
 /* dp_fn.c */
 /* Takes a deleted port's function queues out of its owner's epoll. */

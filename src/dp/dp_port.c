@@ -242,7 +242,8 @@ struct dp *dp_create(const struct dp_config *cfg, char *err, size_t errlen)
 	dp->cls = esw_cls_create(dp->nw);
 	dp->fdb = esw_fdb_create(dp->cfg.fdb_aging_ms);
 	dp->ct = ct_create(dp->cfg.ct_max, dp->nw);
-	if (!dp->host || !dp->cls || !dp->fdb || !dp->ct)
+	if (!dp->host || !dp->cls || !dp->fdb || !dp->ct ||
+	    dp_tun_init(dp))
 		goto fail;
 	for (unsigned i = 0; i < dp->nw; i++) {
 		struct dp_worker *w = &dp->w[i];

@@ -49,6 +49,7 @@ struct dp_tun {
 		uint16_t ip_id;
 	} __attribute__((aligned(64))) w[DP_MAX_WORKERS];
 	struct dp_tun_map cur;          /* control thread's copy */
+	_Atomic bool active;            /* a tunnel port exists */
 };
 
 /* What a tunnel port sends by default (dp_port.tun). */
@@ -60,14 +61,22 @@ struct dp_tun_port {
 					 * non-external link */
 };
 
+/* Allocated with the datapath (dp_tun_init): workers read it without a
+ * check. */
 static struct dp_tun *state(struct dp *dp)
 {
-	if (!dp->tun) {
-		dp->tun = calloc(1, sizeof(*dp->tun));
-		if (dp->tun)
-			dp->tun->cur.naddrs = 0;
-	}
 	return dp->tun;
+}
+
+int dp_tun_init(struct dp *dp)
+{
+	dp->tun = calloc(1, sizeof(*dp->tun));
+	return dp->tun ? 0 : -ENOMEM;
+}
+
+bool dp_tun_active(struct dp *dp)
+{
+	return atomic_load_explicit(&dp->tun->active, memory_order_relaxed);
 }
 
 static inline uint32_t nh_slot(uint32_t dst, uint32_t mask)
@@ -84,6 +93,7 @@ static int publish_map(struct dp *dp)
 		return -ENOMEM;
 	*m = dp->tun->cur;
 	old = atomic_exchange_explicit(&dp->tun->map, m, memory_order_acq_rel);
+	atomic_store_explicit(&dp->tun->active, m->n != 0, memory_order_relaxed);
 	synchronize_rcu();
 	free(old);
 	return 0;

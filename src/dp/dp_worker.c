@@ -10,6 +10,7 @@
 #define _LGPL_SOURCE
 #include "dp_internal.h"
 #include "../sched/sched.h"
+#include "../tun/tun.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -363,6 +364,53 @@ __attribute__((noinline)) static void gso_out(struct burst *b, struct dp_port *d
 		out(b, dst, &segs[i], in, false);
 }
 
+/* A frame sent to tunnel port tp: a complete frame of its own (TSO frames
+ * cut first, each segment comes back here; a pending checksum filled),
+ * outer headers in front (dp_tun.c), out of the uplink.  Not inlined:
+ * only tunnel traffic pays for it. */
+__attribute__((noinline)) static void tun_out(struct burst *b, struct dp_port *tp,
+					      struct dp_pkt *pkt, struct dp_port *in, bool keep)
+{
+	struct dp *dp = b->w->dp;
+	struct dp_port *ul = &dp->uplink.port;
+	const struct dp_pkt_meta *m = &pkt->meta;
+	struct tun_info ti = { .id = m->enc_key_id, .src_ip = m->enc_src_ip,
+			       .dst_ip = m->enc_dst_ip, .dst_port = m->enc_dst_port,
+			       .tos = m->enc_tos, .ttl = m->enc_ttl,
+			       .flags = (uint8_t)(m->enc_flags | (m->enc_dst_ip ? TUN_F_PRESENT : 0)) };
+	struct dp_qstats *st = qst(tp, b->w);
+	enum dp_drop why;
+	struct dp_pkt copy;
+
+	if (pkt->ol.gso_type != DP_GSO_NONE) {
+		gso_out(b, tp, pkt, in, keep);
+		return;
+	}
+	/* Outer headers go in front, in place: a copy when the frame is not
+	 * ours alone (a mirror, a tap holds it) or lacks the headroom. */
+	if (keep || pkt->shared || pkt->off < TUN_VXLAN_HLEN) {
+		why = copy_into(b, ul, pkt, &copy);
+		if (!keep)
+			dp_pkt_free(pkt);
+		if (why != DP_DROP_MAX) {
+			st->drops[why]++;
+			return;
+		}
+		pkt = &copy;
+	}
+	if (pkt->ol.flags & DP_OL_NEEDS_CSUM)
+		dp_csum_fill(pkt);
+	why = dp_tun_encap(dp, b->w->id, tp, pkt, &ti);
+	if (why != DP_DROP_MAX) {
+		st->drops[why]++;
+		dp_pkt_free(pkt);
+		return;
+	}
+	count_tx(st, pkt->len);
+	memset(&pkt->meta, 0, sizeof(pkt->meta));
+	out(b, ul, pkt, in, false);
+}
+
 /* Sends pkt out through port dst; consumes it (or, with keep, a copy). */
 static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct dp_port *in,
 		bool keep)
@@ -374,6 +422,10 @@ static void out(struct burst *b, struct dp_port *dst, struct dp_pkt *pkt, struct
 		qst(in, b->w)->drops[DP_DROP_NO_PORT]++;
 		if (!keep)
 			dp_pkt_free(pkt);
+		return;
+	}
+	if (__builtin_expect(atomic_load_explicit(&dst->tun, memory_order_relaxed) != NULL, 0)) {
+		tun_out(b, dst, pkt, in, keep);
 		return;
 	}
 	const struct dp_fn *fn = atomic_load_explicit(&dst->fn, memory_order_acquire);
@@ -475,6 +527,29 @@ static bool vlan_pop(struct dp_pkt *p)
 	return true;
 }
 
+/* tunnel_key set: the metadata a tunnel port's encap reads (and a later
+ * chain's enc_* keys match, as flower matches a set tunnel's info).
+ * tunnel_key's checksum is on unless nocsum, as in the kernel. */
+static inline void tunnel_set(struct dp_pkt_meta *m, const struct esw_act_tunnel *t)
+{
+	m->enc_key_id = t->id;
+	m->enc_src_ip = t->src_ip;
+	m->enc_dst_ip = t->dst_ip;
+	m->enc_dst_port = t->dst_port;
+	m->enc_tos = t->tos;
+	m->enc_ttl = t->ttl;
+	m->enc_flags = (uint8_t)((t->flags & ESW_TUN_NOCSUM ? 0 : TUN_F_CSUM) |
+				 (t->flags & ESW_TUN_NOFRAG ? TUN_F_DF : 0));
+}
+
+/* tunnel_key unset: the frame carries no tunnel any more. */
+static inline void tunnel_unset(struct dp_pkt_meta *m)
+{
+	m->enc_key_id = m->enc_src_ip = m->enc_dst_ip = 0;
+	m->enc_dst_port = 0;
+	m->enc_tos = m->enc_ttl = m->enc_flags = 0;
+}
+
 /* Classifies and acts on one frame whose chain-0 key and hash the burst
  * computed ahead; a goto re-extracts (actions may have changed the frame). */
 static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt,
@@ -546,6 +621,12 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 			case ESW_ACT_CT:
 				dp_ct_exec(b->w, pkt, &a->ct);
 				break;
+			case ESW_ACT_TUNNEL_SET:
+				tunnel_set(&pkt->meta, &a->tun);
+				break;
+			case ESW_ACT_TUNNEL_UNSET:
+				tunnel_unset(&pkt->meta);
+				break;
 			}
 		}
 		/* The list ended without a verdict: tc's pipe, then pass. */
@@ -579,6 +660,39 @@ static void legacy(struct burst *b, struct dp *dp, struct dp_port *in, struct dp
 	dp_pkt_free(pkt);
 }
 
+/* Decap at the uplink: a frame for a tunnel port loses its outer headers,
+ * which become its tunnel metadata, and enters the eswitch from the tunnel
+ * port (counted there); a broken one is dropped (len 0: handled).  Returns
+ * the port the frame is classified as received on. */
+__attribute__((noinline)) static struct dp_port *tun_in(struct burst *b, struct dp *dp,
+							 struct dp_port *in, struct dp_pkt *pkt)
+{
+	struct dp_port *tp;
+	struct tun_info ti;
+	struct dp_qstats *st;
+	int r = dp_tun_decap(dp, pkt, &tp, &ti);
+
+	if (!r)
+		return in;
+	if (r < 0) {
+		drop(b, in, pkt, DP_DROP_BAD_TUNNEL);
+		pkt->len = 0;
+		return in;
+	}
+	pkt->meta.enc_key_id = ti.id;
+	pkt->meta.enc_src_ip = ti.src_ip;
+	pkt->meta.enc_dst_ip = ti.dst_ip;
+	pkt->meta.enc_dst_port = ti.dst_port;
+	pkt->meta.enc_tos = ti.tos;
+	pkt->meta.enc_ttl = ti.ttl;
+	pkt->meta.enc_flags = ti.flags & (uint8_t)~TUN_F_PRESENT;
+	st = qst(tp, b->w);
+	st->rx_packets++;
+	st->rx_bytes += pkt->len;
+	capture(b, tp, pkt, 0);
+	return tp;
+}
+
 /* Switchdev ingress of a vport, in stages over the burst: extract every
  * key, then hash them and prefetch their EMC slots, then look up and act.
  * By the time a key is hashed its stores have retired (no store-forwarding
@@ -588,13 +702,20 @@ static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
 {
 	struct esw_key keys[DP_BURST];
 	uint64_t hash[DP_BURST];
+	struct dp_port *inp[DP_BURST];
+	bool decap = in == &dp->uplink.port && dp_tun_active(dp);
 
 	for (unsigned i = 0; i < n; i++) {
+		inp[i] = in;
+		if (!pkts[i].len)
+			continue;
+		if (__builtin_expect(decap, 0))
+			inp[i] = tun_in(b, dp, in, &pkts[i]);
 		if (!pkts[i].len)
 			continue;
 		esw_key_extract(dp_pkt_data(&pkts[i]), pkts[i].len, &keys[i]);
 		keys[i].chain = 0;
-		keys[i].in_port = in->vport;
+		keys[i].in_port = inp[i]->vport;
 		dp_pkt_meta_to_key(&pkts[i].meta, &keys[i]);
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -605,7 +726,7 @@ static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (pkts[i].len)
-			switchdev(b, dp, in, &pkts[i], &keys[i], hash[i]);
+			switchdev(b, dp, inp[i], &pkts[i], &keys[i], hash[i]);
 }
 
 /* Shows a burst to the queue's read-only taps before the eswitch acts on

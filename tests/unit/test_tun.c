@@ -258,6 +258,136 @@ static void test_neigh_grammar(void **state)
 	assert_string_equal(err, "\"52:54:00:00:02\" is invalid lladdr.");
 }
 
+/* ---- through the datapath ---- */
+
+#define SF1 0x8000u
+#define TP TUN_VPORT_BASE
+
+struct sink {
+	unsigned n;
+	uint16_t len[8];
+	uint8_t data[8][256];
+};
+
+static void collect(void *ctx, unsigned w, struct dp_pkt *pkts, unsigned n)
+{
+	struct sink *s = ctx;
+
+	(void)w;
+	for (unsigned i = 0; i < n; i++) {
+		if (s->n < 8) {
+			s->len[s->n] = pkts[i].len;
+			memcpy(s->data[s->n], dp_pkt_data(&pkts[i]), pkts[i].len < 256 ? pkts[i].len : 256);
+			s->n++;
+		}
+		dp_pkt_free(&pkts[i]);
+	}
+}
+
+static void inject(struct dp *dp, uint32_t vport, const uint8_t *f, uint16_t len)
+{
+	const uint8_t *fr[1] = { f };
+
+	assert_int_equal(dp_inject(dp, vport, false, fr, &len, 1), 1);
+	assert_int_equal(dp_poll_once(dp, 0), 1);
+}
+
+static struct dp_qstats port_stats(struct dp *dp, uint32_t vport, bool rep)
+{
+	struct dp_qstats st;
+
+	assert_int_equal(dp_tun_port_stats(dp, vport, rep, &st), 0);
+	return st;
+}
+
+static void test_datapath_encap_decap(void **state)
+{
+	char err[128] = "";
+	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1, .sf_buffers = 256,
+						       .host_buffers = 1024 }, err, sizeof(err));
+	struct sink up = { 0 }, sf = { 0 };
+	uint8_t in[64];
+	uint32_t n = inner_udp(in, 1000, 53, 0), miss[4];
+	struct tun_nh nh = NH;
+	struct esw_rule_spec enc = { .dev = SF1, .prio = 1, .handle = 1, .nact = 2 };
+	struct esw_rule_spec dec = { .dev = TP, .prio = 1, .handle = 1, .nact = 2 };
+
+	(void)state;
+	assert_non_null(dp);
+	dp_set_switchdev(dp, true);
+	assert_int_equal(dp_port_add(dp, SF1), 0);
+	assert_int_equal(dp_tun_port_add(dp, TP, 4789, true, NULL, 32768, 60999), 0);
+	assert_int_equal(dp_tun_port_add(dp, TP + 1, 4789, true, NULL, 32768, 60999), -EADDRINUSE);
+	assert_int_equal(dp_port_set_xmit(dp, DP_VPORT_UPLINK, false, collect, &up), 0);
+	assert_int_equal(dp_port_set_xmit(dp, SF1, false, collect, &sf), 0);
+	enc.act[0] = (struct esw_action){ .type = ESW_ACT_TUNNEL_SET, .ctl = ESW_CTL_PIPE,
+					  .tun = { .id = 100, .src_ip = ip("192.168.1.1"),
+						   .dst_ip = ip("192.168.1.2"), .ttl = 64,
+						   .flags = ESW_TUN_NOCSUM | ESW_TUN_NOFRAG } };
+	enc.act[1] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .ctl = ESW_CTL_STOLEN, .arg = TP };
+	assert_int_equal(dp_rule_add(dp, &enc), 0);
+	/* No next hop yet: dropped, counted, and asked for. */
+	inject(dp, SF1, in, (uint16_t)n);
+	assert_int_equal(up.n, 0);
+	assert_int_equal(port_stats(dp, TP, false).drops[DP_DROP_NO_NEIGH], 1);
+	assert_int_equal(dp_tun_misses(dp, miss, 4), 1);
+	assert_int_equal(miss[0], ip("192.168.1.2"));
+	assert_int_equal(dp_tun_misses(dp, miss, 4), 0);
+	/* Resolved: out of the uplink with the outer headers. */
+	nh.dst_ip = ip("192.168.1.2");
+	assert_int_equal(dp_tun_set_nh(dp, &nh, 1), 0);
+	inject(dp, SF1, in, (uint16_t)n);
+	assert_int_equal(up.n, 1);
+	assert_int_equal(up.len[0], TUN_VXLAN_HLEN + n);
+	assert_memory_equal(up.data[0], NH.dmac, 6);
+	assert_int_equal(up.data[0][14 + 6], 0x40);     /* nofrag: DF */
+	assert_int_equal(up.data[0][40] | up.data[0][41], 0);   /* nocsum */
+	assert_int_equal(up.data[0][36] << 8 | up.data[0][37], 4789);   /* the port's dstport */
+	assert_memory_equal(up.data[0] + TUN_VXLAN_HLEN, in, n);
+	assert_int_equal(port_stats(dp, TP, false).tx_packets, 1);
+	/* Decap: that frame back in through the uplink, to the tunnel port,
+	 * where a rule on enc_key_id unsets the tunnel and hands it to the SF. */
+	dec.key.enc_key_id = 100;
+	dec.mask.enc_key_id = 0xffffffff;
+	dec.key.in_port = TP;
+	dec.mask.in_port = 0xffffffff;
+	dec.act[0] = (struct esw_action){ .type = ESW_ACT_TUNNEL_UNSET, .ctl = ESW_CTL_PIPE };
+	dec.act[1] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .ctl = ESW_CTL_STOLEN, .arg = SF1 };
+	assert_int_equal(dp_rule_add(dp, &dec), 0);
+	inject(dp, DP_VPORT_UPLINK, up.data[0], up.len[0]);
+	assert_int_equal(sf.n, 1);
+	assert_int_equal(sf.len[0], n);
+	assert_memory_equal(sf.data[0], in, n);
+	assert_int_equal(port_stats(dp, TP, false).rx_packets, 1);
+	/* Another VNI: no rule takes it, the representor gets it (nobody). */
+	up.data[0][48] = 101;
+	inject(dp, DP_VPORT_UPLINK, up.data[0], up.len[0]);
+	assert_int_equal(sf.n, 1);
+	assert_int_equal(port_stats(dp, TP, true).drops[DP_DROP_NO_CONSUMER], 1);
+	/* A broken VXLAN frame (no I flag) for the port: dropped at the uplink. */
+	up.data[0][42] = 0;
+	inject(dp, DP_VPORT_UPLINK, up.data[0], up.len[0]);
+	assert_int_equal(port_stats(dp, DP_VPORT_UPLINK, false).drops[DP_DROP_BAD_TUNNEL], 1);
+	/* Not our address: decap leaves it alone (an uplink miss). */
+	uint32_t local = ip("192.168.1.9");
+
+	assert_int_equal(dp_tun_set_local(dp, &local, 1), 0);
+	up.data[0][42] = 0x08;
+	inject(dp, DP_VPORT_UPLINK, up.data[0], up.len[0]);
+	assert_int_equal(port_stats(dp, TP, false).rx_packets, 2);     /* VNI 101 was the 2nd */
+	assert_int_equal(port_stats(dp, DP_VPORT_UPLINK, true).drops[DP_DROP_NO_CONSUMER], 1);
+	/* A frame sent to the tunnel port without tunnel_key set. */
+	assert_int_equal(dp_rule_del(dp, SF1, 0, 1, 1), 0);
+	enc.nact = 1;
+	enc.act[0] = enc.act[1];
+	assert_int_equal(dp_rule_add(dp, &enc), 0);
+	inject(dp, SF1, in, (uint16_t)n);
+	assert_int_equal(port_stats(dp, TP, false).drops[DP_DROP_NO_TUNNEL], 1);
+	dp_tun_port_del(dp, TP);
+	assert_int_equal(dp_inflight(dp), 0);
+	dp_destroy(dp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_parse_refuses_what_is_not_vxlan),
 		cmocka_unit_test(test_link_grammar),
 		cmocka_unit_test(test_neigh_grammar),
+		cmocka_unit_test(test_datapath_encap_decap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
