@@ -39,6 +39,7 @@ CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_etht
 	src/cli/cli_rate.c src/sched/sched_rate.c
 CLI_SRC += src/cli/cli_link.c
 CLI_SRC += src/cli/cli_ct.c
+CLI_SRC += src/cli/cli_top.c
 CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
 	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
 	src/sfnicctl/sfc_counters.c src/sfnicctl/sfc_fault.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c

@@ -54,6 +54,9 @@ void cli_print_neighs(json_t *arr);
 int cli_cmd_ct(struct ctx *c);
 void cli_print_ct(json_t *arr);
 void cli_print_ct_stats(json_t *obj);
+/* cli_top.c: `sfnic top [-b] [-d SECS] [-n ITERATIONS]`, a live view of
+ * ports, SFs, rules and page pools with rates per second. */
+int cli_cmd_top(struct ctx *c);
 /* Prints `filter show` results as tc does. */
 void cli_print_filters(const struct cli_opts *o, json_t *arr);
 

@@ -190,7 +190,7 @@ static void help(FILE *f)
 "Usage: sfnic [ OPTIONS ] OBJECT { COMMAND | help }\n"
 "       sfnic [ -f[orce] ] -b[atch] filename\n"
 "where  OBJECT := { dev | port | resource | aux | monitor | filter | replay | capture |\n"
-"                   ethtool | link | neigh | health | ct }\n"
+"                   ethtool | link | neigh | health | ct | top }\n"
 "       OPTIONS := { -V[ersion] | -j[son] | -p[retty] | -i[ec] | --run-dir DIR }\n"
 "\n"
 "       sfnic dev show [ DEV ]\n"
@@ -215,6 +215,7 @@ static void help(FILE *f)
 "       sfnic aux bind NAME [ driver DRIVER ]\n"
 "       sfnic aux unbind NAME\n"
 "       sfnic monitor [ all | dev | port | param | health | rate ]...\n"
+"       sfnic top [ -b ] [ -d SECS ] [ -n ITERATIONS ]\n"
 "       sfnic ethtool { -N | -U } DEV flow-type TYPE [ FIELD VALUE [ m MASK ] ]...\n"
 "                                 [ action QUEUE ] [ loc LOCATION ]\n"
 "       sfnic ethtool { -N | -U } DEV delete LOCATION\n"
@@ -437,6 +438,8 @@ static int dispatch(struct ctx *c)
 		return cli_cmd_health(c);
 	if (!strcmp(obj, "ct"))
 		return cli_cmd_ct(c);
+	if (!strcmp(obj, "top"))
+		return cli_cmd_top(c);
 	return usage_err("Object \"%s\" not found", obj);
 }
 

@@ -188,3 +188,87 @@ test_metrics_http_shape_and_errors() {
 		fail "second daemon: $(cat "$T/b.log")"
 	daemon_stop
 }
+
+# ---- sfnic top (issue 14, part 5) ----
+
+# top_traffic: switchdev, SF 88 active, a rule p0 -> SF; frames replayed
+# into p0 (3 at a time) and into the SF (1 at a time) until the test ends.
+# p0 carries the most, then the SF; nothing else moves.
+top_traffic() {
+	daemon_start --netdevs off || fail "daemon"
+	sf_active 88
+	sf filter add dev sfnic0np0 ingress prio 10 protocol ip flower ip_proto udp \
+		action mirred egress redirect dev sfnic0npf0sf88 || fail "rule"
+	python3 tests/e2e/mkpcap.py "$T/three.pcap" "02:00:00:00:00:0a,02:00:00:00:00:0b,udp=1" \
+		"02:00:00:00:00:0a,02:00:00:00:00:0b,udp=2" "02:00:00:00:00:0a,02:00:00:00:00:0b,udp=3"
+	python3 tests/e2e/mkpcap.py "$T/one.pcap" "02:00:00:00:00:0b,02:00:00:00:00:0a,udp=4"
+	(while :; do
+		"$SFNIC" replay p0 -r "$T/three.pcap" >/dev/null 2>&1
+		"$SFNIC" replay pf0sf88 -r "$T/one.pcap" >/dev/null 2>&1
+		sleep 0.02
+	done) &
+	TRAFFIC=$!
+	trap 'kill $TRAFFIC 2>/dev/null; tmux -L "sfnic-top-$$" kill-server 2>/dev/null; daemon_kill9; ns_cleanup' EXIT
+}
+
+# ports_sorted FILE: the PORTS table's rows (PORT SIDE RXpps RXbit TXpps
+# TXbit), and fails unless RX+TX bit/s never grows down the table.
+ports_sorted() {
+	awk '
+		function num(s) { m = 1; if (s ~ /K$/) m = 1e3; else if (s ~ /M$/) m = 1e6; else if (s ~ /G$/) m = 1e9
+				  sub(/[KMG]$/, "", s); return s * m }
+		/^PORTS/ { on = 1; next }
+		on && /^PORT / { next }
+		on && NF < 9 { on = 0 }
+		on { v = num($6) + num($8); print $1, $3, $5, $6, $7, $8
+		     if (n++ && v > last) { print "NOT SORTED at " $1 " " $3; bad = 1 }; last = v }
+		END { exit bad }' "$1"
+}
+
+test_top_live_view_under_tmux_and_batch() {
+	command -v tmux >/dev/null || fail "tmux is missing (scripts/deps.sh)"
+	top_traffic
+	tmux -L "sfnic-top-$$" new-session -d -s top -x 160 -y 45 \
+		"$SFNIC top -d 1; echo \$? >$T/top.rc" || fail "tmux"
+	local ok=
+	for _ in $(seq 60); do
+		sleep 0.25
+		tmux -L "sfnic-top-$$" capture-pane -p -t top >"$T/screen.txt" 2>/dev/null || continue
+		# A frame with rates: p0's vport first, the SF's second, both
+		# with frames per second, the table sorted.
+		ports_sorted "$T/screen.txt" >"$T/rows.txt" 2>&1 || continue
+		head -1 "$T/rows.txt" | grep -q "^sfnic/sfnic0/65535 vport [1-9]" &&
+			sed -n 2p "$T/rows.txt" | grep -q "^sfnic/sfnic0/32768 vport [1-9]" && { ok=1; break; }
+	done
+	[ -n "$ok" ] || { cat "$T/screen.txt" "$T/rows.txt" >&2; fail "no sorted frame with p0, then the SF"; }
+	grep -q '^sfnic top - [0-9:]*, every 1.0 s' "$T/screen.txt" || fail "header: $(head -2 "$T/screen.txt")"
+	grep -q '^SFs: 1, 1 active, 1 attached ' "$T/screen.txt" || fail "SF line"
+	grep -q '^sfnic0np0 .* 0x1 *[1-9][0-9.]*K\? ' "$T/screen.txt" || fail "the rule's pkt/s"
+	grep -q '^sfnic/sfnic0/65535 *vport *0 *[1-9]' "$T/screen.txt" || fail "p0's pool alloc/s"
+	# q ends it, with status 0, and the terminal gets its screen back.
+	tmux -L "sfnic-top-$$" send-keys -t top q
+	for _ in $(seq 50); do
+		tmux -L "sfnic-top-$$" has-session -t top 2>/dev/null || break
+		sleep 0.1
+	done
+	tmux -L "sfnic-top-$$" has-session -t top 2>/dev/null && fail "q did not end sfnic top"
+	expect_eq "$(cat "$T/top.rc")" 0 "sfnic top's exit status"
+	# Batch mode (-b): frames one after another, for scripts.
+	sf top -b -n 3 -d 1 >"$T/top.txt" || fail "sfnic top -b"
+	expect_eq "$(grep -c '^sfnic top - ' "$T/top.txt")" 3 "three frames"
+	grep -q $'\033' "$T/top.txt" && fail "control sequences in batch output"
+	# The first frame has no rates yet, the last has p0 first.
+	csplit -s -f "$T/frame" "$T/top.txt" '/^sfnic top - /' '{2}' || fail csplit
+	grep -q '^sfnic/sfnic0/65535 *sfnic0np0 *vport *- *- *- *- *- *-$' "$T/frame01" ||
+		fail "first frame: $(grep 65535 "$T/frame01")"
+	ports_sorted "$T/frame03" >"$T/rows.txt" || { cat "$T/frame03" >&2; fail "last frame not sorted"; }
+	head -1 "$T/rows.txt" | grep -q "^sfnic/sfnic0/65535 vport [1-9]" ||
+		fail "last frame: $(head -3 "$T/rows.txt")"
+	# Every port side of port show is a row (3 ports, 2 sides each).
+	expect_eq "$(wc -l <"$T/rows.txt")" 6 "rows"
+	expect_err 'Invalid delay "0": seconds from 0.1 to 3600' sf top -d 0
+	expect_err 'Invalid iteration count "x"' sf top -n x
+	expect_err 'Option "-x" is unknown: sfnic top [ -b ] [ -d SECS ] [ -n ITERATIONS ]' sf top -x
+	kill $TRAFFIC
+	daemon_stop
+}
