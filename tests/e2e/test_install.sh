@@ -108,8 +108,9 @@ EOF
 		sed 's/.*OBJECT :=//') health; do
 		man_text sfnic | grep -q "^ *sfnic \(\[-s\] \)\?$o\b" || fail "sfnic.8 has no 'sfnic $o' command"
 	done
-	for o in $("$R/usr/bin/sfnic" help | grep -o '^       sfnic [a-z]* [a-z]*' | awk '{print $2" "$3}' |
-		sort -u | tr ' ' '_'); do
+	# ... and every "sfnic OBJECT COMMAND" of its help.
+	for o in $("$R/usr/bin/sfnic" help | grep -o '^       sfnic [a-z]* [a-z]*' |
+		awk '$3 ~ /^[a-z]/ {print $2"_"$3}' | sort -u); do
 		man_text sfnic | grep -q "sfnic ${o/_/ }" || fail "sfnic.8 lacks 'sfnic ${o/_/ }'"
 	done
 	for o in $("$R/usr/bin/sfnicctl" --help | sed -n '/^COMMANDS/,/^OPCODES/p' |
