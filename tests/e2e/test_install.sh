@@ -259,12 +259,15 @@ test_bash_completion_asks_the_daemon() {
 		c sfnic aux unbind sfnic_core.s
 		c sfnic health show sfnic/sfnic0 reporter f
 		c sfnic ethtool -N sfnic0S
+		c sfnic ethtool -N sfnic0S88 flow-type tcp4 dst-
+		c sfnic -j mon
+		c sfnic top -
 		c sfnicctl fault h
 		c sfnicctl cmd GEN
 		c sfnicctl counters sfnic/sfnic0/32
 		unset SFNIC_RUN_DIR
 		c sfnic --run-dir "$2" dev show ""
-	' _ "$R" "$T/run")
+	' _ "$R" "$T/run" 2>&1)
 	expect_eq "$out" "complete -F _sfnic sfnic
 complete -F _sfnicctl sfnicctl
 sfnic po: port
@@ -276,6 +279,9 @@ sfnic filter add dev sfnic0npf0sf88 ingress flower action mirred egress redirect
 sfnic aux unbind sfnic_core.s: sfnic_core.sf.1
 sfnic health show sfnic/sfnic0 reporter f: fw fw_fatal
 sfnic ethtool -N sfnic0S: sfnic0S88
+sfnic ethtool -N sfnic0S88 flow-type tcp4 dst-: dst-ip dst-port dst-mac
+sfnic -j mon: monitor
+sfnic top -: -b -d -n
 sfnicctl fault h: hang-worker
 sfnicctl cmd GEN: GEN_EQE
 sfnicctl counters sfnic/sfnic0/32: sfnic/sfnic0/32768
