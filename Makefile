@@ -221,6 +221,7 @@ clean:
 # bench/zc_tester (for zc_bench.sh) is a DPDK memif peer and a libsfnic
 # application in one loop.
 bench: build/pp_bench build/cls_bench build/sw_bench build/zc_tester build/rate_bench
+bench: build/ct_bench
 
 build/pp_bench: bench/pp_bench.c src/pp/pp.c src/util/util.c src/pp/pp.h
 	@mkdir -p build
@@ -238,10 +239,16 @@ DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c s
 	src/esw/esw_fdb.c src/pp/pp.c src/util/util.c
 DP_SRC += src/dp/dp_ct.c src/ct/ct.c src/ct/ct_parse.c
 DP_SRC += src/esw/esw_key.c
+DP_SRC += src/dp/dp_tun.c src/tun/tun_pkt.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)
 	@mkdir -p build
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \
 		-o $@ bench/sw_bench.c $(DP_SRC) $(shell pkg-config --libs libdpdk) -lurcu-qsbr -lurcu-cds -lpthread
+
+# bench/ct_bench: the ct action on established flows next to a redirect.
+build/ct_bench: bench/ct_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/ct/*.h src/esw/*.h)
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ bench/ct_bench.c $(DP_SRC) -lurcu-qsbr -lurcu-cds -lpthread
 
 # bench/rate_bench: the packet path with and without devlink rate objects.
 build/rate_bench: bench/rate_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/sched/*.h)

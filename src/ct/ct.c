@@ -24,14 +24,17 @@
 #define S_SEEN_REPLY 0x02
 #define S_ASSURED 0x04
 
+/* One direction: the hash node and the tuple it is found by share a cache
+ * line, so a look-up that hits touches its bucket, this line and the
+ * entry's state line. */
 struct ct_node {
 	struct cds_lfht_node node;
 	uint8_t dir;
-};
+	struct ct_tuple t;
+} __attribute__((aligned(64)));
 
 struct ct_entry {
-	struct ct_node n[2];
-	struct ct_tuple t[2];           /* original, reply */
+	struct ct_node n[2];            /* original, reply */
 	_Atomic uint64_t expires_ms;
 	_Atomic uint64_t packets[2], bytes[2];
 	_Atomic uint32_t mark;
@@ -139,7 +142,19 @@ static int match_tuple(struct cds_lfht_node *n, const void *key)
 {
 	struct ct_node *cn = caa_container_of(n, struct ct_node, node);
 
-	return !memcmp(&entry_of(n)->t[cn->dir], key, sizeof(struct ct_tuple));
+	return !memcmp(&cn->t, key, sizeof(struct ct_tuple));
+}
+
+/* Buckets for a table of max connections (two nodes each), allocated up
+ * front up to 2^20 (16 MiB): growing a cds_lfht under load is lazy and
+ * slow, and chains grow long meanwhile; past that it grows itself. */
+static unsigned long ct_buckets(uint32_t max)
+{
+	unsigned long n = 1024;
+
+	while (n < 2ul * max && n < (1ul << 20))
+		n <<= 1;
+	return n;
 }
 
 struct ct_table *ct_create(uint32_t max, unsigned nworkers)
@@ -150,7 +165,8 @@ struct ct_table *ct_create(uint32_t max, unsigned nworkers)
 		return NULL;
 	t->nw = nworkers;
 	atomic_init(&t->max, max ? max : CT_DEFAULT_MAX);
-	t->ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	t->ht = cds_lfht_new(ct_buckets(max ? max : CT_DEFAULT_MAX), 1024, 0,
+			     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	if (!t->ht) {
 		free(t);
 		return NULL;
@@ -239,8 +255,8 @@ static struct ct_entry *insert_node(struct ct_table *t, struct ct_entry *e, uint
 				    uint64_t now_ms)
 {
 	for (int tries = 0; tries < 4; tries++) {
-		struct cds_lfht_node *n = cds_lfht_add_unique(t->ht, ct_tuple_hash(&e->t[dir]),
-							       match_tuple, &e->t[dir],
+		struct cds_lfht_node *n = cds_lfht_add_unique(t->ht, ct_tuple_hash(&e->n[dir].t),
+							       match_tuple, &e->n[dir].t,
 							       &e->n[dir].node);
 		struct ct_entry *o;
 
@@ -274,14 +290,16 @@ static struct ct_entry *create(struct ct_table *t, struct ct_wstats *w, const st
 		*full = true;
 		return NULL;
 	}
-	e = calloc(1, sizeof(*e));
+	e = aligned_alloc(64, sizeof(*e));
+	if (e)
+		memset(e, 0, sizeof(*e));
 	if (!e) {
 		atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
 		return NULL;
 	}
-	e->t[0] = p->k;
-	e->t[0].zone = zone;
-	ct_tuple_invert(&e->t[0], &e->t[1]);
+	e->n[0].t = p->k;
+	e->n[0].t.zone = zone;
+	ct_tuple_invert(&e->n[0].t, &e->n[1].t);
 	e->n[0].dir = 0;
 	e->n[1].dir = 1;
 	e->created_ms = now_ms;
@@ -537,7 +555,7 @@ unsigned ct_flush(struct ct_table *t, int zone)
 		struct ct_entry *e = entry_of(n);
 
 		if (caa_container_of(n, struct ct_node, node)->dir == 0 &&
-		    (zone < 0 || e->t[0].zone == zone) && entry_kill(t, e))
+		    (zone < 0 || e->n[0].t.zone == zone) && entry_kill(t, e))
 			removed++;
 	}
 	rcu_thread_offline();
@@ -562,7 +580,7 @@ unsigned ct_foreach(struct ct_table *t, uint64_t now_ms,
 		if (caa_container_of(n, struct ct_node, node)->dir != 0 || !(st & S_CONFIRMED))
 			continue;
 		c = (struct ct_info){
-			.orig = e->t[0], .reply = e->t[1],
+			.orig = e->n[0].t, .reply = e->n[1].t,
 			.tcp_state = atomic_load_explicit(&e->tcp, memory_order_relaxed),
 			.seen_reply = st & S_SEEN_REPLY, .assured = st & S_ASSURED,
 			.mark = atomic_load_explicit(&e->mark, memory_order_relaxed),
