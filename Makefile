@@ -255,6 +255,12 @@ build/rate_bench: bench/rate_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/sched/*
 	@mkdir -p build
 	$(CC) $(CFLAGS) -o $@ bench/rate_bench.c $(DP_SRC) -lurcu-qsbr -lurcu-cds -lpthread
 
+# bench/tun_bench: VXLAN encap and decap next to the 1-rule redirect.
+bench: build/tun_bench
+build/tun_bench: bench/tun_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/tun/*.h src/esw/*.h)
+	@mkdir -p build
+	$(CC) $(CFLAGS) -o $@ bench/tun_bench.c $(DP_SRC) -lurcu-qsbr -lurcu-cds -lpthread
+
 build/zc_tester: bench/zc_tester.c include/sfnic/zc.h build/libsfnic.so
 	$(CC) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g -Iinclude $(shell pkg-config --cflags libdpdk) \
 		-Wno-deprecated-declarations -o $@ bench/zc_tester.c -Lbuild -lsfnic -Wl,-rpath,'$$ORIGIN' \

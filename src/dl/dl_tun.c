@@ -20,6 +20,8 @@
 #include "../tun/tun.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,14 +43,20 @@ struct dl_tun {
 	unsigned nnh;
 	uint64_t ticks;
 	int tfd;
+	int sock[TUN_MAX_PORTS];                /* the UDP port held in the kernel, -1: none */
 };
+
+static void release_port(struct dl_tun *t, unsigned slot);
 
 static struct dl_tun *tun(struct dl *dl)
 {
 	if (!dl->tun) {
 		dl->tun = calloc(1, sizeof(*dl->tun));
-		if (dl->tun)
+		if (dl->tun) {
 			dl->tun->tfd = -1;
+			for (unsigned i = 0; i < TUN_MAX_PORTS; i++)
+				dl->tun->sock[i] = -1;
+		}
 	}
 	return dl->tun;
 }
@@ -343,6 +351,8 @@ void dl_tun_destroy(struct dl *dl)
 		return;
 	if (t->tfd >= 0)
 		close(t->tfd);
+	for (unsigned i = 0; i < TUN_MAX_PORTS; i++)
+		release_port(t, i);
 	free(t->neigh);
 	free(t->nh);
 	free(t);
@@ -351,6 +361,40 @@ void dl_tun_destroy(struct dl *dl)
 
 /* ---- links ---- */
 
+/* Holds the tunnel's UDP port in the uplink's namespace, as Linux's vxlan
+ * device holds its socket: the kernel, which sees the uplink's frames too
+ * (AF_PACKET), then neither answers them with ICMP port unreachable nor
+ * lets another socket take the port.  Its queue is never read: one small
+ * buffer, the rest dropped by the kernel. */
+static void hold_port(struct dl_tun *t, unsigned slot, uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int one = 1, small = 1;
+	int fd;
+
+	if (!t->ifname[0] || t->sock[slot] >= 0)
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		util_log(UTIL_WARN, "tunnel port %u: the kernel's UDP port is taken (%s); it may "
+			 "answer tunnel frames with ICMP", port, strerror(errno));
+		close(fd);
+		return;
+	}
+	t->sock[slot] = fd;
+}
+
+static void release_port(struct dl_tun *t, unsigned slot)
+{
+	if (t->sock[slot] >= 0)
+		close(t->sock[slot]);
+	t->sock[slot] = -1;
+}
+
 static int link_start(struct dl *dl, struct tun_link *l)
 {
 	struct dl_tun *t = dl->tun;
@@ -358,8 +402,12 @@ static int link_start(struct dl *dl, struct tun_link *l)
 			      .tos = l->tos, .ttl = l->ttl,
 			      .flags = (uint8_t)(TUN_F_PRESENT | (l->csum ? TUN_F_CSUM : 0)) };
 
-	return dp_tun_port_add(dl->dp, l->vport, l->dstport, l->external, l->external ? NULL : &d,
-			       t->k.port_min, t->k.port_max);
+	int ret = dp_tun_port_add(dl->dp, l->vport, l->dstport, l->external,
+				  l->external ? NULL : &d, t->k.port_min, t->k.port_max);
+
+	if (!ret)
+		hold_port(t, l->vport - TUN_VPORT_BASE, l->dstport);
+	return ret;
 }
 
 static int restore_link(const char *key, const void *blob, size_t len, void *arg)
@@ -464,6 +512,7 @@ int dl_tun_link_add(struct dl *dl, int argc, const char *const *argv, json_t **o
 	if (ret)
 		return dl_errf(err, -ret, "RTNETLINK answers: %s", strerror(-ret));
 	if (store_tun_put(dl->st, STORE_TUN_LINK, l.name, &l, sizeof(l))) {
+		release_port(t, slot);
 		dp_tun_port_del(dl->dp, l.vport);
 		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	}
@@ -486,6 +535,7 @@ int dl_tun_link_del(struct dl *dl, const char *name, struct dl_err *err)
 	/* Its filters go with it, as a netdev's do when it is unregistered. */
 	dl_filter_flush_dev(dl, l->vport);
 	dp_tun_port_del(dl->dp, l->vport);
+	release_port(dl->tun, l->vport - TUN_VPORT_BASE);
 	memset(l, 0, sizeof(*l));
 	return 0;
 }
