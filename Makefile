@@ -189,6 +189,13 @@ all: $(O)/sfnic-cni
 $(O)/sfnic-cni: $(O)/obj/cni/cni_main.o $(CNI_OBJ) $(O)/libsfnic.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs jansson libmnl)
 
+# fuzz_cni_conf: the plugin's config parser (outside CORE_SRC).
+FUZZ_TARGETS += fuzz_cni_conf
+fuzz: build-fuzz/fuzz_cni_conf
+build-fuzz/fuzz_cni_conf: tests/fuzz/fuzz_cni_conf.c src/cni/cni_conf.c src/cni/cni.h
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< src/cni/cni_conf.c $(shell pkg-config --libs jansson)
+
 # test_cni links the plugin's pieces besides the core.
 UNIT_TESTS += test_cni
 all: $(O)/test_cni
