@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,6 +162,35 @@ static void tick(void)
 	tick_cb(tick_arg);
 }
 
+/* Waits (at most 5 s: the VM may be busy) until worker w is asleep
+ * (want_sleep) or held by its injected hang, awake. */
+static void wait_worker(struct dp *dp, unsigned w, bool want_sleep)
+{
+	struct dp_worker_health wh;
+
+	for (int i = 0; i < 5000; i++) {
+		assert_int_equal(dp_worker_health(dp, w, &wh), 0);
+		if (want_sleep ? wh.sleeping : (wh.hang && !wh.sleeping))
+			return;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	fail_msg("worker %u never %s", w, want_sleep ? "slept" : "hung");
+}
+
+/* Waits (at most 5 s) until worker w's heartbeat moves past beat. */
+static void wait_beat(struct dp *dp, unsigned w, uint64_t beat)
+{
+	struct dp_worker_health wh;
+
+	for (int i = 0; i < 5000; i++) {
+		assert_int_equal(dp_worker_health(dp, w, &wh), 0);
+		if (wh.heartbeat != beat)
+			return;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
+	fail_msg("worker %u made no pass", w);
+}
+
 static void test_watchdog_follows_the_datapath(void **state)
 {
 	char path[64], err[128] = "";
@@ -176,6 +206,9 @@ static void test_watchdog_follows_the_datapath(void **state)
 		       err, sizeof(err));
 	assert_non_null(dp);
 	assert_int_equal(dp_start(dp), 0);
+	/* Threads that were never scheduled yet would look hung. */
+	wait_worker(dp, 0, true);
+	wait_worker(dp, 1, true);
 	wd = svc_wd_create(dp, 40000, fake_watch, NULL, err, sizeof(err));
 	assert_non_null(wd);
 	/* Idle workers sleep: nothing to do is progress. */
@@ -183,8 +216,9 @@ static void test_watchdog_follows_the_datapath(void **state)
 		tick();
 		assert_string_equal(recv_msg(fd), "WATCHDOG=1");
 	}
-	/* A hung worker 1: at most the tick that still saw it asleep pings. */
+	/* A hung worker 1: at most the tick that still saw it moving pings. */
 	assert_int_equal(dp_fault_hang_worker(dp, 1, true), 0);
+	wait_worker(dp, 1, false);
 	for (int i = 0; i < 5; i++) {
 		const char *m;
 
@@ -202,8 +236,13 @@ static void test_watchdog_follows_the_datapath(void **state)
 	assert_true(pings <= 1);
 	assert_int_equal(status, 1);    /* said once per stall */
 	/* Released: the pings come back, with a status saying so. */
-	assert_int_equal(dp_fault_hang_worker(dp, 1, false), 0);
-	nanosleep(&(struct timespec){ 0, 5 * 1000000 }, NULL);
+	{
+		struct dp_worker_health wh;
+
+		assert_int_equal(dp_worker_health(dp, 1, &wh), 0);
+		assert_int_equal(dp_fault_hang_worker(dp, 1, false), 0);
+		wait_beat(dp, 1, wh.heartbeat);
+	}
 	tick();
 	tick();
 	assert_string_equal(recv_msg(fd),
