@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,8 +35,9 @@ struct conn {
 	uint64_t born_ms;
 	char in[METRICS_MAX_HEAD];
 	size_t in_len;
-	char *out;              /* head + body */
-	size_t out_len, out_off;
+	char head[320];         /* the response's status line and headers */
+	char *body;             /* the snapshot, sent as it is (no copy) */
+	size_t head_len, body_len, off;         /* off: bytes of both sent */
 	struct conn *next;
 };
 
@@ -152,7 +154,7 @@ static const char *reason(int status)
 static void respond(struct metrics_srv *m, struct conn *c, int status, bool head_only)
 {
 	static const char ctype_metrics[] = "text/plain; version=0.0.4; charset=utf-8";
-	char *body = NULL, hdr[320];
+	char *body = NULL;
 	size_t blen = 0;
 	int n;
 
@@ -166,22 +168,15 @@ static void respond(struct metrics_srv *m, struct conn *c, int status, bool head
 		if (!body)
 			blen = 0;
 	}
-	n = snprintf(hdr, sizeof(hdr),
+	n = snprintf(c->head, sizeof(c->head),
 		     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
 		     "Connection: close\r\n\r\n",
 		     status, reason(status), status == 200 ? ctype_metrics : "text/plain; charset=utf-8",
 		     blen, status == 405 ? "Allow: GET, HEAD\r\n" : "");
-	c->out_len = (size_t)n + (head_only ? 0 : blen);
-	c->out = malloc(c->out_len);
-	if (c->out) {
-		memcpy(c->out, hdr, (size_t)n);
-		if (!head_only && blen)
-			memcpy(c->out + n, body, blen);
-	} else {
-		c->out_len = 0;         /* out of memory: the connection just closes */
-	}
-	free(body);
-	c->out_off = 0;
+	c->head_len = (size_t)n;
+	c->body = body;
+	c->body_len = head_only || !body ? 0 : blen;
+	c->off = 0;
 	c->st = WRITING;
 }
 
@@ -197,7 +192,7 @@ static void conn_close(struct metrics_srv *m, struct conn *c)
 		*pp = c->next;
 	m->nconns--;
 	close(c->fd);           /* leaves the epoll set with it */
-	free(c->out);
+	free(c->body);
 	free(c);
 }
 
@@ -210,8 +205,19 @@ static void conn_events(struct metrics_srv *m, struct conn *c, uint32_t events)
 
 static void conn_write(struct metrics_srv *m, struct conn *c)
 {
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+	while (c->off < c->head_len + c->body_len) {
+		struct iovec iov[2];
+		struct msghdr mh = { .msg_iov = iov };
+		ssize_t n;
+
+		if (c->off < c->head_len) {
+			iov[mh.msg_iovlen++] = (struct iovec){ c->head + c->off, c->head_len - c->off };
+			iov[mh.msg_iovlen++] = (struct iovec){ c->body, c->body_len };
+		} else {
+			iov[mh.msg_iovlen++] = (struct iovec){ c->body + (c->off - c->head_len),
+							       c->head_len + c->body_len - c->off };
+		}
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -223,10 +229,10 @@ static void conn_write(struct metrics_srv *m, struct conn *c)
 			conn_close(m, c);
 			return;
 		}
-		c->out_off += (size_t)n;
+		c->off += (size_t)n;
 	}
-	free(c->out);
-	c->out = NULL;
+	free(c->body);
+	c->body = NULL;
 	c->st = DRAINING;
 	shutdown(c->fd, SHUT_WR);
 	conn_events(m, c, EPOLLIN);
