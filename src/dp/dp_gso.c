@@ -91,8 +91,10 @@ unsigned dp_gso_segment(const struct dp_pkt *p, struct dp_pkt *segs, unsigned ma
 
 		if (buf == PP_NO_BUF)
 			break;
+		/* Each segment carries the frame's metadata (a tunnel to
+		 * encapsulate it into, its connection). */
 		segs[n] = (struct dp_pkt){ .pool = p->pool, .buf = buf, .off = PP_HEADROOM,
-					   .len = (uint16_t)len };
+					   .len = (uint16_t)len, .meta = p->meta };
 		s = dp_pkt_data(&segs[n]);
 		memcpy(s, d, hdrs);
 		memcpy(s + hdrs, d + hdrs + off, chunk);
