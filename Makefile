@@ -60,6 +60,7 @@ UNIT_TESTS += test_ct
 UNIT_TESTS += test_svc
 UNIT_TESTS += test_metrics
 UNIT_TESTS += test_tun
+UNIT_TESTS += test_esw
 EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \

@@ -174,22 +174,18 @@ struct sf_slot *dev_sf_lookup(struct dev *d, uint32_t fn_id, struct sf_table **t
 	return NULL;
 }
 
-static bool vport_up(uint8_t state)
-{
-	return state == DEV_VHCA_ACTIVE || state == DEV_VHCA_IN_USE ||
-	       state == DEV_VHCA_TEARDOWN_REQUEST;
-}
-
 void dev_set_state(struct dev *d, struct sf_slot *s, uint32_t fn_id, uint8_t state)
 {
 	if (s->state == state)
 		return;
-	/* The vport carries traffic from enable until the function is back in
-	 * ALLOCATED (disabled and torn down); MODIFY_VHCA_STATE may jump
-	 * anywhere, so the rule is the state's, not the transition's. */
-	if (d->dp && vport_up(state) && !vport_up(s->state))
+	/* The vport and its representor exist from allocation to free, as
+	 * mlx5 enables an SF's eswitch vport at port add: rules on the
+	 * representor of an inactive function are taken and act once it is
+	 * active (until then nothing sends from it and nobody consumes what
+	 * reaches it). */
+	if (d->dp && state != DEV_VHCA_INVALID && s->state == DEV_VHCA_INVALID)
 		(void)dp_port_add(d->dp, fn_id);
-	else if (d->dp && !vport_up(state) && vport_up(s->state))
+	else if (d->dp && state == DEV_VHCA_INVALID && s->state != DEV_VHCA_INVALID)
 		dp_port_del(d->dp, fn_id);
 	s->state = state;
 	/* An allocation failure here loses only the notification; the

@@ -112,10 +112,15 @@ static void ipv6(const uint8_t *p, uint32_t len, uint32_t off, struct esw_key *k
 			k->ip_flags |= ESW_IPF_FIRSTFRAG;
 			off += 8;
 		} else if (nh == NH_HOP || nh == NH_ROUTING || nh == NH_DEST) {
+			uint32_t hlen;
+
 			if (len < off + 2)
 				break;
+			hlen = (p[off + 1] + 1u) * 8u;
+			if (len < off + hlen)
+				break;  /* the header is not all there */
 			nh = p[off];
-			off += (p[off + 1] + 1u) * 8u;
+			off += hlen;
 		} else {
 			break;
 		}

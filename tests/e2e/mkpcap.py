@@ -3,12 +3,15 @@
 
 SPEC is DST_MAC,SRC_MAC[,vlan=ID][,tcp=DPORT|udp=DPORT|arp] ; frames are
 64 bytes of IPv4 (or ARP) padded with zeros, so the tests can predict them.
+SPEC hex:BYTES is that frame as it is (mkframe.py prints such frames).
 """
 import struct
 import sys
 
 
 def frame(spec):
+    if spec.startswith('hex:'):
+        return bytes.fromhex(spec[4:])
     parts = spec.split(',')
     dst = bytes.fromhex(parts[0].replace(':', ''))
     src = bytes.fromhex(parts[1].replace(':', ''))

@@ -2,7 +2,8 @@
  * fuzz_flower.c - the tc flower rule parser.  The daemon parses the words of
  * every `filter add/del/show` a client sends.  Input: words separated by
  * NUL bytes.  A rule that parses is inserted into a rule set, looked up with
- * its own key (it must match) and removed.
+ * its own key (it must match; a port range at both ends) and, just outside
+ * each range, with a key that must not, printed and removed.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -58,9 +59,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		k.in_port = s.dev;
 		k.chain = s.chain;
+		if (s.src_port_max)
+			k.src_port = s.src_port_min;
+		if (s.dst_port_max)
+			k.dst_port = s.dst_port_min;
 		rcu_thread_online();
 		if (!esw_cls_lookup(c, &k, NULL))
 			abort();        /* a rule matches its own key */
+		/* Ranges cover exactly [min, max]: the prefixes neither leave a
+		 * hole nor spill over. */
+		for (int d = 0; d < 2; d++) {
+			uint16_t min = d ? s.dst_port_min : s.src_port_min;
+			uint16_t max = d ? s.dst_port_max : s.src_port_max;
+			uint16_t *port = d ? &k.dst_port : &k.src_port;
+			uint16_t keep = *port;
+
+			if (!max)
+				continue;
+			*port = max;
+			if (!esw_cls_lookup(c, &k, NULL))
+				abort();
+			*port = (uint16_t)(min + (max - min) / 2);
+			if (!esw_cls_lookup(c, &k, NULL))
+				abort();
+			if (max < 0xffff) {
+				*port = (uint16_t)(max + 1);
+				if (esw_cls_lookup(c, &k, NULL))
+					abort();
+			}
+			if (min) {
+				*port = (uint16_t)(min - 1);
+				if (esw_cls_lookup(c, &k, NULL))
+					abort();
+			}
+			*port = keep;
+		}
 		rcu_thread_offline();
 		j = tc_rule_json(&s, name_of, NULL, NULL, NULL, NULL, 0);
 		json_decref(j);
