@@ -233,6 +233,10 @@ int cni_nl_apply(const char *ifname, json_t *result, int ifidx, struct cni_err *
 int cni_nl_check(const char *ifname, const char *mac, unsigned mtu, json_t *prev, int ifidx,
 		 struct cni_err *err);
 
+/* Moves netdev name from the current namespace into nspath itself (when
+ * the daemon cannot record the path).  0 or -1 with err. */
+int cni_nl_move(const char *name, const char *nspath, struct cni_err *err);
+
 /* Renames ifname back to name (for a pool SF leaving); best effort. */
 int cni_nl_rename(const char *ifname, const char *name);
 

@@ -177,14 +177,23 @@ static void add_undo(struct add *a)
 	cni_state_remove(a->path);
 }
 
+/* sfnicd records up to 63 characters of a namespace path (dl_port.netns). */
+#define CNI_DAEMON_NETNS_MAX 63
+
 static int add_netdev(struct add *a, struct cni_sf *sf, int ifidx, struct cni_err *err)
 {
-	json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "dev.reload", "handle", sf->instance,
-				"netns", a->e->netns);
 	int ret;
 
-	if (cni_sf_req(a->cl, req, NULL, err))
+	/* The daemon moves the netdev and remembers where, so a netdev it
+	 * recreates goes there again; a path too long to record we move
+	 * ourselves (then only a crash, not a graceful restart, keeps it). */
+	if (strlen(a->e->netns) > CNI_DAEMON_NETNS_MAX) {
+		if (cni_nl_move(sf->netdev, a->e->netns, err))
+			return -1;
+	} else if (cni_sf_req(a->cl, json_pack("{s:s,s:s,s:s}", "cmd", "dev.reload", "handle",
+					       sf->instance, "netns", a->e->netns), NULL, err)) {
 		return -1;
+	}
 	if (cni_nl_enter(a->e->netns, err))
 		return -1;
 	ret = cni_nl_setup_link(sf->netdev, a->e->ifname, a->c->mtu, 5000, err);

@@ -28,6 +28,8 @@
 
 static int home_ns = -1;
 
+static int nl_do(struct nlmsghdr *nlh);
+
 int cni_nl_enter(const char *path, struct cni_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -127,6 +129,35 @@ int cni_nl_setup_link(const char *from, const char *to, unsigned mtu, unsigned t
 	if ((ret = set_flags(to, true)))
 		return cni_errf(err, CNI_ERR_NETLINK, "cannot bring the interface up", "%s: %s",
 				to, strerror(-ret));
+	return 0;
+}
+
+int cni_nl_move(const char *name, const char *nspath, struct cni_err *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	unsigned ifindex = if_nametoindex(name);
+	struct ifinfomsg *ifi;
+	int fd = open(nspath, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return cni_errf(err, CNI_ERR_UNKNOWN, "cannot open the container's network namespace",
+				"%s: %s", nspath, strerror(errno));
+	if (!ifindex) {
+		close(fd);
+		return cni_errf(err, CNI_ERR_NETLINK, "the SF netdev is not here",
+				"%s: not in the plugin's network namespace", name);
+	}
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)fd);
+	ret = nl_do(nlh);
+	close(fd);
+	if (ret)
+		return cni_errf(err, CNI_ERR_NETLINK, "cannot move the SF netdev",
+				"%s to %s: %s", name, nspath, strerror(-ret));
 	return 0;
 }
 

@@ -105,17 +105,18 @@ test_cni_static_ipam_and_flower_rules() {
 	ns_add csb$$
 	# static: the address is in each container's config; the plugin
 	# speaks 0.4.0 results too (ips carry "version").
-	conf "$T/a.conf" '{"cniVersion":"0.4.0"}' '{"type":"static","addresses":[{"address":"10.67.0.1/24"}]}'
-	conf "$T/b.conf" '{"cniVersion":"0.4.0"}' '{"type":"static","addresses":[{"address":"10.67.0.2/24"}]}'
+	conf "$T/a.conf" '{"cniVersion":"0.4.0"}' '{"type":"static","addresses":[{"address":"10.67.0.1/24"},{"address":"fd67::1/64"}]}'
+	conf "$T/b.conf" '{"cniVersion":"0.4.0"}' '{"type":"static","addresses":[{"address":"10.67.0.2/24"},{"address":"fd67::2/64"}]}'
 	cni ADD sa /run/netns/csa$$ "$T/a.conf" >"$T/a.json" || fail "ADD a: $(cat "$T/a.json")"
 	cni ADD sb /run/netns/csb$$ "$T/b.conf" >"$T/b.json" || fail "ADD b: $(cat "$T/b.json")"
-	expect_eq "$(jq -cS '.ips' "$T/a.json")" '[{"address":"10.67.0.1/24","interface":1,"version":"4"}]' "0.4.0 ips"
+	expect_eq "$(jq -cS '.ips' "$T/a.json")" '[{"address":"10.67.0.1/24","interface":1,"version":"4"},{"address":"fd67::1/64","interface":1,"version":"6"}]' "0.4.0 ips"
 	expect_eq "$(jq -r .cniVersion "$T/a.json")" 0.4.0 "cniVersion echoed"
 	ip netns exec csa$$ ping -q -c 1 -W 1 10.67.0.2 >/dev/null 2>&1 && fail "ping without rules"
 	# Per-pair rules instead of a bridge.
 	sf filter add dev sfnic0npf0sf100 ingress prio 1 flower action mirred egress redirect dev sfnic0npf0sf101 || fail "rule"
 	sf filter add dev sfnic0npf0sf101 ingress prio 1 flower action mirred egress redirect dev sfnic0npf0sf100 || fail "rule"
 	ip netns exec csa$$ ping -q -c 3 -i 0.2 -w 5 10.67.0.2 >/dev/null || fail "ping over the rules"
+	ip netns exec csa$$ ping -6 -q -c 3 -i 0.2 -w 5 fd67::2 >/dev/null || fail "ping6 over the rules"
 	with_prev "$T/a.conf" "$T/a.json" "$T/check.json"
 	cni CHECK sa /run/netns/csa$$ "$T/check.json" >"$T/out.json" || fail "CHECK: $(cat "$T/out.json")"
 	cni DEL sa /run/netns/csa$$ "$T/check.json" >/dev/null || fail "DEL a"
@@ -372,5 +373,26 @@ test_cni_parallel_adds_and_dels() {
 	wait "${pids[@]}"
 	expect_eq "$(sfcount)" 0 "SFs after DEL"
 	expect_eq "$(ls "$T/cni" | grep -c json)" 0 "records after DEL"
+	daemon_stop
+}
+
+# A namespace path longer than sfnicd records (63 characters, as kubelets'
+# and CRI-O's may be): the plugin moves the netdev itself.
+test_cni_long_netns_path() {
+	cni_need
+	daemon_start || fail "daemon"
+	sf dev eswitch set sfnic/sfnic0 mode switchdev
+	ns_add cl$$
+	local long="$T/a-network-namespace-path-longer-than-sixty-three-characters"
+	touch "$long"
+	mount --bind /run/netns/cl$$ "$long" || fail "bind mount"
+	conf "$T/net.json"
+	cni ADD cl "$long" "$T/net.json" >"$T/a.json" || { umount "$long"; fail "ADD: $(cat "$T/a.json")"; }
+	ip -n cl$$ link show eth0 >/dev/null 2>&1 || { umount "$long"; fail "no eth0 in the namespace"; }
+	with_prev "$T/net.json" "$T/a.json" "$T/prev.json"
+	cni CHECK cl "$long" "$T/prev.json" >"$T/out.json" || { umount "$long"; fail "CHECK: $(cat "$T/out.json")"; }
+	cni DEL cl "$long" "$T/prev.json" >/dev/null || { umount "$long"; fail "DEL"; }
+	umount "$long"
+	expect_eq "$(sfcount)" 0 "SFs after DEL"
 	daemon_stop
 }
