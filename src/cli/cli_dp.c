@@ -115,6 +115,20 @@ static void print_action(json_t *a)
 		       (long long)json_integer_value(json_object_get(a, "priority")), ctl);
 	else if (!strcmp(kind, "vlan"))
 		printf(" vlan  pop %s\n", ctl);
+	else if (!strcmp(kind, "ct")) {
+		json_t *v;
+
+		printf("ct");
+		if ((v = json_object_get(a, "action")))
+			printf(" %s", json_string_value(v));
+		if ((v = json_object_get(a, "mark")))
+			printf(" mark %lld", (long long)json_integer_value(v));
+		if ((v = json_object_get(a, "mark_mask")))
+			printf("/0x%s", json_string_value(v));
+		if ((v = json_object_get(a, "zone")))
+			printf(" zone %lld", (long long)json_integer_value(v));
+		printf(" %s\n", ctl);
+	}
 	else
 		printf("gact action %s\n", ctl);
 	if (st) {

@@ -85,6 +85,45 @@ int tc_action_parse(int *i, int argc, const char *const *argv, struct esw_rule_s
 		} else {
 			return ERR("vlan: unknown action \"%s\"", argv[*i]);
 		}
+	} else if (!strcmp(a, "ct")) {
+		/* m_ct.c: ct [commit] [zone Z] [mark V[/M]], or ct clear alone. */
+		act->type = ESW_ACT_CT;
+		act->ctl = ESW_CTL_PIPE;
+		while (*i + 1 < argc) {
+			const char *w = argv[*i + 1];
+			uint32_t v;
+
+			if (!strcmp(w, "commit")) {
+				act->ct.flags |= ESW_CT_COMMIT;
+			} else if (!strcmp(w, "clear")) {
+				act->ct.flags |= ESW_CT_CLEAR;
+			} else if (!strcmp(w, "zone") && *i + 2 < argc) {
+				if (tc_parse_u32(argv[*i + 2], UINT16_MAX, &v))
+					return ERR("ct: Illegal \"zone\"");
+				act->ct.zone = (uint16_t)v;
+				(*i)++;
+			} else if (!strcmp(w, "mark") && *i + 2 < argc) {
+				char buf[32], *slash;
+				uint32_t m = UINT32_MAX;
+
+				snprintf(buf, sizeof(buf), "%s", argv[*i + 2]);
+				slash = strchr(buf, '/');
+				if (slash)
+					*slash++ = 0;
+				if (tc_parse_u32(buf, UINT32_MAX, &v) ||
+				    (slash && tc_parse_u32(slash, UINT32_MAX, &m)) || !m)
+					return ERR("ct: Illegal \"mark\"");
+				act->ct.mark = v;
+				act->ct.mark_mask = m;
+				(*i)++;
+			} else {
+				break;
+			}
+			(*i)++;
+		}
+		if ((act->ct.flags & ESW_CT_CLEAR) &&
+		    (act->ct.flags != ESW_CT_CLEAR || act->ct.zone || act->ct.mark_mask))
+			return ERR("ct: clear must be alone");
 	} else {
 		return ERR("bad action type %s", a);
 	}
@@ -141,6 +180,23 @@ json_t *tc_action_json(const struct esw_action *a, unsigned order, tc_name_fn na
 	case ESW_ACT_VLAN_POP:
 		json_object_set_new(j, "kind", json_string("vlan"));
 		json_object_set_new(j, "vlan_action", json_string("pop"));
+		break;
+	case ESW_ACT_CT:
+		/* m_ct.c's print_ct: action (commit|clear), mark[/mask], zone. */
+		json_object_set_new(j, "kind", json_string("ct"));
+		if (a->ct.flags & (ESW_CT_CLEAR | ESW_CT_COMMIT))
+			json_object_set_new(j, "action", json_string(a->ct.flags & ESW_CT_CLEAR
+								     ? "clear" : "commit"));
+		if (!(a->ct.flags & ESW_CT_CLEAR)) {
+			if (a->ct.mark_mask) {
+				json_object_set_new(j, "mark", json_integer(a->ct.mark));
+				if (a->ct.mark_mask != UINT32_MAX) {
+					snprintf(buf2, sizeof(buf2), "%x", a->ct.mark_mask);
+					json_object_set_new(j, "mark_mask", json_string(buf2));
+				}
+			}
+			json_object_set_new(j, "zone", json_integer(a->ct.zone));
+		}
 		break;
 	}
 	json_object_set_new(j, "control_action", json_pack("{s:s}", "type", ctl));
