@@ -212,6 +212,7 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,addre
 	$(shell pkg-config --cflags jansson sqlite3)
 FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap fuzz_steer fuzz_memif_ctl fuzz_memif_ring fuzz_zc_ring fuzz_ctl
 FUZZ_TARGETS += fuzz_ct
+FUZZ_TARGETS += fuzz_metrics
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 

@@ -350,9 +350,21 @@ static void readable(void *arg)
 
 /* ---- the listener ---- */
 
+/* s for a one-line message: at most 64 bytes, control characters as '?'. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len && i < 64; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = 0;
+	return buf;
+}
+
 int metrics_addr_parse(const char *spec, struct sockaddr_storage *ss, socklen_t *len,
 		       char *err, size_t errlen)
 {
+	char pr[80];
 	char host[256] = "", port[8];
 	const char *colon = strrchr(spec, ':'), *p = colon ? colon + 1 : spec;
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -363,7 +375,8 @@ int metrics_addr_parse(const char *spec, struct sockaddr_storage *ss, socklen_t 
 	int rc;
 
 	if (!*p || *end || strspn(p, "0123456789") != strlen(p) || v == 0 || v > 65535) {
-		snprintf(err, errlen, "\"%s\" is not [ADDR:]PORT (PORT 1-65535)", spec);
+		snprintf(err, errlen, "\"%s\" is not [ADDR:]PORT (PORT 1-65535)",
+			 printable(spec, pr, sizeof(pr)));
 		return -EINVAL;
 	}
 	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
@@ -371,7 +384,8 @@ int metrics_addr_parse(const char *spec, struct sockaddr_storage *ss, socklen_t 
 		hl -= 2;
 	}
 	if (hl >= sizeof(host) || (colon && !hl)) {
-		snprintf(err, errlen, "\"%s\" is not [ADDR:]PORT (ADDR is empty or too long)", spec);
+		snprintf(err, errlen, "\"%s\" is not [ADDR:]PORT (ADDR is empty or too long)",
+			 printable(spec, pr, sizeof(pr)));
 		return -EINVAL;
 	}
 	memcpy(host, spec, hl);
@@ -384,7 +398,8 @@ int metrics_addr_parse(const char *spec, struct sockaddr_storage *ss, socklen_t 
 		hints.ai_family = AF_INET6;     /* [::], which takes IPv4 too */
 	rc = getaddrinfo(hl ? host : NULL, port, &hints, &res);
 	if (rc || !res || res->ai_addrlen > sizeof(*ss)) {
-		snprintf(err, errlen, "\"%s\": %s", host, rc ? gai_strerror(rc) : "no address");
+		snprintf(err, errlen, "\"%s\": %s", printable(host, pr, sizeof(pr)),
+			 rc ? gai_strerror(rc) : "no address");
 		if (res)
 			freeaddrinfo(res);
 		return -EINVAL;

@@ -202,7 +202,7 @@ static void test_addr_grammar(void **state)
 	char err[128], ip[64];
 	static const char *const bad[] = { "", "0", "65536", "abc", "9100x", "1.2.3.4:",
 					   ":80", "999.1.1.1:80", "example.org:80", "[::1:80",
-					   "1.2.3.4:+80", "-1" };
+					   "1.2.3.4:+80", "-1", "a\nb:80", "\n" };
 
 	(void)state;
 	assert_int_equal(metrics_addr_parse("9100", &ss, &len, err, sizeof(err)), 0);
