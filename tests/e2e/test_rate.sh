@@ -257,6 +257,26 @@ test_rate_node_shares_split_and_one_takes_all() {
 	daemon_stop
 }
 
+# Weights within one priority, no shares: the node's bandwidth splits by
+# tx_weight (3:1) while both send flat out.
+test_rate_node_weights_split() {
+	rate_net 88 89
+	sf port function rate add $D/tenant tx_max ${RATE_NODE}mbit || fail "node"
+	sf port function rate set $D/32768 tx_weight 3 parent tenant || fail "leaf A"
+	sf port function rate set $D/32769 tx_weight 1 parent tenant || fail "leaf B"
+	iperf_from 88 3 "$T/a.json" &
+	local pid=$!
+	iperf_from 89 3 "$T/b.json" || fail "iperf3 B: $(tail -3 "$T/b.json")"
+	wait $pid || fail "iperf3 A: $(tail -3 "$T/a.json")"
+	local a b
+	a=$(mbit "$T/a.json") b=$(mbit "$T/b.json")
+	echo "both flat out: A $a Mbit/s (weight 3), B $b Mbit/s (weight 1)" >&2
+	[ "$b" -gt 0 ] || fail "B got nothing"
+	within $((a * 100 / b)) 300 15 "split A:B by weight (x100)"
+	[ $((a + b)) -le $((RATE_NODE * 105 / 100)) ] || fail "node cap exceeded: $((a + b)) Mbit/s"
+	daemon_stop
+}
+
 # ---- memif: DPDK testpmd (txonly) as the SF's client ----
 # No root needed: the daemon runs with --netdevs off and each SF's eth
 # driver is disabled, so all it sends comes through its memif interface
