@@ -32,6 +32,7 @@ CORE_SRC += src/ct/ct.c src/ct/ct_parse.c
 CORE_SRC += src/dp/dp_ct.c src/dl/dl_ct.c
 CORE_SRC += src/svc/svc.c
 CORE_SRC += src/metrics/metrics_text.c src/metrics/metrics_collect.c src/metrics/metrics_http.c
+CORE_SRC += src/tc/tc_tunnel.c
 CORE_SRC += src/tun/tun_pkt.c src/tun/tun_nl.c src/tun/tun_link.c src/dp/dp_tun.c src/dl/dl_tun.c
 CORE_SRC += src/esw/esw_key.c src/tc/tc_match.c
 LIB_SRC := src/lib/client.c src/lib/zc.c src/util/util.c

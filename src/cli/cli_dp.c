@@ -95,6 +95,32 @@ static void print_keys(json_t *keys)
 	}
 }
 
+/* tunnel_key as m_tunnel_key.c prints it: one field a line, the control
+ * word on the last. */
+static void print_tunnel_key(json_t *a, const char *ctl)
+{
+	json_t *v;
+
+	if (strcmp(json_string_value(json_object_get(a, "mode")), "set")) {
+		printf("tunnel_key  unset %s\n", ctl);
+		return;
+	}
+	printf("tunnel_key  set\n\tsrc_ip %s\n\tdst_ip %s\n\tkey_id %lld\n",
+	       json_string_value(json_object_get(a, "src_ip")),
+	       json_string_value(json_object_get(a, "dst_ip")),
+	       (long long)json_integer_value(json_object_get(a, "key_id")));
+	if ((v = json_object_get(a, "dst_port")))
+		printf("\tdst_port %lld\n", (long long)json_integer_value(v));
+	printf("\t%s", json_string_value(json_object_get(a, "flag")));
+	if (json_is_true(json_object_get(a, "nofrag")))
+		printf("\tnofrag");
+	if ((v = json_object_get(a, "tos")))
+		printf("\n\ttos %s", json_string_value(v));
+	if ((v = json_object_get(a, "ttl")))
+		printf("\n\tttl %lld", (long long)json_integer_value(v));
+	printf(" %s\n", ctl);
+}
+
 static void print_action(json_t *a)
 {
 	const char *kind = json_string_value(json_object_get(a, "kind"));
@@ -103,7 +129,9 @@ static void print_action(json_t *a)
 	json_t *st = json_object_get(a, "stats");
 
 	printf("\taction order %lld: ", (long long)json_integer_value(json_object_get(a, "order")));
-	if (!strcmp(kind, "mirred"))
+	if (!strcmp(kind, "tunnel_key")) {
+		print_tunnel_key(a, ctl);
+	} else if (!strcmp(kind, "mirred"))
 		printf("mirred (Egress %s to device %s) %s\n",
 		       !strcmp(json_string_value(json_object_get(a, "mirred_action")), "redirect")
 		       ? "Redirect" : "Mirror",

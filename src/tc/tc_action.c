@@ -124,6 +124,11 @@ int tc_action_parse(int *i, int argc, const char *const *argv, struct esw_rule_s
 		if ((act->ct.flags & ESW_CT_CLEAR) &&
 		    (act->ct.flags != ESW_CT_CLEAR || act->ct.zone || act->ct.mark_mask))
 			return ERR("ct: clear must be alone");
+	} else if (!strcmp(a, "tunnel_key")) {
+		int ret = tc_tunnel_key_parse(i, argc, argv, act, err, errlen);
+
+		if (ret)
+			return ret;
 	} else {
 		return ERR("bad action type %s", a);
 	}
@@ -197,6 +202,13 @@ json_t *tc_action_json(const struct esw_action *a, unsigned order, tc_name_fn na
 			}
 			json_object_set_new(j, "zone", json_integer(a->ct.zone));
 		}
+		break;
+	case ESW_ACT_TUNNEL_SET:
+	case ESW_ACT_TUNNEL_UNSET:
+		tc_tunnel_key_json(a, j);
+		ctl = a->ctl == ESW_CTL_CONTINUE ? "continue" : a->ctl == ESW_CTL_PASS ? "pass"
+		      : a->ctl == ESW_CTL_DROP ? "drop" : a->ctl == ESW_CTL_RECLASSIFY ? "reclassify"
+		      : "pipe";
 		break;
 	}
 	json_object_set_new(j, "control_action", json_pack("{s:s}", "type", ctl));

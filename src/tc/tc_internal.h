@@ -62,6 +62,14 @@ const char *tc_ethtype_name(uint16_t t, char *buf, size_t len);
 int tc_action_parse(int *i, int argc, const char *const *argv, struct esw_rule_spec *s,
 		    tc_resolve_fn resolve, void *arg, char *err, size_t errlen);
 
+/* tc_tunnel.c: `tunnel_key set ...|unset [CONTROL]` at argv[*i] into a
+ * (leaving *i on its last word; 0 or -EINVAL with tc's message), and its
+ * JSON fields (kind, mode, addresses, key_id, dst_port, flag, nofrag, tos,
+ * ttl) into j. */
+int tc_tunnel_key_parse(int *i, int argc, const char *const *argv, struct esw_action *a,
+			char *err, size_t errlen);
+void tc_tunnel_key_json(const struct esw_action *a, json_t *j);
+
 /* One action in the shape of `tc -j filter show` (order is its 1-based
  * place in the list); with the rule's counters when packets is given. */
 json_t *tc_action_json(const struct esw_action *a, unsigned order, tc_name_fn name, void *arg,
