@@ -154,6 +154,10 @@ bool cni_state_claimed(const char *data_dir, const char *device, uint32_t sfnum)
 
 /* ---- IPAM delegation (cni_ipam.c) ---- */
 
+/* Everything fd gives until EOF, NUL-terminated (at most 32 MiB); NULL
+ * when out of memory.  *len is its length. */
+char *cni_read_all(int fd, size_t *len);
+
 /* Execs the IPAM plugin conf->ipam_type, found in CNI_PATH, with this
  * process's environment (CNI_COMMAND replaced by cmd) and the original
  * stdin config.  On success *result is its parsed stdout (NULL for DEL

@@ -46,7 +46,7 @@ static int stdin_fd(const char *text, size_t len)
 	return fd;
 }
 
-static char *read_all(int fd, size_t *len)
+char *cni_read_all(int fd, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
@@ -143,7 +143,7 @@ int cni_ipam_exec(const struct cni_conf *conf, const struct cni_env *env, const 
 		return cni_errf(err, CNI_ERR_IO, "cannot run the IPAM plugin", "fork: %s",
 				strerror(errno));
 	}
-	stdout_text = read_all(out[0], &n);
+	stdout_text = cni_read_all(out[0], &n);
 	close(out[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

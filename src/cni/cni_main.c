@@ -433,36 +433,6 @@ static void cmd_version(const struct cni_conf *c)
 	json_decref(r);
 }
 
-static char *read_stdin(size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap + 1);
-
-	while (buf) {
-		ssize_t r = read(0, buf + n, cap - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == cap) {
-			char *b = cap < (16u << 20) ? realloc(buf, cap * 2 + 1) : NULL;
-
-			if (!b) {
-				free(buf);
-				return NULL;
-			}
-			buf = b;
-			cap *= 2;
-		}
-	}
-	if (buf)
-		buf[n] = 0;
-	*len = n;
-	return buf;
-}
-
 int main(void)
 {
 	struct cni_err err = { 0 };
@@ -482,7 +452,7 @@ int main(void)
 	}
 	if (r)
 		goto fail;
-	if (!(text = read_stdin(&len))) {
+	if (!(text = cni_read_all(0, &len))) {
 		cni_errf(&err, CNI_ERR_IO, "cannot read the network config", "stdin: %s",
 			 strerror(errno ? errno : ENOMEM));
 		goto fail;
