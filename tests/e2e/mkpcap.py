@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """mkpcap.py OUT.pcap SPEC... - writes an Ethernet pcap for the e2e tests.
 
-SPEC is DST_MAC,SRC_MAC[,vlan=ID][,tcp=DPORT|udp=DPORT|arp] ; frames are
-64 bytes of IPv4 (or ARP) padded with zeros, so the tests can predict them.
+SPEC is DST_MAC,SRC_MAC[,vlan=ID][,tcp=DPORT|udp=DPORT|arp][,len=N] ; frames
+are 64 bytes (or N) of IPv4 (or ARP) padded with zeros, so the tests can
+predict them.
 SPEC hex:BYTES is that frame as it is (mkframe.py prints such frames).
 """
 import struct
@@ -27,7 +28,7 @@ def frame(spec):
         l4 = struct.pack('!HH', 1000, int(port)) + bytes(22)
         body = b'\x08\x00' + ip + l4
     f = dst + src + tag + body
-    return f + bytes(max(0, 64 - len(f)))
+    return f + bytes(max(0, int(opts.get('len', 64)) - len(f)))
 
 
 with open(sys.argv[1], 'wb') as out:

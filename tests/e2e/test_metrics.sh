@@ -191,11 +191,10 @@ test_metrics_http_shape_and_errors() {
 
 # ---- sfnic top (issue 14, part 5) ----
 
-# top_traffic: switchdev, SF 88 active, a rule p0 -> SF; frames replayed
-# into p0 (300 at a time) and into the SF (100 at a time) until the test
-# ends: p0 carries the most, then the SF; nothing else moves.  Big replays,
-# so that a busy machine's slow process starts still leave frames in every
-# second.
+# top_traffic: switchdev, SF 88 active, a rule p0 -> SF; two loops replay
+# 1000-byte frames into p0 and 64-byte frames into the SF until the test
+# ends, 100 a call, side by side: however fast a busy machine runs them,
+# p0 carries the most bits, then the SF, and nothing else moves.
 top_traffic() {
 	daemon_start --netdevs off || fail "daemon"
 	sf_active 88
@@ -203,18 +202,15 @@ top_traffic() {
 		action mirred egress redirect dev sfnic0npf0sf88 || fail "rule"
 	local i a=() b=()
 	for i in $(seq 100); do
-		a+=("02:00:00:00:00:0a,02:00:00:00:00:0b,udp=1" "02:00:00:00:00:0a,02:00:00:00:00:0b,udp=2"
-		    "02:00:00:00:00:0a,02:00:00:00:00:0b,udp=3")
+		a+=("02:00:00:00:00:0a,02:00:00:00:00:0b,udp=1,len=1000")
 		b+=("02:00:00:00:00:0b,02:00:00:00:00:0a,udp=4")
 	done
-	python3 tests/e2e/mkpcap.py "$T/three.pcap" "${a[@]}"
-	python3 tests/e2e/mkpcap.py "$T/one.pcap" "${b[@]}"
-	(while :; do
-		"$SFNIC" replay p0 -r "$T/three.pcap" >/dev/null 2>&1
-		"$SFNIC" replay pf0sf88 -r "$T/one.pcap" >/dev/null 2>&1
-		sleep 0.02
-	done) &
+	python3 tests/e2e/mkpcap.py "$T/big.pcap" "${a[@]}"
+	python3 tests/e2e/mkpcap.py "$T/small.pcap" "${b[@]}"
+	(while :; do "$SFNIC" replay p0 -r "$T/big.pcap" >/dev/null 2>&1; sleep 0.01; done) &
 	TRAFFIC=$!
+	(while :; do "$SFNIC" replay pf0sf88 -r "$T/small.pcap" >/dev/null 2>&1; sleep 0.01; done) &
+	TRAFFIC="$TRAFFIC $!"
 	trap 'kill $TRAFFIC 2>/dev/null; tmux -L "sfnic-top-$$" kill-server 2>/dev/null; daemon_kill9; ns_cleanup' EXIT
 }
 
