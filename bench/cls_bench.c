@@ -10,7 +10,8 @@
  * anchor is the same engine with one rule per mask, so the mask count is the
  * same on every line of a block: "vs M rules" is the growth the issue
  * bounds (< 2x).
- * Medians of RUNS runs.  Usage: cls_bench [RUNS]
+ * Medians of RUNS runs.  Usage: cls_bench [RUNS [MAX_RULES]] (MAX_RULES
+ * replaces 100,000 on the last line of each block, for a quick run).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
 {
 	int runs = argc > 1 ? atoi(argv[1]) : 5;
 	const int masks[3] = { 1, 4, 16 };
-	int rules[3] = { 1, 1000, 100000 };
+	int rules[3] = { 1, 1000, argc > 2 && atoi(argv[2]) > 1000 ? atoi(argv[2]) : 100000 };
 	double base_tuple[3] = { 0 };
 	struct esw_key *keys = malloc(sizeof(*keys) * LOOKUPS);
 
