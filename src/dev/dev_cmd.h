@@ -681,6 +681,10 @@ _Static_assert(sizeof(struct dev_sample) == 80, "layout");
  *                 are treated as not arriving (DEV_EVENT_FAULT: the queues
  *                 are the zero-copy channel's).
  *   MEMIF_NO_RETURN the same for vport's memif client (DEV_EVENT_FAULT).
+ *   POOL_STARVE   every buffer of vport's region is held as a read-only
+ *                 tap holds a frame: the pools the port receives into
+ *                 park what they take and cannot refill (frames for the
+ *                 port are dropped, no_buffer).  Only CLEAR ends it.
  *   CLEAR         clears every fault the device holds (STALL_TX,
  *                 HANG_WORKER, FAIL_CMDS), and raises DEV_EVENT_FAULT with
  *                 state CLEAR so the driver clears its own.
@@ -694,7 +698,8 @@ enum dev_fault {
 	DEV_FAULT_FAIL_STORE = 4,
 	DEV_FAULT_ZC_NO_RETURN = 5,
 	DEV_FAULT_MEMIF_NO_RETURN = 6,
-	DEV_FAULT_MAX = 6,
+	DEV_FAULT_POOL_STARVE = 7,
+	DEV_FAULT_MAX = 7,
 };
 struct dev_set_fault_in {
 	struct dev_cmd_in_hdr hdr;

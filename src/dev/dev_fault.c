@@ -85,6 +85,12 @@ uint8_t dev_cmd_set_fault(struct ctx *c, uint16_t op_mod)
 			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FAULT_BAD_COUNT);
 		(void)dev_eq_push(d, DEV_EVENT_FAULT, in->count, DEV_FAULT_FAIL_STORE);
 		return DEV_STAT_OK;
+	case DEV_FAULT_POOL_STARVE:
+		if (!d->dp)
+			return dev_fail(c, DEV_STAT_BAD_SYS_STATE, DEV_SYND_NO_DATAPATH);
+		if (in->vport == DEV_VPORT_UPLINK || dp_fault_starve_pools(d->dp, in->vport, true))
+			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FAULT_BAD_PORT);
+		return DEV_STAT_OK;
 	case DEV_FAULT_ZC_NO_RETURN:
 	case DEV_FAULT_MEMIF_NO_RETURN:
 		if (!d->dp || !dp_port_exists(d->dp, in->vport) || in->vport == DEV_VPORT_UPLINK)

@@ -17,11 +17,11 @@
  *   rx        a zero-copy consumer of the port that loses frames while
  *             giving none back.  Recover: the stuck consumer is dropped
  *             (its queue closed, every buffer it held comes home).
- *             Also a page pool the port receives into (the function side's
- *             pool of a worker queue, where frames crossing into the
- *             port's trust domain are copied) that cannot refill: refused
- *             allocations (alloc_empty, cap_hit) and no_buffer drops rise
- *             while no allocation succeeds, two ticks in a row.  Who can
+ *             Also a page pool of the port (the function side's pool of a
+ *             worker queue: frames crossing into the port's trust domain
+ *             are copied into it, its netdev reads into it) that cannot
+ *             refill: refused allocations (alloc_empty, cap_hit) rise
+ *             while none succeeds, two ticks in a row.  Who can
  *             hold that pool's buffers is a read-only tap of the port's
  *             region (an exclusive queue has a pool of its own, a memif
  *             client copies): recover drops the taps that hold frames, and
@@ -544,9 +544,8 @@ static uint32_t taps_hold(struct dl_health *h, struct dlh_port *hp)
 	return held;
 }
 
-/* A pool the port receives into that cannot refill: allocations refused
- * (empty, or at the cap) and frames dropped for want of a buffer, while
- * none succeeds, DLH_STUCK_TICKS ticks in a row.  O(workers) per port:
+/* A pool of the port that cannot refill: allocations refused (empty, or
+ * at the cap) while none succeeds, DLH_STUCK_TICKS ticks in a row.  O(workers) per port:
  * dp_queue_stats() finds the port in the datapath's table. */
 static void detect_pool(struct dl_health *h, struct dlh_port *hp)
 {
@@ -568,7 +567,10 @@ static void detect_pool(struct dl_health *h, struct dlh_port *hp)
 		ok = ps.alloc_fast + ps.alloc_slow;
 		refused = ps.alloc_empty + ps.cap_hit;
 		nobuf = st.drops[DP_DROP_NO_BUFFER];
-		if (ok == hp->pool_ok[q] && refused > hp->pool_fail[q] && nobuf > hp->pool_nobuf[q]) {
+		/* Refused with none granted: what waits for a buffer (a frame
+		 * to copy in, dropped as no_buffer; a netdev's next read, left
+		 * in its queue) waits in vain. */
+		if (ok == hp->pool_ok[q] && refused > hp->pool_fail[q]) {
 			if (hp->pool_stuck[q] < UINT8_MAX)
 				hp->pool_stuck[q]++;
 		} else {

@@ -456,6 +456,11 @@ void dp_emc_stats(struct dp *dp, uint64_t *hits, uint64_t *misses);
 int dp_fault_stall_input(struct dp *dp, uint32_t vport, bool rep, bool on);
 /* Holds worker w (on) without passes until released.  0 or -EINVAL. */
 int dp_fault_hang_worker(struct dp *dp, unsigned w, bool on);
+/* Injected fault (issue 12): every buffer of vport's region counts as held
+ * by a read-only tap, so the port's pools park what they take and cannot
+ * refill; off gives them back.  Control thread.  Returns 0, -ENODEV (no
+ * such port), -ENOMEM, or -ENOSPC (the region has PP_MAX_TAPS taps). */
+int dp_fault_starve_pools(struct dp *dp, uint32_t vport, bool on);
 /* Releases every stall and hang. */
 void dp_fault_clear(struct dp *dp);
 

@@ -10,6 +10,8 @@
 #include "dp_internal.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <urcu-qsbr.h>
 
@@ -34,6 +36,54 @@ int dp_fault_hang_worker(struct dp *dp, unsigned w, bool on)
 	return 0;
 }
 
+/* The starving holder is a tap that holds everything: the pools already
+ * park what a tap holds and look again when they run short, so the fault
+ * costs the packet path nothing and ends as a tap does. */
+static void unstarve(struct dp_port *p)
+{
+	if (!p->starve)
+		return;
+	pp_region_tap_del(p->region, p->starve_slot);
+	synchronize_rcu();      /* allocators may still read the flags */
+	free(p->starve);
+	p->starve = NULL;
+}
+
+int dp_fault_starve_pools(struct dp *dp, uint32_t vport, bool on)
+{
+	struct dp_port *p = dp_port_get(dp, vport, false);
+	uint32_t n;
+	int slot;
+
+	if (!p)
+		return -ENODEV;
+	if (!on || p->starve) {
+		if (!on)
+			unstarve(p);
+		return 0;
+	}
+	if (dp_port_ensure_pools(dp, p))
+		return -ENOMEM;
+	n = pp_region_nbufs(p->region);
+	p->starve = malloc(n);
+	if (!p->starve)
+		return -ENOMEM;
+	memset((void *)p->starve, 1, n);
+	slot = pp_region_tap_add(p->region, p->starve);
+	if (slot < 0) {
+		free(p->starve);
+		p->starve = NULL;
+		return slot;
+	}
+	p->starve_slot = slot;
+	return 0;
+}
+
+void dp_fault_port_free(struct dp_port *p)
+{
+	unstarve(p);
+}
+
 static void unstall(struct dp *dp, struct dp_port *p)
 {
 	if (atomic_load_explicit(&p->stalled, memory_order_relaxed)) {
@@ -55,6 +105,7 @@ void dp_fault_clear(struct dp *dp)
 			struct dp_port *p = atomic_load_explicit(&chunk[i], memory_order_acquire);
 
 			if (p) {
+				unstarve(p);
 				unstall(dp, p);
 				if (p->peer)
 					unstall(dp, p->peer);

@@ -76,6 +76,8 @@ struct dp_port {
 	/* Taps of what the function receives: [0] the netdev, [1] memif. */
 	struct dp_taps *_Atomic rx_taps[2];
 	_Atomic bool stalled;           /* injected fault: its inputs are not polled */
+	_Atomic uint8_t *starve;        /* injected fault: every buffer of region held */
+	int starve_slot;                /* its pp_region_tap_add slot */
 	/* devlink rate: the leaf that shapes what the function transmits
 	 * (its netdev queues and function queues), NULL when unlimited. */
 	struct sched_obj *_Atomic sched;
@@ -215,6 +217,8 @@ void dp_sched_sleep(struct dp_worker *w);
 
 /* dp_tap.c: frees a port's tap lists (no worker may see the port). */
 void dp_tap_port_free(struct dp_port *p, unsigned nw);
+/* Ends a port's injected faults before it goes (dp_fault.c). */
+void dp_fault_port_free(struct dp_port *p);
 
 /* dp_ring.c */
 int dp_spsc_init(struct dp_spsc *s, uint32_t slots);

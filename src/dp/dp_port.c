@@ -108,6 +108,7 @@ void dp_port_fini(struct dp_port *p, unsigned nw)
 
 	dp_fn_port_free(p);
 	dp_tap_port_free(p, nw);
+	dp_fault_port_free(p);
 	dp_tun_port_free(p);
 	for (unsigned i = 0; p->q && i < nw; i++)
 		pp_pool_destroy(p->q[i].pool);

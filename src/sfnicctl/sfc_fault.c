@@ -11,6 +11,7 @@
  *   fault fail-store [ COUNT ]
  *   fault zc-no-return PORT
  *   fault memif-no-return PORT
+ *   fault pool-starve PORT
  */
 #include "sfnicctl.h"
 
@@ -25,7 +26,7 @@ static const struct {
 	{ "clear", DEV_FAULT_CLEAR }, { "stall-tx", DEV_FAULT_STALL_TX },
 	{ "hang-worker", DEV_FAULT_HANG_WORKER }, { "fail-cmds", DEV_FAULT_FAIL_CMDS },
 	{ "fail-store", DEV_FAULT_FAIL_STORE }, { "zc-no-return", DEV_FAULT_ZC_NO_RETURN },
-	{ "memif-no-return", DEV_FAULT_MEMIF_NO_RETURN },
+	{ "memif-no-return", DEV_FAULT_MEMIF_NO_RETURN }, { "pool-starve", DEV_FAULT_POOL_STARVE },
 };
 
 /* PORT: an index, pf, or a devlink handle bus/dev/index. */
@@ -59,7 +60,8 @@ static int usage(struct sfc *c)
 {
 	return sfc_fail(c, EINVAL, "Usage: sfnicctl fault { clear | stall-tx PORT [ rep ] | "
 			"hang-worker N | fail-cmds COUNT [ status S ] [ syndrome N ] | "
-			"fail-store [ COUNT ] | zc-no-return PORT | memif-no-return PORT }");
+			"fail-store [ COUNT ] | zc-no-return PORT | memif-no-return PORT | "
+			"pool-starve PORT }");
 }
 
 static int parse(struct sfc *c, uint16_t kind, int argc, char **argv, struct dev_set_fault_in *in)

@@ -331,6 +331,53 @@ test_health_fw_fatal_reload_restores_what_was_acknowledged() {
 	daemon_stop || fail "daemon stop"
 }
 
+# sf_send N: N broadcast frames out of SF A's netdev (what the SF sends).
+sf_send() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("sfnic0S88", 0))
+for _ in range(int(sys.argv[1])):
+    s.send(b"\xff" * 6 + bytes.fromhex("020000000088") + b"\x88\xb5" + bytes(50))' "$1" ||
+		fail "sf_send"
+}
+
+# The pools of SF A cannot refill (SET_FAULT POOL_STARVE: every buffer of
+# its region held, as by a tap holding everything): what the SF sends waits
+# in its netdev's queue, rx goes to error and diagnose names the pool;
+# recovery fails while nothing of the port holds the buffers (it stays in
+# error); once the cause is gone the pool refills, the frames that waited go
+# on (none lost), recovery by hand succeeds and no buffer stays out.
+test_health_pool_cannot_refill() {
+	daemon_start || fail "daemon start"
+	sf_active 88
+	# Only the test's frames: no IPv6 autoconfiguration chatter.
+	sysctl -qw net.ipv6.conf.sfnic0S88.disable_ipv6=1 || fail "disable_ipv6"
+	ip link set sfnic0S88 up || fail "link up"
+	sf health set $PORT_A reporter rx auto_recover false || fail "auto_recover false"
+	sf_send 30
+	wait_eq 30 pstat $PORT_A .stats.rx.packets
+	sfault pool-starve $PORT_A
+	sf_send 30
+	wait_eq "error 1 0" hstate $PORT_A rx
+	expect_eq "$(pstat $PORT_A .stats.rx.packets)" 30 "nothing sent while the pool is dry"
+	sf health diagnose $PORT_A reporter rx -j |
+		jq -e '[.page_pools[] | select(.cannot_refill and .alloc_empty > 0)] | length == 1' \
+		>/dev/null || fail "diagnose: the pool that cannot refill"
+	sf health diagnose $PORT_A reporter rx -j | jq -r .last_error |
+		grep -q "^page pool of queue 0 cannot refill" || fail "diagnose: last_error"
+	expect_err "Error: page pool of queue 0 has not refilled and no consumer of the port holds its buffers: nothing to drop." \
+		sf health recover $PORT_A reporter rx
+	expect_eq "$(hstate $PORT_A rx)" "error 1 0" "still in error"
+	sfault clear
+	wait_eq 60 pstat $PORT_A .stats.rx.packets     # the 30 that waited
+	sf health recover $PORT_A reporter rx || fail "recover once the pool refills"
+	expect_eq "$(hstate $PORT_A rx)" "healthy 1 1" "recovered"
+	sf_send 30
+	wait_eq 90 pstat $PORT_A .stats.rx.packets
+	inflight_zero
+	daemon_stop || fail "daemon stop"
+}
+
 # A tap that stops returning frames holds as many as its cap lets it (here
 # the SF pool's whole cap, 128): the pool parks them and refills from the
 # region, so the port never runs dry (issue 10's promise) and the rx
