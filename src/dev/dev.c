@@ -611,8 +611,18 @@ void dev_attach_dp(struct dev *d, struct dp *dp)
 			if (d->uctx[i].live)
 				dev_sampler_stop(d, &d->uctx[i]);
 	d->dp = dp;
-	if (dp)
-		dp_set_switchdev(dp, d->esw.mode != DEV_ESW_LEGACY);
+	if (!dp)
+		return;
+	dp_set_switchdev(dp, d->esw.mode != DEV_ESW_LEGACY);
+	/* A vport exists from allocation on (dev_set_state): SFs allocated
+	 * before the datapath came get theirs now. */
+	for (unsigned i = 0; i < DEV_NUM_CONTROLLERS; i++) {
+		const struct sf_table *t = &d->sf[i];
+
+		for (uint32_t slot = 0; t->slots && slot < t->max; slot++)
+			if (t->slots[slot].state != DEV_VHCA_INVALID)
+				(void)dp_port_add(dp, dev_slot_to_fn(t, slot));
+	}
 }
 
 /* The commands of the ctl channel's surface (issue 11). */
