@@ -183,8 +183,9 @@ void dev_set_state(struct dev *d, struct sf_slot *s, uint32_t fn_id, uint8_t sta
 	 * representor of an inactive function are taken and act once it is
 	 * active (until then nothing sends from it and nobody consumes what
 	 * reaches it). */
-	if (d->dp && state != DEV_VHCA_INVALID && s->state == DEV_VHCA_INVALID)
-		(void)dp_port_add(d->dp, fn_id);
+	if (d->dp && state != DEV_VHCA_INVALID)
+		(void)dp_port_add(d->dp, fn_id);        /* -EEXIST unless a datapath
+							 * came after the function */
 	else if (d->dp && state == DEV_VHCA_INVALID && s->state != DEV_VHCA_INVALID)
 		dp_port_del(d->dp, fn_id);
 	s->state = state;
