@@ -41,6 +41,8 @@ CLI_SRC := src/cli/sfnic.c src/cli/cli_print.c src/cli/cli_dp.c src/cli/cli_etht
 CLI_SRC += src/cli/cli_link.c
 CLI_SRC += src/cli/cli_ct.c
 CLI_SRC += src/cli/cli_top.c
+CORE_SRC += src/dp/dp_act.c
+CLI_SRC += src/cli/cli_action.c
 CTL_TOOL_SRC := src/sfnicctl/sfnicctl.c src/sfnicctl/sfc_client.c src/sfnicctl/sfc_ops.c \
 	src/sfnicctl/sfc_query.c src/sfnicctl/sfc_dump.c src/sfnicctl/sfc_trace.c \
 	src/sfnicctl/sfc_counters.c src/sfnicctl/sfc_fault.c src/dev/dev_scope.c src/dev/dev_dump_decode.c src/util/util.c
@@ -250,6 +252,7 @@ DP_SRC := src/dp/dp_port.c src/dp/dp_worker.c src/dp/dp_ring.c src/dp/dp_gso.c s
 DP_SRC += src/dp/dp_ct.c src/ct/ct.c src/ct/ct_parse.c
 DP_SRC += src/esw/esw_key.c
 DP_SRC += src/dp/dp_tun.c src/tun/tun_pkt.c
+DP_SRC += src/dp/dp_act.c
 build/sw_bench: bench/sw_bench.c $(DP_SRC) $(wildcard src/dp/*.h src/esw/*.h src/pp/*.h)
 	@mkdir -p build
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -g $(shell pkg-config --cflags libdpdk) -Wno-deprecated-declarations \

@@ -12,7 +12,12 @@
  *   1 rule      frames received on p0 match one dst_mac rule redirecting to
  *               the SF;
  *   1000 rules  frames received on p0 match one of 1000 dst_ip /32 rules
- *               (one mask) redirecting to the SF.
+ *               (one mask) redirecting to the SF;
+ *   pedit       the 1-rule case with OVS's header rewrite before the
+ *               redirect: pedit ex munge eth dst set, ip ttl decrement
+ *               (three 32-bit keys), csum iph (IPv4 header checksum);
+ *   police      the 1-rule case with police (a byte bucket that never runs
+ *               dry: the cost of the conform check) before the redirect.
  * Traffic is 1000 flows (dst_ip 10.1.x.y) round robin in every case, so the
  * exact-match cache sees the same working set.
  *
@@ -37,10 +42,12 @@
 #define FLOWS 1000
 #define SF_VPORT 1u
 #define SIZES 2
-#define CASES 3
+#define CASES 5
 
+enum { PLAIN, PEDIT, POLICE };
 static const unsigned sizes[SIZES] = { 64, 1500 };
-static const unsigned rule_counts[CASES] = { 0, 1, 1000 };
+static const unsigned rule_counts[CASES] = { 0, 1, 1000, 1, 1 };
+static const unsigned rule_kind[CASES] = { PLAIN, PLAIN, PLAIN, PEDIT, POLICE };
 static uint8_t frames[FLOWS][1500];
 static const uint8_t sf_mac[6] = { 2, 0, 0, 0, 0, 0x58 };
 
@@ -92,7 +99,31 @@ static void sf_consumer(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigne
 	sf_received += n;
 }
 
-static int add_rules(struct dp *dp, unsigned count)
+/* Actions before the redirect of the pedit and police cases. */
+static void add_actions(struct esw_rule_spec *s, unsigned kind)
+{
+	if (kind == PEDIT) {
+		s->pkey[0] = (struct esw_pedit_key){ ESW_PEDIT_ETH, ESW_PEDIT_SET, 0, 0x02000000, 0 };
+		s->pkey[1] = (struct esw_pedit_key){ ESW_PEDIT_ETH, ESW_PEDIT_SET, 4, 0x00990000,
+						     0x0000ffff };
+		s->pkey[2] = (struct esw_pedit_key){ ESW_PEDIT_IP4, ESW_PEDIT_ADD, 8, 0xff000000,
+						     0x00ffffff };
+		s->npkey = 3;
+		s->act[0] = (struct esw_action){ .type = ESW_ACT_PEDIT, .ctl = ESW_CTL_PIPE,
+						 .pedit = { .first = 0, .n = 3 } };
+		s->act[1] = (struct esw_action){ .type = ESW_ACT_CSUM, .ctl = ESW_CTL_PIPE,
+						 .csum = { ESW_CSUM_IPH } };
+		s->nact = 2;
+	} else if (kind == POLICE) {
+		s->act[0] = (struct esw_action){ .type = ESW_ACT_POLICE, .ctl = ESW_CTL_PIPE,
+						 .police = { .rate = 100000000000ull / 8,
+							     .burst = 1u << 30, .mtu = 65535,
+							     .exceed = ESW_CTL_DROP } };
+		s->nact = 1;
+	}
+}
+
+static int add_rules(struct dp *dp, unsigned count, unsigned kind)
 {
 	for (unsigned i = 0; i < count; i++) {
 		struct esw_rule_spec s = { .dev = DP_VPORT_UPLINK, .prio = 1, .handle = i + 1,
@@ -107,7 +138,10 @@ static int add_rules(struct dp *dp, unsigned count)
 			memcpy(&s.key.dst_ip, (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 4);
 			s.mask.dst_ip = UINT32_MAX;
 		}
-		s.act[0] = (struct esw_action){ .type = ESW_ACT_REDIRECT, .ctl = ESW_CTL_STOLEN, .arg = SF_VPORT };
+		s.nact = 0;
+		add_actions(&s, kind);
+		s.act[s.nact++] = (struct esw_action){ .type = ESW_ACT_REDIRECT,
+						       .ctl = ESW_CTL_STOLEN, .arg = SF_VPORT };
 		if (dp_rule_add(dp, &s))
 			return -1;
 	}
@@ -115,7 +149,7 @@ static int add_rules(struct dp *dp, unsigned count)
 }
 
 /* Cycles per packet of the worker for one case; -1 when frames were lost. */
-static double run_sfnic(unsigned rules, unsigned size, long packets)
+static double run_sfnic(unsigned rules, unsigned kind, unsigned size, long packets)
 {
 	char err[256] = "";
 	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1 }, err, sizeof(err));
@@ -133,7 +167,7 @@ static double run_sfnic(unsigned rules, unsigned size, long packets)
 	}
 	dp_set_switchdev(dp, true);
 	dp_port_set_xmit(dp, SF_VPORT, false, sf_consumer, NULL);
-	if (add_rules(dp, rules)) {
+	if (add_rules(dp, rules, kind)) {
 		fprintf(stderr, "rule insertion failed\n");
 		exit(1);
 	}
@@ -245,11 +279,12 @@ int main(int argc, char **argv)
 	for (unsigned s = 0; s < SIZES; s++) {
 		build_frames(sizes[s]);
 		for (unsigned c = 0; c < CASES; c++)
-			run_sfnic(rule_counts[c], sizes[s], packets / 10);     /* warm */
+			run_sfnic(rule_counts[c], rule_kind[c], sizes[s], packets / 10);     /* warm */
 		run_dpdk((uint16_t)(2 * s), (uint16_t)(2 * s + 1), packets / 10);
 		for (int r = 0; r < runs; r++) {
 			for (unsigned c = 0; c < CASES; c++) {
-				if ((sf[s][c][r] = run_sfnic(rule_counts[c], sizes[s], packets)) < 0)
+				if ((sf[s][c][r] = run_sfnic(rule_counts[c], rule_kind[c], sizes[s],
+							     packets)) < 0)
 					return 1;
 				emc[s][c] = last_emc_hit;
 			}
@@ -265,13 +300,17 @@ int main(int argc, char **argv)
 			double v = median(sf[s][c], runs);
 			char name[64];
 
-			snprintf(name, sizeof(name), "sfnic %s -> SF, %u rule%s",
+			snprintf(name, sizeof(name), "sfnic %s -> SF, %u rule%s%s",
 				 rule_counts[c] ? "p0" : "representor", rule_counts[c],
-				 rule_counts[c] == 1 ? "" : "s");
+				 rule_counts[c] == 1 ? "" : "s",
+				 rule_kind[c] == PEDIT ? " + pedit/csum" :
+				 rule_kind[c] == POLICE ? " + police" : "");
 			printf("%-44s %6u %12.1f %8.2f %11.2fx", name, sizes[s], v, hz / v / 1e6,
 			       v / d);
 			if (rule_counts[c])
 				printf(" %7.1f%%", 100 * emc[s][c]);
+			if (rule_kind[c] != PLAIN)
+				printf("  %.2fx the 1-rule redirect", v / median(sf[s][1], runs));
 			printf("\n");
 		}
 		printf("%-44s %6u %12.1f %8.2f %11.2fx\n", "DPDK io fwd net_null -> net_null (copy=1)",

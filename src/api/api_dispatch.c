@@ -209,7 +209,8 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 		ret = dl_port_show(dl, h, &result, &err);
 		if (!ret && json_is_true(st))
 			dl_port_stats_add(dl, result);
-	} else if (IS("filter.add") || IS("filter.del") || IS("filter.show")) {
+	} else if (IS("filter.add") || IS("filter.replace") || IS("filter.del") ||
+		   IS("filter.show")) {
 		const char *argv[256];
 		int argc = args(&r, argv, 256);
 
@@ -217,6 +218,8 @@ json_t *api_dispatch_sub(struct dl *dl, const char *line, size_t len, struct api
 			ret = -EINVAL;
 		else if (IS("filter.add"))
 			ret = dl_filter_add(dl, argc, argv, &err);
+		else if (IS("filter.replace"))
+			ret = dl_filter_replace(dl, argc, argv, &err);
 		else if (IS("filter.del"))
 			ret = dl_filter_del(dl, argc, argv, &err);
 		else

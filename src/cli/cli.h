@@ -10,6 +10,7 @@
 struct cli_opts {
 	bool json, pretty, stats;
 	bool iec;               /* -i: rates in IEC units (Kibit, ...) */
+	bool brief;             /* -br: filter show without keys and action details */
 };
 
 struct sfnic_client;
@@ -57,6 +58,9 @@ void cli_print_ct_stats(json_t *obj);
 /* cli_top.c: `sfnic top [-b] [-d SECS] [-n ITERATIONS]`, a live view of
  * ports, SFs, rules and page pools with rates per second. */
 int cli_cmd_top(struct ctx *c);
+/* cli_action.c: one action of `filter show` as tc prints it, with its
+ * counters under -s; brief: its kind only, as tc's terse dump. */
+void cli_print_action(json_t *a, bool stats, bool brief);
 /* Prints `filter show` results as tc does. */
 void cli_print_filters(const struct cli_opts *o, json_t *arr);
 

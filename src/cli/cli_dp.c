@@ -27,8 +27,10 @@ int cli_cmd_filter(struct ctx *c)
 
 	if (!sub || cli_matches(sub, "show") || cli_matches(sub, "list"))
 		cmd = "filter.show";
-	else if (cli_matches(sub, "add") || !strcmp(sub, "replace"))
+	else if (cli_matches(sub, "add"))
 		cmd = "filter.add";
+	else if (cli_matches(sub, "replace"))
+		cmd = "filter.replace";
 	else if (cli_matches(sub, "delete"))
 		cmd = "filter.del";
 	else if (cli_matches(sub, "help")) {
@@ -52,6 +54,11 @@ int cli_cmd_filter(struct ctx *c)
 	if (c->o.stats)
 		json_object_set_new(req, "stats", json_true());
 	return cli_run(c, req);
+}
+
+static long long num_of(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
 }
 
 /* tc's text from tc's JSON: a NAME_mask key joins its value as "/0xM", a
@@ -95,101 +102,30 @@ static void print_keys(json_t *keys)
 	}
 }
 
-/* tunnel_key as m_tunnel_key.c prints it: one field a line, the control
- * word on the last. */
-static void print_tunnel_key(json_t *a, const char *ctl)
-{
-	json_t *v;
-
-	if (strcmp(json_string_value(json_object_get(a, "mode")), "set")) {
-		printf("tunnel_key  unset %s\n", ctl);
-		return;
-	}
-	printf("tunnel_key  set\n\tsrc_ip %s\n\tdst_ip %s\n\tkey_id %lld\n",
-	       json_string_value(json_object_get(a, "src_ip")),
-	       json_string_value(json_object_get(a, "dst_ip")),
-	       (long long)json_integer_value(json_object_get(a, "key_id")));
-	if ((v = json_object_get(a, "dst_port")))
-		printf("\tdst_port %lld\n", (long long)json_integer_value(v));
-	printf("\t%s", json_string_value(json_object_get(a, "flag")));
-	if (json_is_true(json_object_get(a, "nofrag")))
-		printf("\tnofrag");
-	if ((v = json_object_get(a, "tos")))
-		printf("\n\ttos %s", json_string_value(v));
-	if ((v = json_object_get(a, "ttl")))
-		printf("\n\tttl %lld", (long long)json_integer_value(v));
-	printf(" %s\n", ctl);
-}
-
-static void print_action(json_t *a)
-{
-	const char *kind = json_string_value(json_object_get(a, "kind"));
-	const char *ctl = json_string_value(json_object_get(json_object_get(a, "control_action"),
-							    "type"));
-	json_t *st = json_object_get(a, "stats");
-
-	printf("\taction order %lld: ", (long long)json_integer_value(json_object_get(a, "order")));
-	if (!strcmp(kind, "tunnel_key")) {
-		print_tunnel_key(a, ctl);
-	} else if (!strcmp(kind, "mirred"))
-		printf("mirred (Egress %s to device %s) %s\n",
-		       !strcmp(json_string_value(json_object_get(a, "mirred_action")), "redirect")
-		       ? "Redirect" : "Mirror",
-		       json_string_value(json_object_get(a, "to_dev")), ctl);
-	else if (!strcmp(kind, "vlan") &&
-		 !strcmp(json_string_value(json_object_get(a, "vlan_action")), "push"))
-		printf(" vlan  push id %lld protocol 802.1Q priority %lld %s\n",
-		       (long long)json_integer_value(json_object_get(a, "id")),
-		       (long long)json_integer_value(json_object_get(a, "priority")), ctl);
-	else if (!strcmp(kind, "vlan"))
-		printf(" vlan  pop %s\n", ctl);
-	else if (!strcmp(kind, "ct")) {
-		json_t *v;
-
-		printf("ct");
-		if ((v = json_object_get(a, "action")))
-			printf(" %s", json_string_value(v));
-		if ((v = json_object_get(a, "mark")))
-			printf(" mark %lld", (long long)json_integer_value(v));
-		if ((v = json_object_get(a, "mark_mask")))
-			printf("/0x%s", json_string_value(v));
-		if ((v = json_object_get(a, "zone")))
-			printf(" zone %lld", (long long)json_integer_value(v));
-		printf(" %s\n", ctl);
-	}
-	else
-		printf("gact action %s\n", ctl);
-	if (st) {
-		long long used = json_integer_value(json_object_get(st, "lastused"));
-
-		printf("\tused %s%lld%s sec\n", used < 0 ? "" : "", used < 0 ? 0 : used,
-		       used < 0 ? " (never)" : "");
-		printf("\tAction statistics:\n\tSent %lld bytes %lld pkt (dropped 0, overlimits 0 requeues 0)\n",
-		       (long long)json_integer_value(json_object_get(st, "bytes")),
-		       (long long)json_integer_value(json_object_get(st, "packets")));
-	}
-	printf("\n");
-}
-
 void cli_print_filters(const struct cli_opts *o, json_t *arr)
 {
 	json_t *f;
 	size_t i;
+	long long pref = -1, chain = -1;
 
-	(void)o;
 	json_array_foreach(arr, i, f) {
 		json_t *opt = json_object_get(f, "options"), *a;
+		const char *proto = json_string_value(json_object_get(f, "protocol"));
 		size_t j;
 
-		printf("filter protocol %s pref %lld flower chain %lld handle 0x%llx \n",
-		       json_string_value(json_object_get(f, "protocol")),
-		       (long long)json_integer_value(json_object_get(f, "pref")),
-		       (long long)json_integer_value(json_object_get(f, "chain")),
-		       (long long)json_integer_value(json_object_get(opt, "handle")));
-		print_keys(json_object_get(opt, "keys"));
+		/* tc prints a line for each pref (tcf_proto), then its filters. */
+		if (num_of(f, "pref") != pref || num_of(f, "chain") != chain) {
+			pref = num_of(f, "pref");
+			chain = num_of(f, "chain");
+			printf("filter protocol %s pref %lld flower chain %lld \n", proto, pref, chain);
+		}
+		printf("filter protocol %s pref %lld flower chain %lld handle 0x%llx \n", proto, pref,
+		       chain, num_of(opt, "handle"));
+		if (!o->brief)
+			print_keys(json_object_get(opt, "keys"));
 		printf("  in_hw in_hw_count 1\n");
 		json_array_foreach(json_object_get(opt, "actions"), j, a)
-			print_action(a);
+			cli_print_action(a, o->stats, o->brief);
 	}
 }
 

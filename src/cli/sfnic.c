@@ -93,6 +93,10 @@ static int run(struct ctx *c, json_t *req)
 
 		if (n)
 			fprintf(stderr, "Error: %s%s\n", msg, strchr(".?", msg[n - 1]) ? "" : ".");
+		else if (!strncmp(json_string_value(json_object_get(req, "cmd")), "filter.", 7))
+			/* An error without a message, as tc reports the kernel's. */
+			fprintf(stderr, "RTNETLINK answers: %s\nWe have an error talking to the "
+				"kernel\n", strerror(e ? e : EIO));
 		else
 			fprintf(stderr, "sfnicd answers: %s\n", strerror(e ? e : EIO));
 		ret = -(e ? e : EIO);
@@ -535,6 +539,8 @@ int main(int argc, char **argv)
 			c.o.pretty = true;
 		} else if (!strcmp(o, "jp") || !strcmp(o, "pj")) {
 			c.o.json = c.o.pretty = true;
+		} else if (matches(o, "brief") && strlen(o) >= 2) {
+			c.o.brief = true;
 		} else if (matches(o, "iec")) {
 			c.o.iec = true;
 		} else if (matches(o, "Version")) {

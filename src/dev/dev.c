@@ -559,6 +559,16 @@ static bool match_valid(const struct esw_rule_spec *s)
 	return (s->src_port_max || !s->src_port_min) && (s->dst_port_max || !s->dst_port_min);
 }
 
+bool dev_rule_actions_valid(const struct esw_rule_spec *s)
+{
+	if (!s->nact || s->nact > ESW_MAX_ACTIONS || s->npkey > ESW_MAX_PEDIT_KEYS)
+		return false;
+	for (unsigned i = 0; i < s->nact; i++)
+		if (!action_valid(s, &s->act[i]))
+			return false;
+	return true;
+}
+
 static uint8_t cmd_set_fte(struct ctx *c)
 {
 	const struct dev_set_fte_in *in = c->in;
@@ -575,13 +585,20 @@ static uint8_t cmd_set_fte(struct ctx *c)
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_RESERVED_NOT_ZERO);
 	if (!vport_exists(c->d, s->dev))
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_UNKNOWN_VPORT);
-	if (!s->nact || s->nact > ESW_MAX_ACTIONS || s->npkey > ESW_MAX_PEDIT_KEYS)
+	if (!dev_rule_actions_valid(s))
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
-	for (unsigned i = 0; i < s->nact; i++)
-		if (!action_valid(s, &s->act[i]))
-			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_ACTION);
 	if (!match_valid(s))
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_BAD_MATCH);
+	if (in->hdr.op_mod == DEV_FTE_OP_MOD_REPLACE) {
+		ret = dp_rule_replace(c->d->dp, s);
+		if (ret == -ENOENT)
+			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_REPLACE_MISSING);
+		if (ret == -EINVAL)
+			return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_REPLACE_MASK);
+		return ret ? dev_fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_NONE) : DEV_STAT_OK;
+	}
+	if (in->hdr.op_mod)
+		return dev_fail(c, DEV_STAT_BAD_OP, DEV_SYND_NONE);
 	ret = dp_rule_add(c->d->dp, s);
 	if (ret == -EEXIST)
 		return dev_fail(c, DEV_STAT_BAD_PARAM, DEV_SYND_FTE_EXISTS);

@@ -62,6 +62,11 @@ size_t dev_eq_depth(const struct dev *d);
 /* Maps a status to the errno mlx5 maps it to (0 for DEV_STAT_OK). */
 int dev_status_to_errno(uint8_t status);
 
+/* Whether every action of a rule is one SET_FLOW_TABLE_ENTRY takes: known
+ * kind and verb, parameters in range, reserved bytes zero (what the device
+ * checks; the tc parser must never produce anything else). */
+bool dev_rule_actions_valid(const struct esw_rule_spec *s);
+
 /* Names a status ("BAD_PARAM"); "UNKNOWN" for values not in enum dev_status. */
 const char *dev_status_str(uint8_t status);
 

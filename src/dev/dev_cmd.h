@@ -147,6 +147,8 @@ enum dev_syndrome {
 	DEV_SYND_FTE_EXISTS = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 5),
 	DEV_SYND_FTE_TOO_MANY_MASKS = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 6),
 	DEV_SYND_FTE_BAD_MATCH = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 16),    /* bits a key lacks, a bad range */
+	DEV_SYND_FTE_REPLACE_MISSING = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 7),
+	DEV_SYND_FTE_REPLACE_MASK = DEV_SYND(DEV_CMD_SET_FLOW_TABLE_ENTRY, 8),
 	DEV_SYND_FTE_NOT_FOUND = DEV_SYND(DEV_CMD_DELETE_FLOW_TABLE_ENTRY, 1),
 	DEV_SYND_ESW_BAD_INLINE = DEV_SYND(DEV_CMD_SET_ESW_MODE, 3),
 	DEV_SYND_ESW_BAD_ENCAP = DEV_SYND(DEV_CMD_SET_ESW_MODE, 4),
@@ -276,6 +278,11 @@ _Static_assert(sizeof(struct dev_set_esw_mode_in) == 16, "layout");
  * port (spec.dev) must be an existing vport, redirect/mirror targets need
  * not exist yet (frames to a missing vport are dropped and counted). */
 struct dev_set_fte_in { struct dev_cmd_in_hdr hdr; struct esw_rule_spec spec; };
+/* op_mod REPLACE: swap the rule of spec's identity (dev, chain, prio,
+ * handle) for spec atomically; its counters start afresh.  Fails with
+ * REPLACE_MISSING when there is none, REPLACE_MASK when spec matches
+ * other fields than it. */
+#define DEV_FTE_OP_MOD_REPLACE 1
 struct dev_set_fte_out { struct dev_cmd_out_hdr hdr; };
 /* DELETE_FLOW_TABLE_ENTRY: by the rule's identity. */
 struct dev_del_fte_in {

@@ -155,6 +155,8 @@ struct dp *dl_datapath(struct dl *dl);
 /* filter add|del|show: argv are the words after the verb, as tc takes them
  * ("dev", "sfnic0npf0sf88", "ingress", "prio", "1", "flower", ...). */
 int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_err *err);
+/* filter replace: as add, but an existing handle's rule is swapped. */
+int dl_filter_replace(struct dl *dl, int argc, const char *const *argv, struct dl_err *err);
 int dl_filter_del(struct dl *dl, int argc, const char *const *argv, struct dl_err *err);
 int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats, json_t **out,
 		   struct dl_err *err);

@@ -98,12 +98,23 @@ static const char *rep_name(void *arg, uint32_t vport)
 	return p->rep_name[0] ? p->rep_name : NULL;
 }
 
-static int fte_set(struct dl *dl, const struct esw_rule_spec *s)
+/* SET_FLOW_TABLE_ENTRY; *synd gets the syndrome when given. */
+static uint8_t fte_set(struct dl *dl, const struct esw_rule_spec *s, uint16_t op_mod,
+		       uint32_t *synd)
 {
-	struct dev_set_fte_in in = { .hdr.opcode = DEV_CMD_SET_FLOW_TABLE_ENTRY, .spec = *s };
-	struct dev_set_fte_out out;
+	struct dev_set_fte_in *in = malloc(sizeof(*in));        /* 1.4 KiB: not on a stack */
+	struct dev_set_fte_out out = { 0 };
+	uint8_t st;
 
-	return dl_cmd(dl, &in, sizeof(in), &out, sizeof(out));
+	if (!in)
+		return DEV_STAT_NO_RESOURCES;
+	*in = (struct dev_set_fte_in){ .hdr.opcode = DEV_CMD_SET_FLOW_TABLE_ENTRY,
+				       .hdr.op_mod = op_mod, .spec = *s };
+	st = dl_cmd(dl, in, sizeof(*in), &out, sizeof(out));
+	free(in);
+	if (synd)
+		*synd = out.hdr.syndrome;
+	return st;
 }
 
 static int fte_del(struct dl *dl, const struct esw_rule_spec *s)
@@ -143,7 +154,7 @@ static bool rule_from_blob(const void *blob, size_t len, struct esw_rule_spec *s
  * logged and left out. */
 static void restore_spec(struct dl *dl, const struct esw_rule_spec *s)
 {
-	uint8_t st = fte_set(dl, s);
+	uint8_t st = fte_set(dl, s, 0, NULL);
 
 	if (st != DEV_STAT_OK)
 		util_log(UTIL_WARN, "stored rule on vport 0x%x prio %u handle %u not restored: %s",
@@ -184,12 +195,18 @@ void dl_attach_dp(struct dl *dl, struct dp *dp)
 	dl_rate_apply(dl);      /* and functions their shaping */
 }
 
-/* ---- filter add / del / show ---- */
+/* ---- filter add / replace / del / show ---- */
+
+/* Handles flower picks itself: the lowest free one, searched this far. */
+#define ESW_AUTO_HANDLES 65536
 
 struct scan {
 	uint32_t dev, chain, prio;
-	uint32_t min_prio, max_handle;
+	uint32_t min_prio;
 	bool any;
+	const struct esw_rule_spec *spec;       /* the rule being added */
+	bool dup_key, other_proto;
+	uint8_t used[(ESW_AUTO_HANDLES + 7) / 8];       /* handles taken in (chain, prio) */
 	struct esw_rule_spec *list;
 	size_t n, cap;
 	const struct tc_sel *sel;
@@ -205,14 +222,41 @@ static void scan_auto(const struct esw_rule *r, void *arg)
 	if (!sc->any || s->prio < sc->min_prio)
 		sc->min_prio = s->prio;
 	sc->any = true;
-	if (s->prio == sc->prio && s->handle > sc->max_handle)
-		sc->max_handle = s->handle;
+	if (s->prio != sc->prio)
+		return;
+	if (s->handle && s->handle <= ESW_AUTO_HANDLES)
+		sc->used[(s->handle - 1) / 8] |= (uint8_t)(1u << ((s->handle - 1) % 8));
+	if (sc->spec && s->handle != sc->spec->handle) {
+		struct esw_key k = sc->spec->key, m = sc->spec->mask;
+
+		/* The classifier stores in_port and chain exact; compare alike. */
+		k.in_port = s->key.in_port, k.chain = s->key.chain;
+		m.in_port = s->mask.in_port, m.chain = s->mask.chain;
+		for (size_t w = 0; w < sizeof(k) / sizeof(uint64_t); w++)
+			((uint64_t *)&k)[w] &= ((uint64_t *)&m)[w];
+		if (!memcmp(&m, &s->mask, sizeof(m)) && !memcmp(&k, &s->key, sizeof(k)))
+			sc->dup_key = true;
+	}
+	if (sc->spec && (s->mask.eth_type != sc->spec->mask.eth_type ||
+			 (s->key.eth_type & s->mask.eth_type) !=
+			 (sc->spec->key.eth_type & sc->spec->mask.eth_type)))
+		sc->other_proto = true;
 }
 
-int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_err *err)
+/*
+ * filter add and replace.  tc's defaults: without a pref, a new pref just
+ * below the chain's lowest (49152 in an empty chain); without a handle,
+ * flower's lowest free handle from 1 in that pref.  add refuses an existing
+ * handle; replace swaps the rule of an existing handle (counters reset, as
+ * tc's new actions start at zero) and otherwise adds.
+ */
+static int filter_set(struct dl *dl, int argc, const char *const *argv, bool replace,
+		      struct dl_err *err)
 {
 	struct esw_rule_spec s;
-	struct scan sc = { 0 };
+	struct scan *sc;
+	bool exists;
+	uint32_t synd = 0;
 	uint8_t st;
 	int ret;
 
@@ -221,24 +265,47 @@ int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_er
 	ret = tc_flower_parse(argc, argv, &s, resolve_rep, dl, err->msg, sizeof(err->msg));
 	if (ret)
 		return ret;
-	/* tc's defaults: a new prio just below the chain's best, handles from 1. */
-	sc.dev = s.dev;
-	sc.chain = s.chain;
-	sc.prio = s.prio;
-	dp_rule_foreach(dl->dp, scan_auto, &sc);
-	if (s.prio == TC_PRIO_AUTO)
-		s.prio = sc.any ? (sc.min_prio > 1 ? sc.min_prio - 1 : 1) : TC_PRIO_FIRST;
-	if (!s.handle) {
-		sc.prio = s.prio;
-		sc.max_handle = 0;
-		dp_rule_foreach(dl->dp, scan_auto, &sc);
-		s.handle = sc.max_handle + 1;
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return dl_errf(err, ENOMEM, "out of memory");
+	sc->dev = s.dev;
+	sc->chain = s.chain;
+	sc->prio = s.prio;
+	dp_rule_foreach(dl->dp, scan_auto, sc);
+	if (s.prio == TC_PRIO_AUTO) {
+		s.prio = sc->any ? (sc->min_prio > 1 ? sc->min_prio - 1 : 1) : TC_PRIO_FIRST;
+		memset(sc->used, 0, sizeof(sc->used));
 	}
+	sc->prio = s.prio;
+	sc->spec = &s;
+	sc->dup_key = sc->other_proto = false;
+	dp_rule_foreach(dl->dp, scan_auto, sc);
+	exists = s.handle && dp_rule_find(dl->dp, s.dev, s.chain, s.prio, s.handle);
+	if (!s.handle) {
+		for (uint32_t h = 1; h <= ESW_AUTO_HANDLES && !s.handle; h++)
+			if (!(sc->used[(h - 1) / 8] & (1u << ((h - 1) % 8))))
+				s.handle = h;
+	}
+	ret = 0;
+	if (sc->other_proto)
+		ret = dl_errf(err, EINVAL, "Filter with specified priority/protocol not found");
+	else if (exists && !replace)
+		ret = dl_errf(err, EEXIST, "Filter already exists");
+	else if (sc->dup_key)
+		ret = dl_errf(err, EEXIST, "%s", "");   /* flower: EEXIST without a message */
+	else if (!s.handle)
+		ret = dl_errf(err, ENOSPC, "No free handle in pref %u", s.prio);
+	free(sc);
+	if (ret)
+		return ret;
 	ret = dl_tun_check_rule(dl, &s, err);
 	if (ret)
 		return ret;
-	st = fte_set(dl, &s);
-	if (st == DEV_STAT_BAD_PARAM && dp_rule_find(dl->dp, s.dev, s.chain, s.prio, s.handle))
+	st = fte_set(dl, &s, exists ? DEV_FTE_OP_MOD_REPLACE : 0, &synd);
+	if (st == DEV_STAT_BAD_PARAM && exists && synd == DEV_SYND_FTE_REPLACE_MASK)
+		return dl_errf(err, EINVAL, "%s", "");  /* fl_check_assign_mask: no message */
+	if (st == DEV_STAT_BAD_PARAM && !exists &&
+	    dp_rule_find(dl->dp, s.dev, s.chain, s.prio, s.handle))
 		return dl_errf(err, EEXIST, "Filter already exists");
 	if (st == DEV_STAT_EXCEED_LIM)
 		return dl_errf(err, ENOSPC, "Too many distinct masks (at most %d)", ESW_MAX_MASKS);
@@ -246,11 +313,22 @@ int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_er
 		return dl_errf(err, dev_status_to_errno(st), "device refused the rule (status %s)",
 			       dev_status_str(st));
 	if (store_rule(dl, &s)) {
-		(void)fte_del(dl, &s);
+		if (!exists)
+			(void)fte_del(dl, &s);
 		return dl_errf(err, EIO, "cannot store state: %s", store_errmsg(dl->st));
 	}
 	dl_tun_rule_added(dl);
 	return 0;
+}
+
+int dl_filter_add(struct dl *dl, int argc, const char *const *argv, struct dl_err *err)
+{
+	return filter_set(dl, argc, argv, false, err);
+}
+
+int dl_filter_replace(struct dl *dl, int argc, const char *const *argv, struct dl_err *err)
+{
+	return filter_set(dl, argc, argv, true, err);
 }
 
 static bool selected(const struct tc_sel *sel, const struct esw_rule_spec *s)
@@ -355,12 +433,11 @@ int dl_filter_show(struct dl *dl, int argc, const char *const *argv, bool stats,
 	for (size_t i = 0; i < sc.n; i++) {
 		const struct esw_rule_spec *s = &sc.list[i];
 		const struct esw_rule *r = dp_rule_find(dl->dp, s->dev, s->chain, s->prio, s->handle);
-		uint64_t pk = 0, by = 0, lu = 0;
+		struct esw_act_stats st[ESW_MAX_ACTIONS] = { 0 };
 
-		if (r)
-			esw_rule_counters(r, &pk, &by, &lu);
-		json_array_append_new(arr, tc_rule_json(s, rep_name, dl, stats ? &pk : NULL,
-							stats ? &by : NULL, stats ? &lu : NULL, now));
+		for (unsigned a = 0; r && a < s->nact; a++)
+			esw_act_counters(r, a, &st[a]);
+		json_array_append_new(arr, tc_rule_json(s, rep_name, dl, stats ? st : NULL, now));
 	}
 	free(sc.list);
 	*out = arr;
@@ -378,11 +455,12 @@ static void list_one(const struct esw_rule *r, void *arg)
 	struct list_walk *w = arg;
 	const struct esw_rule_spec *s = esw_rule_spec(r);
 	const char *dev = rep_name(w->dl, s->dev);
-	uint64_t pk = 0, by = 0, lu = 0;
+	struct esw_act_stats st[ESW_MAX_ACTIONS];
 	json_t *j;
 
-	esw_rule_counters(r, &pk, &by, &lu);
-	j = tc_rule_json(s, rep_name, w->dl, &pk, &by, &lu, w->now);
+	for (unsigned a = 0; a < s->nact && a < ESW_MAX_ACTIONS; a++)
+		esw_act_counters(r, a, &st[a]);
+	j = tc_rule_json(s, rep_name, w->dl, st, w->now);
 	json_object_set_new(j, "dev", dev ? json_string(dev) : json_sprintf("0x%x", s->dev));
 	json_array_append_new(w->arr, j);
 }

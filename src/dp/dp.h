@@ -415,6 +415,8 @@ unsigned dp_inject_room(struct dp *dp, uint32_t vport, bool rep);
 
 /* Adds, removes and finds rules (see esw.h).  Return 0 or -errno. */
 int dp_rule_add(struct dp *dp, const struct esw_rule_spec *s);
+/* Swaps the rule of s's identity for s (esw_cls_replace's returns). */
+int dp_rule_replace(struct dp *dp, const struct esw_rule_spec *s);
 int dp_rule_del(struct dp *dp, uint32_t dev, uint32_t chain, uint32_t prio, uint32_t handle);
 const struct esw_rule *dp_rule_find(struct dp *dp, uint32_t dev, uint32_t chain, uint32_t prio,
 				    uint32_t handle);

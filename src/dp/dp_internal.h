@@ -236,6 +236,16 @@ void dp_csum_fill(struct dp_pkt *p);
 /* Cuts a GSO TCP frame into complete segments in buffers of its own pool.
  * Returns the number written to segs (at most max), 0 when it cannot
  * (not TCP, a malformed header, no buffers: the caller drops it). */
+/* dp_act.c: pedit's keys applied to a frame (writable); false when a key
+ * fell outside the frame (the kernel's "bad": an overlimit, later keys not
+ * applied). */
+bool dp_act_pedit(struct dp_pkt *pkt, const struct esw_rule_spec *s,
+		  const struct esw_act_pedit *p);
+/* csum: the IPv4 header checksum and the TCP/UDP/ICMP(v6) checksums flags
+ * name, recomputed; a checksum left to offload (DP_OL_NEEDS_CSUM at the
+ * transport header) gets the pseudo-header sum instead. */
+void dp_act_csum(struct dp_pkt *pkt, uint32_t flags);
+
 unsigned dp_gso_segment(const struct dp_pkt *p, struct dp_pkt *segs, unsigned max);
 
 /* dp_fault.c: an injected hang holds the worker here (offline for RCU,

@@ -659,6 +659,11 @@ int dp_rule_add(struct dp *dp, const struct esw_rule_spec *s)
 	return esw_cls_insert(dp->cls, s);
 }
 
+int dp_rule_replace(struct dp *dp, const struct esw_rule_spec *s)
+{
+	return esw_cls_replace(dp->cls, s);
+}
+
 int dp_rule_del(struct dp *dp, uint32_t dev, uint32_t chain, uint32_t prio, uint32_t handle)
 {
 	return esw_cls_remove(dp->cls, dev, chain, prio, handle);

@@ -41,6 +41,7 @@ struct burst {
 	struct dp_ring *kick[TX_SLOTS * 2];
 	unsigned nkick;
 	uint64_t ts_ns;
+	uint64_t now_ns;        /* CLOCK_MONOTONIC_COARSE, for police buckets */
 };
 
 static inline struct dp_qstats *qst(struct dp_port *p, struct dp_worker *w)
@@ -550,26 +551,70 @@ static inline void tunnel_unset(struct dp_pkt_meta *m)
 	m->enc_tos = m->enc_ttl = m->enc_flags = 0;
 }
 
-/* Classifies and acts on one frame whose chain-0 key and hash the burst
- * computed ahead; a goto re-extracts (actions may have changed the frame). */
-static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt,
-		      struct esw_key *k, uint64_t hash)
-{
-	uint32_t chain = 0;
+#define DP_MAX_INGRESS_NEST 4     /* mirred ingress re-entries of one frame */
 
-	for (unsigned depth = 0; depth < DP_MAX_CHAIN_DEPTH; depth++) {
+static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt,
+		      struct esw_key *k, uint64_t hash, unsigned nest);
+
+/* mirred ingress: the frame enters the eswitch again as if it came from
+ * vport's port (a miss goes to that port's representor).  A frame that
+ * keeps re-entering is dropped as a loop. */
+static void reenter(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_port *to,
+		    struct dp_pkt *pkt, unsigned nest)
+{
+	struct esw_key k;
+
+	if (!to) {
+		drop(b, in, pkt, DP_DROP_NO_PORT);
+		return;
+	}
+	if (nest >= DP_MAX_INGRESS_NEST) {
+		drop(b, in, pkt, DP_DROP_LOOP);
+		return;
+	}
+	esw_key_extract(dp_pkt_data(pkt), pkt->len, &k);
+	k.chain = 0;
+	k.in_port = to->vport;
+	dp_pkt_meta_to_key(&pkt->meta, &k);
+	switchdev(b, dp, to, pkt, &k, esw_key_hash(&k), nest + 1);
+}
+
+/*
+ * Classifies and acts on one frame whose chain-0 key and hash the burst
+ * computed ahead, with tc's semantics: a rule's actions run while each
+ * returns pipe; the first other verdict ends the list: pass (to the
+ * representor), drop, stolen (a redirect took it), continue (the next pref
+ * of the same chain), reclassify (chain 0 again, at most
+ * ESW_MAX_RECLASSIFY times), goto chain.  A list that ends on pipe passes.
+ * Whenever the lookup starts over the key is extracted again: actions may
+ * have changed the frame.
+ */
+static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt,
+		      struct esw_key *k, uint64_t hash, unsigned nest)
+{
+	uint32_t chain = 0, after = 0;
+	unsigned gotos = 0, reclassify = 0;
+	bool fresh = true;
+
+	for (;;) {
 		const struct esw_rule *r;
 		const struct esw_rule_spec *s;
 		struct esw_rule_ctr *c;
+		struct esw_act_ctr *ac;
+		unsigned i;
+		uint8_t ctl = ESW_CTL_PIPE;
+		uint32_t to = 0;
 
-		if (depth) {
+		if (!fresh) {
 			esw_key_extract(dp_pkt_data(pkt), pkt->len, k);
 			k->chain = chain;
 			k->in_port = in->vport;
 			dp_pkt_meta_to_key(&pkt->meta, k);
 			hash = esw_key_hash(k);
 		}
-		r = esw_cls_lookup_hashed(dp->cls, k, hash, b->w->emc);
+		fresh = false;
+		r = after ? esw_cls_lookup_after(dp->cls, k, after)
+			  : esw_cls_lookup_hashed(dp->cls, k, hash, b->w->emc);
 		if (!r) {
 			out(b, in->peer, pkt, in, false);       /* miss: the slow path */
 			return;
@@ -579,9 +624,14 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 		c->packets++;
 		c->bytes += pkt->len;
 		c->lastuse_ms = b->w->now_ms;
-		for (unsigned i = 0; i < s->nact; i++) {
+		ac = esw_act_ctr(r, b->w->id);
+		for (i = 0; i < s->nact; i++) {
 			const struct esw_action *a = &s->act[i];
 
+			ac[i].packets++;
+			ac[i].bytes += pkt->len;
+			ctl = a->ctl;
+			to = a->ctl_chain;
 			switch (a->type) {
 			case ESW_ACT_REDIRECT:
 				out(b, dp_vport_lookup(dp, a->arg), pkt, in, false);
@@ -589,12 +639,20 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 			case ESW_ACT_MIRROR:
 				out(b, dp_vport_lookup(dp, a->arg), pkt, in, true);
 				break;
-			case ESW_ACT_DROP:
-				drop(b, in, pkt, DP_DROP_RULE);
-				return;
-			case ESW_ACT_PASS:
-				out(b, in->peer, pkt, in, false);
-				return;
+			case ESW_ACT_MIRRED_INGRESS:
+				if (ctl == ESW_CTL_STOLEN) {
+					reenter(b, dp, in, dp_vport_lookup(dp, a->arg), pkt, nest);
+					return;
+				} else {
+					struct dp_pkt copy;
+
+					if (copy_into(b, in, pkt, &copy) == DP_DROP_MAX)
+						reenter(b, dp, in, dp_vport_lookup(dp, a->arg), &copy,
+							nest);
+					else
+						qst(in, b->w)->drops[DP_DROP_NO_BUFFER]++;
+				}
+				break;
 			case ESW_ACT_VLAN_PUSH:
 				if (!make_writable(b, in, pkt)) {
 					drop(b, in, pkt, DP_DROP_NO_BUFFER);
@@ -615,9 +673,6 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 					return;
 				}
 				break;
-			case ESW_ACT_GOTO:
-				chain = a->ctl_chain;
-				goto next_chain;
 			case ESW_ACT_CT:
 				dp_ct_exec(b->w, pkt, &a->ct);
 				break;
@@ -627,14 +682,69 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 			case ESW_ACT_TUNNEL_UNSET:
 				tunnel_unset(&pkt->meta);
 				break;
+			case ESW_ACT_PEDIT:
+				if (!make_writable(b, in, pkt)) {
+					drop(b, in, pkt, DP_DROP_NO_BUFFER);
+					return;
+				}
+				if (!dp_act_pedit(pkt, s, &a->pedit))
+					ac[i].overlimits++;
+				break;
+			case ESW_ACT_CSUM:
+				if (!make_writable(b, in, pkt)) {
+					drop(b, in, pkt, DP_DROP_NO_BUFFER);
+					return;
+				}
+				dp_act_csum(pkt, a->csum.flags);
+				break;
+			case ESW_ACT_POLICE:
+				if (!esw_police_conform(esw_rule_police(r, i), pkt->len, b->now_ns)) {
+					ac[i].overlimits++;
+					ctl = a->police.exceed;
+					to = a->police.exceed_chain;
+				}
+				break;
+			default:
+				/* The gact verbs have nothing to do but their verdict;
+				 * tunnel_key is run by src/tun. */
+				break;
 			}
+			if (ctl != ESW_CTL_PIPE)
+				break;
 		}
-		/* The list ended without a verdict: tc's pipe, then pass. */
-		out(b, in->peer, pkt, in, false);
-		return;
-next_chain:;
+		switch (ctl) {
+		case ESW_CTL_PIPE:      /* the list ended on pipe: tc passes the frame */
+		case ESW_CTL_PASS:
+			out(b, in->peer, pkt, in, false);
+			return;
+		case ESW_CTL_DROP:
+			ac[i].drops++;
+			drop(b, in, pkt, DP_DROP_RULE);
+			return;
+		case ESW_CTL_STOLEN:
+			return;
+		case ESW_CTL_CONTINUE:
+			chain = s->chain;
+			after = s->prio;
+			break;
+		case ESW_CTL_RECLASSIFY:
+			if (++reclassify > ESW_MAX_RECLASSIFY) {
+				drop(b, in, pkt, DP_DROP_LOOP);
+				return;
+			}
+			chain = 0;
+			after = 0;
+			break;
+		case ESW_CTL_GOTO:
+			if (++gotos >= DP_MAX_CHAIN_DEPTH) {
+				drop(b, in, pkt, DP_DROP_LOOP);
+				return;
+			}
+			chain = to;
+			after = 0;
+			break;
+		}
 	}
-	drop(b, in, pkt, DP_DROP_LOOP);
 }
 
 static void legacy(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt)
@@ -726,7 +836,7 @@ static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (pkts[i].len)
-			switchdev(b, dp, inp[i], &pkts[i], &keys[i], hash[i]);
+			switchdev(b, dp, inp[i], &pkts[i], &keys[i], hash[i], 0);
 }
 
 /* Shows a burst to the queue's read-only taps before the eswitch acts on
@@ -927,6 +1037,7 @@ unsigned dp_worker_pass(struct dp_worker *w)
 	b.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	w->now_ms = (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	b.now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	/* A worker under load (a burst's worth of frames or more per pass)
 	 * asks epoll about its fds every DP_BUSY_EPOLL_EVERY passes, not on
 	 * every one: the syscall cost about as much as the frames of a

@@ -13,6 +13,7 @@
 #ifndef SFNIC_ESW_H
 #define SFNIC_ESW_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -194,6 +195,7 @@ struct esw_act_csum {
 };
 
 /* A token bucket over bytes (rate) or packets (pkts_rate), never both. */
+#define ESW_POLICE_MTU_DEFAULT 2040     /* tc's: 255 << cell_log 3 */
 struct esw_act_police {
 	uint64_t rate;          /* bytes per second; 0: no byte bucket */
 	uint64_t pkts_rate;     /* packets per second; 0: no packet bucket */
@@ -261,6 +263,68 @@ struct esw_rule_blob {
 	struct esw_rule_spec spec;
 };
 
+/* One action's counters, summed over workers, as tc shows them: frames the
+ * action ran on, dropped by it, over its police limit. */
+struct esw_act_stats {
+	uint64_t packets, bytes, drops, overlimits, lastuse_ms;
+};
+
+/* One action's counters of one worker. */
+struct esw_act_ctr {
+	uint64_t packets, bytes, drops, overlimits;
+};
+
+/*
+ * A police action's bucket, shared by every worker of the rule without a
+ * lock: GCRA, the token bucket kept as the one time ("theoretical arrival
+ * time") at which the bucket will be full again.  A frame conforms when,
+ * after adding its cost, that time is at most burst ahead of now; a
+ * compare-and-swap claims its cost.  The result equals tc's token bucket
+ * (tokens = burst - (tat - now)) exactly, whichever worker a frame is on,
+ * which per-worker shares of the rate would not; the price is one atomic
+ * on a line the workers share, only for frames of a policed rule.
+ */
+struct esw_police {
+	_Atomic uint64_t tat_ns;
+	uint64_t cost_q32;      /* ns per byte (rate) or per packet, << 32 */
+	uint64_t burst_ns;      /* the bucket's depth in time */
+	uint32_t mtu;           /* longer frames exceed */
+	uint8_t bytes;          /* a byte bucket (else packets) */
+};
+
+/* Sets a bucket up from its action, full. */
+static inline void esw_police_init(struct esw_police *b, const struct esw_act_police *p)
+{
+	unsigned __int128 ns = (unsigned __int128)1000000000u << 32;
+
+	b->bytes = p->rate != 0;
+	b->cost_q32 = (uint64_t)(ns / (b->bytes ? p->rate : p->pkts_rate ? p->pkts_rate : 1));
+	b->burst_ns = (uint64_t)(((unsigned __int128)(b->bytes ? p->burst : p->pkts_burst) *
+				  b->cost_q32) >> 32);
+	b->mtu = p->mtu ? p->mtu : ESW_POLICE_MTU_DEFAULT;
+	atomic_store_explicit(&b->tat_ns, 0, memory_order_relaxed);
+}
+
+/* Whether a frame of len bytes at now_ns (a monotonic clock) conforms;
+ * takes its tokens when it does (datapath, any worker). */
+static inline bool esw_police_conform(struct esw_police *b, uint32_t len, uint64_t now_ns)
+{
+	uint64_t cost, tat, next;
+
+	if (b->bytes && len > b->mtu)
+		return false;
+	cost = (uint64_t)(((unsigned __int128)(b->bytes ? len : 1) * b->cost_q32) >> 32);
+	tat = atomic_load_explicit(&b->tat_ns, memory_order_relaxed);
+	do {
+		next = (tat > now_ns ? tat : now_ns) + cost;
+		if (next - now_ns > b->burst_ns)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&b->tat_ns, &tat, next,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	return true;
+}
+
 /* Per-worker counters of one rule. */
 struct esw_rule_ctr {
 	uint64_t packets, bytes, lastuse_ms;
@@ -309,6 +373,26 @@ uint32_t esw_cls_masks(const struct esw_cls *c);
 
 /* The spec a rule was added with. */
 const struct esw_rule_spec *esw_rule_spec(const struct esw_rule *r);
+
+/* Finds the rule with the lowest prio above prio for a key (datapath, tc's
+ * "continue": the next pref of the same chain), without the EMC. */
+const struct esw_rule *esw_cls_lookup_after(struct esw_cls *c, const struct esw_key *k,
+					    uint32_t prio);
+
+/* Swaps the rule of s's identity for s atomically (control thread): a frame
+ * sees one or the other; counters and police buckets start afresh, as tc's
+ * replace creates new actions.  Returns 0, -ENOENT, -EINVAL when s matches
+ * other fields (another mask: tc refuses that too), -ENOMEM. */
+int esw_cls_replace(struct esw_cls *c, const struct esw_rule_spec *s);
+
+/* Worker's counters of a rule's actions, nact of them (datapath). */
+struct esw_act_ctr *esw_act_ctr(const struct esw_rule *r, unsigned worker);
+
+/* Sums action i's counters over workers (control thread). */
+void esw_act_counters(const struct esw_rule *r, unsigned i, struct esw_act_stats *st);
+
+/* The bucket of police action i of a rule (datapath). */
+struct esw_police *esw_rule_police(const struct esw_rule *r, unsigned i);
 
 /* Sums a rule's counters over workers. */
 void esw_rule_counters(const struct esw_rule *r, uint64_t *packets, uint64_t *bytes,

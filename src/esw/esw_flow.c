@@ -77,6 +77,9 @@ struct esw_rule {
 	struct group *grp;
 	uint32_t nent;
 	struct esw_entry *ent;
+	struct esw_act_ctr *actr;       /* per worker, nact each, line-aligned blocks */
+	struct esw_police *pol;         /* nact, shared by workers (police buckets) */
+	unsigned actr_stride;           /* actions' counters per worker block */
 	unsigned nworkers;
 	struct esw_rule_ctr ctr[];
 };
@@ -183,8 +186,40 @@ struct esw_cls *esw_cls_create(unsigned nworkers)
 
 static void free_rule(struct esw_rule *r)
 {
-	free(r->ent);
+	if (r) {
+		free(r->ent);
+		free(r->actr);
+		free(r->pol);
+	}
 	free(r);
+}
+
+/* A rule with room for its counters and its actions' run-time state: each
+ * worker's action counters in cache lines of their own, police buckets
+ * shared (one atomic each, see esw_police_conform). */
+static struct esw_rule *rule_new(const struct esw_cls *c, const struct esw_rule_spec *s)
+{
+	struct esw_rule *r = calloc(1, sizeof(*r) + sizeof(r->ctr[0]) * c->nworkers);
+	unsigned nact = s->nact ? s->nact : 1;
+	size_t actr_len;
+
+	if (!r)
+		return NULL;
+	r->actr_stride = (nact * (unsigned)sizeof(struct esw_act_ctr) + 63) / 64 * 64 /
+			 (unsigned)sizeof(struct esw_act_ctr);
+	actr_len = (size_t)r->actr_stride * c->nworkers * sizeof(*r->actr);
+	r->actr = aligned_alloc(64, actr_len);
+	r->pol = aligned_alloc(64, (nact * sizeof(*r->pol) + 63) / 64 * 64);
+	if (!r->actr || !r->pol) {
+		free_rule(r);
+		return NULL;
+	}
+	memset(r->actr, 0, actr_len);
+	memset(r->pol, 0, nact * sizeof(*r->pol));
+	for (unsigned i = 0; i < s->nact && i < ESW_MAX_ACTIONS; i++)
+		if (s->act[i].type == ESW_ACT_POLICE)
+			esw_police_init(&r->pol[i], &s->act[i].police);
+	return r;
 }
 
 void esw_cls_destroy(struct esw_cls *c)
@@ -369,7 +404,7 @@ static bool range_ok(uint16_t min, uint16_t max)
 
 int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 {
-	struct esw_rule *r = calloc(1, sizeof(*r) + sizeof(r->ctr[0]) * c->nworkers);
+	struct esw_rule *r = rule_new(c, s);
 	struct esw_key *m = NULL;
 	struct masks *old = NULL;
 	bool republish = false;
@@ -381,7 +416,7 @@ int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 		return -ENOMEM;
 	if (!range_ok(s->src_port_min, s->src_port_max) ||
 	    !range_ok(s->dst_port_min, s->dst_port_max)) {
-		free(r);
+		free_rule(r);
 		return -EINVAL;
 	}
 	r->spec = *s;
@@ -603,7 +638,10 @@ static inline bool before(const struct esw_rule *a, const struct esw_rule *b)
 	return a->rank < b->rank || (a->rank == b->rank && a->order < b->order);
 }
 
-static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_key *k)
+/* The first matching rule in tc's order among those of a prio above after
+ * (0: any). */
+static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_key *k,
+					   uint32_t after)
 {
 	struct masks *m = rcu_dereference(c->masks);
 	const struct esw_rule *best = NULL;
@@ -623,7 +661,7 @@ static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_k
 		while ((n = cds_lfht_iter_get_node(&it))) {
 			const struct esw_rule *r = caa_container_of(n, struct esw_entry, node)->rule;
 
-			if (!best || before(r, best))
+			if (r->spec.prio > after && (!best || before(r, best)))
 				best = r;
 			cds_lfht_next_duplicate(t->ht, match_entry, &mk, &it);
 		}
@@ -645,7 +683,7 @@ void esw_emc_prefetch(const struct esw_emc *emc, uint64_t h)
 const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k,
 				      struct esw_emc *emc)
 {
-	return emc ? esw_cls_lookup_hashed(c, k, esw_key_hash(k), emc) : tuple_lookup(c, k);
+	return emc ? esw_cls_lookup_hashed(c, k, esw_key_hash(k), emc) : tuple_lookup(c, k, 0);
 }
 
 const struct esw_rule *esw_cls_lookup_hashed(struct esw_cls *c, const struct esw_key *k,
@@ -664,7 +702,7 @@ const struct esw_rule *esw_cls_lookup_hashed(struct esw_cls *c, const struct esw
 		return emc_holds(a, k, gen) ? a->rule : b->rule;
 	}
 	emc->misses++;
-	r = tuple_lookup(c, k);
+	r = tuple_lookup(c, k, 0);
 	/* Fill a free or stale way; else evict one chosen by a hash bit. */
 	if (!a->valid || a->gen != gen)
 		e = a;
@@ -697,4 +735,178 @@ void esw_emc_stats(const struct esw_emc *e, uint64_t *hits, uint64_t *misses)
 {
 	*hits = e->hits;
 	*misses = e->misses;
+}
+
+/* ---- issue 13: continue, replace, actions' state ---- */
+
+const struct esw_rule *esw_cls_lookup_after(struct esw_cls *c, const struct esw_key *k,
+					    uint32_t prio)
+{
+	return tuple_lookup(c, k, prio);
+}
+
+/* Unlinks and unhashes r's entries (control thread, online); tables left
+ * empty go to dead[] for the caller to free after a grace period.  Returns
+ * whether the snapshot must be published again. */
+static bool entries_out(struct esw_cls *c, struct esw_rule *r, struct mask_tbl **dead,
+			uint32_t *ndead)
+{
+	bool republish = false;
+
+	for (uint32_t i = 0; i < r->nent; i++) {
+		struct esw_entry *e = &r->ent[i];
+		struct mask_tbl *t = e->tbl;
+
+		cds_lfht_del(t->ht, &e->node);
+		if (e->prev)
+			e->prev->next = e->next;
+		else
+			t->list = e->next;
+		if (e->next)
+			e->next->prev = e->prev;
+		if (!--t->nent) {
+			dead[(*ndead)++] = t;
+			for (uint32_t j = 0; j < c->nmasks; j++)
+				if (c->all[j] == t) {
+					c->all[j] = c->all[--c->nmasks];
+					break;
+				}
+			republish = true;
+		} else if (r->rank == t->min_rank && !--t->min_count) {
+			recompute_min(t);
+			republish = true;
+		}
+	}
+	return republish;
+}
+
+int esw_cls_replace(struct esw_cls *c, const struct esw_rule_spec *s)
+{
+	struct esw_rule *old = find(c, s->dev, s->chain, s->prio, s->handle), *r;
+	struct mask_tbl *dead[MAX_PREFIXES * MAX_PREFIXES];
+	struct esw_key *m;
+	struct masks *snap = NULL;
+	uint32_t ndead = 0;
+	bool republish = false;
+	void **slot;
+
+	if (!old)
+		return -ENOENT;
+	if (!range_ok(s->src_port_min, s->src_port_max) ||
+	    !range_ok(s->dst_port_min, s->dst_port_max))
+		return -EINVAL;
+	r = rule_new(c, s);
+	if (!r)
+		return -ENOMEM;
+	r->spec = *s;
+	r->nworkers = c->nworkers;
+	if (s->src_port_max)
+		r->spec.key.src_port = r->spec.mask.src_port = 0;
+	else
+		r->spec.src_port_min = 0;
+	if (s->dst_port_max)
+		r->spec.key.dst_port = r->spec.mask.dst_port = 0;
+	else
+		r->spec.dst_port_min = 0;
+	key_and(&r->spec.key, &r->spec.key, &r->spec.mask);
+	r->spec.key.in_port = s->dev;
+	r->spec.key.chain = s->chain;
+	r->spec.mask.in_port = UINT32_MAX;
+	r->spec.mask.chain = UINT32_MAX;
+	/* Other matched fields are another flower mask: tc refuses to move a
+	 * filter between masks (EINVAL) rather than replace it. */
+	if (!key_eq(&r->spec.mask, &old->spec.mask) ||
+	    !r->spec.src_port_max != !old->spec.src_port_max ||
+	    !r->spec.dst_port_max != !old->spec.dst_port_max) {
+		free_rule(r);
+		return -EINVAL;
+	}
+	m = malloc(sizeof(*m) * MAX_PREFIXES * MAX_PREFIXES);
+	if (!m || !(r->nent = make_entries(r, m))) {
+		free(m);
+		free_rule(r);
+		return -ENOMEM;
+	}
+	rcu_thread_online();
+	slot = tfind(old, &c->index, ident_cmp);
+	*slot = r;      /* the same identity: the tree's order holds */
+	r->grp = old->grp;      /* the same group: the same rank, the same place */
+	r->grp->refs++;
+	r->rank = old->rank;
+	r->order = old->order;
+	/* The new entries go in before the old ones leave: a reader finds
+	 * one rule or the other, never neither.  Ranged prefixes of another
+	 * range may need tables the old rule did not. */
+	for (uint32_t i = 0; i < r->nent; i++) {
+		struct esw_entry *e = &r->ent[i];
+		struct mask_tbl *t = tbl_find(c, &m[i]);
+
+		if (!t) {
+			if (c->nmasks == ESW_MAX_MASKS)
+				abort();        /* same mask bits, ranges within 16 masks */
+			t = calloc(1, sizeof(*t));
+			if (t)
+				t->ht = cds_lfht_new(64, 64, 0,
+						     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+			if (!t || !t->ht)
+				abort();        /* a small allocation on the control path */
+			t->mask = m[i];
+			t->min_rank = UINT64_MAX;
+			c->all[c->nmasks++] = t;
+		}
+		e->tbl = t;
+		e->next = t->list;
+		if (t->list)
+			t->list->prev = e;
+		t->list = e;
+		cds_lfht_add(t->ht, esw_key_hash(&e->key), &e->node);
+		t->nent++;
+		if (r->rank < t->min_rank) {
+			t->min_rank = r->rank;
+			t->min_count = 1;
+			republish = true;
+		} else if (r->rank == t->min_rank) {
+			t->min_count++;
+		}
+	}
+	republish |= entries_out(c, old, dead, &ndead);
+	group_put(c, old->grp);
+	if (republish)
+		snap = publish_masks(c);
+	atomic_fetch_add_explicit(&c->gen, 1, memory_order_release);
+	rcu_thread_offline();
+	free(m);
+	synchronize_rcu();
+	free_rule(old);
+	free(snap);
+	for (uint32_t i = 0; i < ndead; i++) {
+		cds_lfht_destroy(dead[i]->ht, NULL);
+		free(dead[i]);
+	}
+	return 0;
+}
+
+struct esw_act_ctr *esw_act_ctr(const struct esw_rule *r, unsigned worker)
+{
+	return &r->actr[(size_t)r->actr_stride * (worker < r->nworkers ? worker : 0)];
+}
+
+void esw_act_counters(const struct esw_rule *r, unsigned i, struct esw_act_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (unsigned w = 0; w < r->nworkers; w++) {
+		const struct esw_act_ctr *a = &r->actr[(size_t)r->actr_stride * w + i];
+
+		st->packets += a->packets;
+		st->bytes += a->bytes;
+		st->drops += a->drops;
+		st->overlimits += a->overlimits;
+		if (r->ctr[w].lastuse_ms > st->lastuse_ms)
+			st->lastuse_ms = r->ctr[w].lastuse_ms;
+	}
+}
+
+struct esw_police *esw_rule_police(const struct esw_rule *r, unsigned i)
+{
+	return &r->pol[i];
 }

@@ -43,9 +43,9 @@ int tc_flower_parse(int argc, const char *const *argv, struct esw_rule_spec *s,
 int tc_sel_parse(int argc, const char *const *argv, struct tc_sel *sel,
 		 tc_resolve_fn resolve, void *arg, char *err, size_t errlen);
 
-/* One rule in the shape of `tc -j filter show`, with counters when given. */
+/* One rule in the shape of `tc -j filter show`, with each action's counters
+ * when st (s->nact entries) is given. */
 json_t *tc_rule_json(const struct esw_rule_spec *s, tc_name_fn name, void *arg,
-		     const uint64_t *packets, const uint64_t *bytes, const uint64_t *lastuse_ms,
-		     uint64_t now_ms);
+		     const struct esw_act_stats *st, uint64_t now_ms);
 
 #endif

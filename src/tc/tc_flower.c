@@ -125,13 +125,10 @@ int tc_flower_parse(int argc, const char *const *argv, struct esw_rule_spec *s,
 
 		switch (tc_match_word(w)) {
 		case TC_WORD_ACTION:
-			for (i++; i < argc; i++) {
-				if (!strcmp(argv[i], "action") || !strcmp(argv[i], "pipe"))
-					continue;
-				ret = tc_action_parse(&i, argc, argv, s, resolve, arg, err, errlen);
-				if (ret)
-					return ret;
-			}
+			i++;
+			ret = tc_actions_parse(&i, argc, argv, s, resolve, arg, err, errlen);
+			if (ret)
+				return ret;
 			break;
 		case TC_WORD_FLAG:
 			continue;       /* skip_sw, skip_hw, verbose: one software path */
@@ -183,16 +180,15 @@ static const char *proto_of(const struct esw_rule_spec *s, char *buf, size_t len
 }
 
 json_t *tc_rule_json(const struct esw_rule_spec *s, tc_name_fn name, void *arg,
-		     const uint64_t *packets, const uint64_t *bytes, const uint64_t *lastuse_ms,
-		     uint64_t now_ms)
+		     const struct esw_act_stats *st, uint64_t now_ms)
 {
 	json_t *keys = json_object(), *acts = json_array(), *o;
 	char buf[64];
 
 	tc_match_json(s, keys);
 	for (unsigned i = 0; i < s->nact; i++)
-		json_array_append_new(acts, tc_action_json(&s->act[i], i + 1, name, arg, packets, bytes,
-							     lastuse_ms, now_ms));
+		json_array_append_new(acts, tc_action_json(s, i, name, arg, st ? &st[i] : NULL,
+							     now_ms));
 	o = json_pack("{s:s,s:i,s:s,s:I,s:{s:I,s:o,s:b,s:o}}", "protocol",
 		      proto_of(s, buf, sizeof(buf)), "pref", (int)s->prio, "kind", "flower",
 		      "chain", (json_int_t)s->chain, "options", "handle", (json_int_t)s->handle,

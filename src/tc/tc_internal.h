@@ -55,9 +55,9 @@ int tc_parse_ethtype(const char *s, uint16_t *out);
 const char *tc_ethtype_name(uint16_t t, char *buf, size_t len);
 
 /*
- * Parses one action starting at argv[*i] (the word after "action") into
- * the next free slot of s->act, leaving *i on its last word.  Returns 0 or
- * -EINVAL/-ENODEV with tc's message in err.
+ * Parses one action starting at argv[*i] (its kind or a bare control word)
+ * into the next free slot of s->act (pedit keys into s->pkey), leaving *i
+ * on its last word.  Returns 0 or -EINVAL/-ENODEV with tc's message in err.
  */
 int tc_action_parse(int *i, int argc, const char *const *argv, struct esw_rule_spec *s,
 		    tc_resolve_fn resolve, void *arg, char *err, size_t errlen);
@@ -70,10 +70,17 @@ int tc_tunnel_key_parse(int *i, int argc, const char *const *argv, struct esw_ac
 			char *err, size_t errlen);
 void tc_tunnel_key_json(const struct esw_action *a, json_t *j);
 
-/* One action in the shape of `tc -j filter show` (order is its 1-based
- * place in the list); with the rule's counters when packets is given. */
-json_t *tc_action_json(const struct esw_action *a, unsigned order, tc_name_fn name, void *arg,
-		       const uint64_t *packets, const uint64_t *bytes, const uint64_t *lastuse_ms,
-		       uint64_t now_ms);
+/* Parses every action from argv[*i] (the first word after "action") to the
+ * end, "action" words between them.  Returns 0 or -errno with err. */
+int tc_actions_parse(int *i, int argc, const char *const *argv, struct esw_rule_spec *s,
+		     tc_resolve_fn resolve, void *arg, char *err, size_t errlen);
+
+/* Action idx of s in the shape of `tc -j filter show` (order idx + 1), with
+ * its counters when st is given. */
+json_t *tc_action_json(const struct esw_rule_spec *s, unsigned idx, tc_name_fn name, void *arg,
+		       const struct esw_act_stats *st, uint64_t now_ms);
+
+/* tc's name of a control verb ("pipe", "pass", ...). */
+const char *tc_ctl_name(uint8_t ctl);
 
 #endif

@@ -1,15 +1,18 @@
 /*
  * fuzz_flower.c - the tc flower rule parser.  The daemon parses the words of
  * every `filter add/del/show` a client sends.  Input: words separated by
- * NUL bytes.  A rule that parses is inserted into a rule set, looked up with
- * its own key (it must match; a port range at both ends) and, just outside
- * each range, with a key that must not, printed and removed.
+ * NUL bytes.  A rule that parses must be one the device takes (its actions
+ * valid); it is inserted into a rule set, looked up with its own key (it
+ * must match, also as "the next pref after prio - 1"; a port range at both
+ * ends) and, just outside each range, with a key that must not, replaced
+ * by itself, printed with and without counters and removed.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu-qsbr.h>
 
+#include "../../src/dev/dev.h"
 #include "../../src/tc/tc.h"
 
 static int resolve(void *arg, const char *name, uint32_t *vport)
@@ -50,9 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();        /* every refusal says why */
 	if (tc_flower_parse(argc, argv, &s, resolve, NULL, err, sizeof(err)) == 0) {
 		struct esw_cls *c = esw_cls_create(1);
+		struct esw_act_stats st[ESW_MAX_ACTIONS] = { { 1, 64, 1, 1, 1 } };
 		struct esw_key k = s.key;
 		json_t *j;
 
+		if (!dev_rule_actions_valid(&s))
+			abort();        /* the parser made a rule the device refuses */
 		if (!s.prio)
 			s.prio = 1;
 		if (esw_cls_insert(c, &s))
@@ -64,8 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s.dst_port_max)
 			k.dst_port = s.dst_port_min;
 		rcu_thread_online();
-		if (!esw_cls_lookup(c, &k, NULL))
-			abort();        /* a rule matches its own key */
+		if (!esw_cls_lookup(c, &k, NULL) || !esw_cls_lookup_after(c, &k, s.prio - 1) ||
+		    esw_cls_lookup_after(c, &k, s.prio))
+			abort();        /* a rule matches its own key, at its prio */
 		/* Ranges cover exactly [min, max]: the prefixes neither leave a
 		 * hole nor spill over. */
 		for (int d = 0; d < 2; d++) {
@@ -95,7 +102,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*port = keep;
 		}
 		rcu_thread_offline();
-		j = tc_rule_json(&s, name_of, NULL, NULL, NULL, NULL, 0);
+		if (esw_cls_replace(c, &s))
+			abort();        /* the same rule again: the same mask */
+		rcu_thread_online();
+		if (esw_cls_lookup(c, &k, NULL) != esw_cls_find(c, s.dev, s.chain, s.prio, s.handle))
+			abort();        /* the replacement is what matches */
+		rcu_thread_offline();
+		j = tc_rule_json(&s, name_of, NULL, NULL, 0);
+		json_decref(j);
+		j = tc_rule_json(&s, name_of, NULL, st, 5000);
 		json_decref(j);
 		if (esw_cls_remove(c, s.dev, s.chain, s.prio, s.handle))
 			abort();
