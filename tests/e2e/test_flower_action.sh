@@ -316,7 +316,6 @@ test_flower_action_errors() {
 	expect_err 'Error: argument "1furlong" is wrong: rate.' f action police rate 1furlong burst 1k
 	expect_err 'Error: Bad action type explode.' f action police rate 1mbit burst 10k conform-exceed explode
 	expect_err 'Error: set needs tunnel_key parameters.' f action tunnel_key set id 5
-	expect_err 'Error: Illegal "id".' f action tunnel_key set src_ip 1.1.1.1 dst_ip 2.2.2.2 id 0x10
 	expect_err 'Error: ct: clear can only be used alone.' f action ct clear zone 3
 	expect_err 'Error: Illegal "chain index".' f action goto chain x
 	expect_err 'Error: "chain index" expected.' f action goto 5
