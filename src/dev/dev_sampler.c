@@ -38,6 +38,8 @@
 struct dev_sampler {
 	pthread_t th;
 	atomic_bool stop;
+	uint64_t start_ns;              /* when the start was asked (CLOCK_MONOTONIC) */
+	_Atomic uint64_t stop_ns;       /* when the stop was asked */
 	struct dev_ring ring;
 	struct dp *dp;
 	uint32_t source, vport;
@@ -127,12 +129,14 @@ static void *sampler_main(void *arg)
 {
 	struct dev_sampler *s = arg;
 	struct dev_ring_hdr *h = s->ring.hdr;
-	uint64_t next, missed = 0, max_late = 0, nlate = 0;
+	uint64_t next, missed = 0, max_late = 0, nlate = 0, stop_ns;
 
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	rcu_register_thread();
 	rcu_thread_offline();
-	next = dev_now_ns(CLOCK_MONOTONIC) + s->period_ns;
+	/* Deadlines run from the command, not from when this thread first
+	 * got a CPU. */
+	next = s->start_ns + s->period_ns;
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
 		struct dev_sample e;
 		uint64_t now, late;
@@ -163,6 +167,12 @@ static void *sampler_main(void *arg)
 			hdr_store(&h->missed, missed += skip);
 		}
 	}
+	/* Deadlines that passed before the stop without a sample (the thread
+	 * was behind, or not running) are missed too: every deadline up to
+	 * the stop is either in the ring or counted. */
+	stop_ns = atomic_load_explicit(&s->stop_ns, memory_order_relaxed);
+	if (stop_ns >= next)
+		hdr_store(&h->missed, missed += (stop_ns - next) / s->period_ns + 1);
 	atomic_store_explicit((_Atomic uint64_t *)&h->stopped, 1, memory_order_release);
 	rcu_thread_online();
 	rcu_unregister_thread();
@@ -175,6 +185,7 @@ void dev_sampler_stop(struct dev *d, struct dev_uctx *u)
 
 	if (!s)
 		return;
+	atomic_store(&s->stop_ns, dev_now_ns(CLOCK_MONOTONIC));
 	atomic_store(&s->stop, true);
 	pthread_join(s->th, NULL);
 	free(s);
@@ -254,6 +265,7 @@ uint8_t dev_cmd_set_sampler(struct ctx *c, uint16_t op_mod)
 	r.hdr->rate_hz = in->rate_hz;
 	r.hdr->source = in->source;
 	r.hdr->period_ns = s->period_ns;
+	s->start_ns = dev_now_ns(CLOCK_MONOTONIC);
 	if (pthread_create(&s->th, NULL, sampler_main, s)) {
 		free(s);
 		return dev_fail(c, DEV_STAT_NO_RESOURCES, DEV_SYND_SAMPLER_THREAD);

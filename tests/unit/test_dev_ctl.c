@@ -681,6 +681,11 @@ static void test_tracer_sequence(void **state)
 
 /* ---- sampler ---- */
 
+static int64_t ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000000L + b->tv_nsec - a->tv_nsec;
+}
+
 static void test_sampler_100khz(void **state)
 {
 	struct dp *dp = mk_dp();
@@ -701,7 +706,7 @@ static void test_sampler_100khz(void **state)
 	static const uint8_t frame[64] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0 };
 	const uint8_t *f[1] = { frame };
 	uint16_t l[1] = { sizeof(frame) };
-	struct timespec t0, t1;
+	struct timespec t0, t1, ta, tb;
 
 	(void)state;
 	assert_non_null(um);
@@ -724,6 +729,7 @@ static void test_sampler_100khz(void **state)
 	assert_int_equal(exec(d, &s, sizeof(s), 64), DEV_STAT_BAD_PARAM);
 	assert_int_equal(synd(), DEV_SYND_SAMPLER_BAD_SOURCE);
 	s.vport = DEV_VPORT_UPLINK;
+	clock_gettime(CLOCK_MONOTONIC, &ta);
 	assert_int_equal(exec(d, &s, sizeof(s), 64), DEV_STAT_OK);
 	assert_int_equal(exec(d, &s, sizeof(s), 64), DEV_STAT_RESOURCE_BUSY);
 	/* 0.2 s of sampling while frames enter the uplink. */
@@ -740,15 +746,17 @@ static void test_sampler_100khz(void **state)
 	} while ((t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec < 200000000L);
 	s.hdr.op_mod = DEV_SAMPLER_STOP;
 	assert_int_equal(exec(d, &s, sizeof(s), 64), DEV_STAT_OK);
+	clock_gettime(CLOCK_MONOTONIC, &tb);
 	assert_int_equal(h->stopped, 1);
 	n = __atomic_load_n(&h->producer, __ATOMIC_ACQUIRE);
 	print_message("sampler: %llu samples in 0.2 s at 100 kHz, %llu missed, max late %llu ns\n",
 		      (unsigned long long)n, (unsigned long long)h->missed,
 		      (unsigned long long)h->max_late_ns);
-	/* Every deadline is either sampled or counted as missed; how many are
-	 * sampled depends on what else this 2-core VM runs (the rate under
-	 * load is what the print above reports). */
-	assert_true(n + h->missed >= 19000 && n + h->missed <= 20100);
+	/* Every deadline from start to stop is either sampled or counted as
+	 * missed, however busy this 2-core VM is; how many are sampled
+	 * depends on that (the print above reports it). */
+	assert_true(n + h->missed >= (uint64_t)ns_between(&t0, &t1) / 10000 - 1);
+	assert_true(n + h->missed <= (uint64_t)ns_between(&ta, &tb) / 10000 + 1);
 	assert_true(n >= 2000);
 	assert_int_equal(h->period_ns, 10000);
 	/* Timestamps and counters never go back; the last is the port's now. */
@@ -767,7 +775,13 @@ static void test_sampler_100khz(void **state)
 			assert_int_equal(dp_queue_stats(dp, DEV_VPORT_UPLINK, false, q, &st, &ps, &has), 0);
 			sum += st.rx_packets;
 		}
-		assert_int_equal(e[n - 1].c[0], sum);
+		/* A sample taken after the last frame was counted reads the
+		 * port's count exactly; a sampler this busy VM held back until
+		 * the stop has an older one. */
+		if (e[n - 1].ts_ns > (uint64_t)t1.tv_sec * 1000000000u + (uint64_t)t1.tv_nsec)
+			assert_int_equal(e[n - 1].c[0], sum);
+		else
+			assert_true(e[n - 1].c[0] <= sum);
 	}
 	/* Stopped: nothing more is written. */
 	assert_int_equal(__atomic_load_n(&h->producer, __ATOMIC_ACQUIRE), n);
