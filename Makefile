@@ -219,9 +219,21 @@ FUZZ_TARGETS += fuzz_metrics
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_consume.h $(CORE_SRC)
-	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(LIBS) -lpcap
+# The core is compiled once for all targets (instrumented for coverage but
+# without libFuzzer's main: -fsanitize=fuzzer-no-link) and each target links
+# it: a dozen targets no longer mean a dozen builds of the core.
+FUZZ_OBJ := $(patsubst src/%.c,build-fuzz/obj/%.o,$(CORE_SRC))
+
+build-fuzz/obj/%.o: src/%.c $(wildcard src/*/*.h include/sfnic/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC  $@"
+	@clang $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_CFLAGS)) -c $< -o $@
+
+.SECONDARY: $(FUZZ_OBJ)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_consume.h $(FUZZ_OBJ)
+	@echo "  LD  $@"
+	@clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(LIBS) -lpcap
 
 clean:
 	rm -rf build build-san build-fuzz
