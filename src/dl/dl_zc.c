@@ -48,7 +48,8 @@ static int resolve(void *arg, const char *name, struct zc_port *out, char *err, 
 		snprintf(out->name, sizeof(out->name), "pf0");
 	else if (p == &dl->uplink)
 		snprintf(out->name, sizeof(out->name), "p0");
-	if (!dl->dp || !dp_port_exists(dl->dp, out->vport)) {
+	/* An SF's vport exists from port add on: activity is the function's. */
+	if (!dl->dp || !dp_port_exists(dl->dp, out->vport) || (out->is_sf && !p->state)) {
 		snprintf(err, errlen, "%s is not active", out->name);
 		return -ENODEV;
 	}
