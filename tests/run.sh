@@ -56,9 +56,11 @@ fuzz() {
 		[ -x "$f" ] || continue
 		name=$(basename "$f")
 		mkdir -p "/tmp/sfnic-corpus/$name"
+		seeds=()
+		[ -d "tests/fuzz/seeds/$name" ] && seeds=("tests/fuzz/seeds/$name")
 		"$f" -max_total_time="${SFNIC_FUZZ_SECONDS:-20}" -print_final_stats=1 \
 			-artifact_prefix="/tmp/$name-" \
-			"/tmp/sfnic-corpus/$name" "tests/fuzz/seeds/$name" >"/tmp/$name.log" 2>&1
+			"/tmp/sfnic-corpus/$name" "${seeds[@]}" >"/tmp/$name.log" 2>&1
 		rc=$?
 		[ "$rc" -eq 0 ] || tail -40 "/tmp/$name.log"
 		record "fuzz $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "/tmp/$name.log" |
