@@ -43,9 +43,12 @@
 #include <urcu-qsbr.h>
 #include <urcu/rculfhash.h>
 
+#define TBL_MIN_BUCKETS 64
+
 struct mask_tbl {
 	struct esw_key mask;
 	struct cds_lfht *ht;
+	unsigned long buckets;  /* what tables_grow last asked for */
 	uint32_t nent;
 	uint64_t min_rank;      /* lowest rank in the table */
 	uint32_t min_count;     /* entries at min_rank */
@@ -107,12 +110,16 @@ struct esw_cls {
 
 /* Two cache lines per entry (a 112-byte key, the result and its tag): a hit
  * touches those two and nothing else. */
+/* Two cache lines: the tag, generation and rule come first so a way that
+ * holds another flow is refused on its first line, without comparing the
+ * 14-word key. */
 struct emc_entry {
-	struct esw_key key;
+	uint32_t tag;           /* the hash's bits above the two indexes */
+	uint32_t gen;           /* the classifier's generation + 1; 0: empty */
 	const struct esw_rule *rule;
-	uint32_t gen;
-	uint32_t valid;
+	struct esw_key key;
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct emc_entry) == 128, "an EMC entry is two cache lines");
 
 struct esw_emc {
 	uint64_t hits, misses;
@@ -125,6 +132,7 @@ static inline void key_and(struct esw_key *out, const struct esw_key *k, const s
 	const uint64_t *a = (const uint64_t *)k, *b = (const uint64_t *)m;
 	uint64_t *o = (uint64_t *)out;
 
+#pragma GCC unroll 16
 	for (unsigned i = 0; i < ESW_KEY_WORDS; i++)
 		o[i] = a[i] & b[i];
 }
@@ -136,6 +144,7 @@ static inline bool key_eq(const struct esw_key *x, const struct esw_key *y)
 	const uint64_t *a = (const uint64_t *)x, *b = (const uint64_t *)y;
 	uint64_t d = 0;
 
+#pragma GCC unroll 16
 	for (unsigned i = 0; i < ESW_KEY_WORDS; i++)
 		d |= a[i] ^ b[i];
 	return !d;
@@ -402,23 +411,10 @@ static bool range_ok(uint16_t min, uint16_t max)
 	return !max || min < max;
 }
 
-int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
+/* The rule's spec as the tuple space keeps it. */
+static void spec_normalise(const struct esw_cls *c, struct esw_rule *r,
+			   const struct esw_rule_spec *s)
 {
-	struct esw_rule *r = rule_new(c, s);
-	struct esw_key *m = NULL;
-	struct masks *old = NULL;
-	bool republish = false;
-	uint32_t fresh = 0;
-	void **slot;
-	int ret = 0;
-
-	if (!r)
-		return -ENOMEM;
-	if (!range_ok(s->src_port_min, s->src_port_max) ||
-	    !range_ok(s->dst_port_min, s->dst_port_max)) {
-		free_rule(r);
-		return -EINVAL;
-	}
 	r->spec = *s;
 	r->nworkers = c->nworkers;
 	/* A ranged port is matched by the prefixes alone. */
@@ -437,6 +433,123 @@ int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 	r->spec.key.chain = s->chain;
 	r->spec.mask.in_port = UINT32_MAX;
 	r->spec.mask.chain = UINT32_MAX;
+}
+
+/* Links and hashes r's entries under their masks m[] (control thread,
+ * online), making the tables that do not exist yet; the caller has checked
+ * that they fit.  Returns whether the snapshot must be published again. */
+static bool entries_in(struct esw_cls *c, struct esw_rule *r, const struct esw_key *m)
+{
+	bool republish = false;
+
+	for (uint32_t i = 0; i < r->nent; i++) {
+		struct esw_entry *e = &r->ent[i];
+		struct mask_tbl *t = tbl_find(c, &m[i]);
+
+		if (!t) {
+			if (c->nmasks == ESW_MAX_MASKS)
+				abort();        /* callers check that the tables fit */
+			t = calloc(1, sizeof(*t));
+			if (t)
+				t->ht = cds_lfht_new(TBL_MIN_BUCKETS, TBL_MIN_BUCKETS, 0,
+						     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+			if (!t || !t->ht)
+				abort();        /* a small allocation on the control path */
+			t->mask = m[i];
+			t->min_rank = UINT64_MAX;
+			t->buckets = TBL_MIN_BUCKETS;
+			c->all[c->nmasks++] = t;
+		}
+		e->tbl = t;
+		e->next = t->list;
+		if (t->list)
+			t->list->prev = e;
+		t->list = e;
+		cds_lfht_add(t->ht, esw_key_hash(&e->key), &e->node);
+		t->nent++;
+		if (r->rank < t->min_rank) {
+			t->min_rank = r->rank;
+			t->min_count = 1;
+			republish = true;
+		} else if (r->rank == t->min_rank) {
+			t->min_count++;
+		}
+	}
+	return republish;
+}
+
+/* Grows r's tables to a bucket per entry, now (control thread, offline).
+ * cds_lfht's own resize runs later from call_rcu's thread and only once
+ * workers pass quiescent states; until then a table filled by a burst of
+ * inserts has chains of hundreds, and a look-up walks them. */
+static void tables_grow(struct esw_rule *r)
+{
+	for (uint32_t i = 0; i < r->nent; i++) {
+		struct mask_tbl *t = r->ent[i].tbl;
+		unsigned long n = t->buckets;
+
+		if (t->nent <= n)
+			continue;
+		while (n < 2ul * t->nent)
+			n <<= 1;
+		cds_lfht_resize(t->ht, n);
+		t->buckets = n;
+	}
+}
+
+/* Unlinks and unhashes r's entries (control thread, online); tables left
+ * empty go to dead[] for the caller to free after a grace period.  Returns
+ * whether the snapshot must be published again. */
+static bool entries_out(struct esw_cls *c, struct esw_rule *r, struct mask_tbl **dead,
+			uint32_t *ndead)
+{
+	bool republish = false;
+
+	for (uint32_t i = 0; i < r->nent; i++) {
+		struct esw_entry *e = &r->ent[i];
+		struct mask_tbl *t = e->tbl;
+
+		cds_lfht_del(t->ht, &e->node);
+		if (e->prev)
+			e->prev->next = e->next;
+		else
+			t->list = e->next;
+		if (e->next)
+			e->next->prev = e->prev;
+		if (!--t->nent) {
+			dead[(*ndead)++] = t;
+			for (uint32_t j = 0; j < c->nmasks; j++)
+				if (c->all[j] == t) {
+					c->all[j] = c->all[--c->nmasks];
+					break;
+				}
+			republish = true;
+		} else if (r->rank == t->min_rank && !--t->min_count) {
+			recompute_min(t);
+			republish = true;
+		}
+	}
+	return republish;
+}
+
+int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
+{
+	struct esw_rule *r = rule_new(c, s);
+	struct esw_key *m = NULL;
+	struct masks *old = NULL;
+	bool republish = false;
+	uint32_t fresh = 0;
+	void **slot;
+	int ret = 0;
+
+	if (!r)
+		return -ENOMEM;
+	if (!range_ok(s->src_port_min, s->src_port_max) ||
+	    !range_ok(s->dst_port_min, s->dst_port_max)) {
+		free_rule(r);
+		return -EINVAL;
+	}
+	spec_normalise(c, r, s);
 	m = malloc(sizeof(*m) * MAX_PREFIXES * MAX_PREFIXES);
 	if (!m || !(r->nent = make_entries(r, m))) {
 		free(m);
@@ -475,36 +588,7 @@ int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 	}
 	r->rank = (uint64_t)r->spec.prio << 32 | r->grp->seq;
 	r->order = c->next_order++;
-	for (uint32_t i = 0; i < r->nent; i++) {
-		struct esw_entry *e = &r->ent[i];
-		struct mask_tbl *t = tbl_find(c, &m[i]);
-
-		if (!t) {
-			t = calloc(1, sizeof(*t));
-			if (t)
-				t->ht = cds_lfht_new(64, 64, 0,
-						     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-			if (!t || !t->ht)
-				abort();        /* a small allocation on the control path */
-			t->mask = m[i];
-			t->min_rank = UINT64_MAX;
-			c->all[c->nmasks++] = t;
-		}
-		e->tbl = t;
-		e->next = t->list;
-		if (t->list)
-			t->list->prev = e;
-		t->list = e;
-		cds_lfht_add(t->ht, esw_key_hash(&e->key), &e->node);
-		t->nent++;
-		if (r->rank < t->min_rank) {
-			t->min_rank = r->rank;
-			t->min_count = 1;
-			republish = true;
-		} else if (r->rank == t->min_rank) {
-			t->min_count++;
-		}
-	}
+	republish = entries_in(c, r, m);
 	c->nrules++;
 	if (republish)
 		old = publish_masks(c);
@@ -512,6 +596,8 @@ int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 out:
 	rcu_thread_offline();
 	free(m);
+	if (!ret)
+		tables_grow(r);
 	if (old) {
 		synchronize_rcu();
 		free(old);
@@ -550,30 +636,7 @@ int esw_cls_remove(struct esw_cls *c, uint32_t dev, uint32_t chain, uint32_t pri
 		return -ENOENT;
 	rcu_thread_online();
 	tdelete(r, &c->index, ident_cmp);
-	for (uint32_t i = 0; i < r->nent; i++) {
-		struct esw_entry *e = &r->ent[i];
-		struct mask_tbl *t = e->tbl;
-
-		cds_lfht_del(t->ht, &e->node);
-		if (e->prev)
-			e->prev->next = e->next;
-		else
-			t->list = e->next;
-		if (e->next)
-			e->next->prev = e->prev;
-		if (!--t->nent) {
-			dead[ndead++] = t;
-			for (uint32_t j = 0; j < c->nmasks; j++)
-				if (c->all[j] == t) {
-					c->all[j] = c->all[--c->nmasks];
-					break;
-				}
-			republish = true;
-		} else if (r->rank == t->min_rank && !--t->min_count) {
-			recompute_min(t);
-			republish = true;
-		}
-	}
+	republish = entries_out(c, r, dead, &ndead);
 	group_put(c, r->grp);
 	c->nrules--;
 	if (republish)
@@ -669,15 +732,23 @@ static const struct esw_rule *tuple_lookup(struct esw_cls *c, const struct esw_k
 	return best;
 }
 
-static inline bool emc_holds(const struct emc_entry *e, const struct esw_key *k, uint32_t gen)
+static inline uint32_t emc_tag(uint64_t h) { return (uint32_t)(h >> 24) | 1u; }
+
+static inline bool emc_holds(const struct emc_entry *e, const struct esw_key *k, uint32_t tag,
+			     uint32_t gen)
 {
-	return e->valid && e->gen == gen && key_eq(&e->key, k);
+	return e->tag == tag && e->gen == gen && key_eq(&e->key, k);
 }
 
 void esw_emc_prefetch(const struct esw_emc *emc, uint64_t h)
 {
-	__builtin_prefetch(&emc->e[h & (EMC_SIZE - 1)]);
-	__builtin_prefetch(&emc->e[(h >> 32) & (EMC_SIZE - 1)]);
+	const char *a = (const char *)&emc->e[h & (EMC_SIZE - 1)];
+	const char *b = (const char *)&emc->e[(h >> 32) & (EMC_SIZE - 1)];
+
+	__builtin_prefetch(a);
+	__builtin_prefetch(a + 64);
+	__builtin_prefetch(b);
+	__builtin_prefetch(b + 64);
 }
 
 const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k,
@@ -689,7 +760,9 @@ const struct esw_rule *esw_cls_lookup(struct esw_cls *c, const struct esw_key *k
 const struct esw_rule *esw_cls_lookup_hashed(struct esw_cls *c, const struct esw_key *k,
 					     uint64_t h, struct esw_emc *emc)
 {
-	uint32_t gen = atomic_load_explicit(&c->gen, memory_order_acquire);
+	/* gen + 1 so that a zeroed entry (gen 0) is never current. */
+	uint32_t gen = atomic_load_explicit(&c->gen, memory_order_acquire) + 1;
+	uint32_t tag = emc_tag(h);
 	struct emc_entry *a, *b, *e;
 	const struct esw_rule *r;
 
@@ -697,23 +770,27 @@ const struct esw_rule *esw_cls_lookup_hashed(struct esw_cls *c, const struct esw
 	 * fifth of 1000 flows to collisions, two candidate slots almost none. */
 	a = &emc->e[h & (EMC_SIZE - 1)];
 	b = &emc->e[(h >> 32) & (EMC_SIZE - 1)];
-	if (emc_holds(a, k, gen) || emc_holds(b, k, gen)) {
+	if (emc_holds(a, k, tag, gen)) {
 		emc->hits++;
-		return emc_holds(a, k, gen) ? a->rule : b->rule;
+		return a->rule;
+	}
+	if (emc_holds(b, k, tag, gen)) {
+		emc->hits++;
+		return b->rule;
 	}
 	emc->misses++;
 	r = tuple_lookup(c, k, 0);
-	/* Fill a free or stale way; else evict one chosen by a hash bit. */
-	if (!a->valid || a->gen != gen)
+	/* Fill a stale way; else evict one chosen by a hash bit. */
+	if (a->gen != gen)
 		e = a;
-	else if (!b->valid || b->gen != gen)
+	else if (b->gen != gen)
 		e = b;
 	else
 		e = h >> 63 ? b : a;
 	e->key = *k;
 	e->rule = r;
+	e->tag = tag;
 	e->gen = gen;
-	e->valid = 1;
 	return r;
 }
 
@@ -745,41 +822,6 @@ const struct esw_rule *esw_cls_lookup_after(struct esw_cls *c, const struct esw_
 	return tuple_lookup(c, k, prio);
 }
 
-/* Unlinks and unhashes r's entries (control thread, online); tables left
- * empty go to dead[] for the caller to free after a grace period.  Returns
- * whether the snapshot must be published again. */
-static bool entries_out(struct esw_cls *c, struct esw_rule *r, struct mask_tbl **dead,
-			uint32_t *ndead)
-{
-	bool republish = false;
-
-	for (uint32_t i = 0; i < r->nent; i++) {
-		struct esw_entry *e = &r->ent[i];
-		struct mask_tbl *t = e->tbl;
-
-		cds_lfht_del(t->ht, &e->node);
-		if (e->prev)
-			e->prev->next = e->next;
-		else
-			t->list = e->next;
-		if (e->next)
-			e->next->prev = e->prev;
-		if (!--t->nent) {
-			dead[(*ndead)++] = t;
-			for (uint32_t j = 0; j < c->nmasks; j++)
-				if (c->all[j] == t) {
-					c->all[j] = c->all[--c->nmasks];
-					break;
-				}
-			republish = true;
-		} else if (r->rank == t->min_rank && !--t->min_count) {
-			recompute_min(t);
-			republish = true;
-		}
-	}
-	return republish;
-}
-
 int esw_cls_replace(struct esw_cls *c, const struct esw_rule_spec *s)
 {
 	struct esw_rule *old = find(c, s->dev, s->chain, s->prio, s->handle), *r;
@@ -798,21 +840,7 @@ int esw_cls_replace(struct esw_cls *c, const struct esw_rule_spec *s)
 	r = rule_new(c, s);
 	if (!r)
 		return -ENOMEM;
-	r->spec = *s;
-	r->nworkers = c->nworkers;
-	if (s->src_port_max)
-		r->spec.key.src_port = r->spec.mask.src_port = 0;
-	else
-		r->spec.src_port_min = 0;
-	if (s->dst_port_max)
-		r->spec.key.dst_port = r->spec.mask.dst_port = 0;
-	else
-		r->spec.dst_port_min = 0;
-	key_and(&r->spec.key, &r->spec.key, &r->spec.mask);
-	r->spec.key.in_port = s->dev;
-	r->spec.key.chain = s->chain;
-	r->spec.mask.in_port = UINT32_MAX;
-	r->spec.mask.chain = UINT32_MAX;
+	spec_normalise(c, r, s);
 	/* Other matched fields are another flower mask: tc refuses to move a
 	 * filter between masks (EINVAL) rather than replace it. */
 	if (!key_eq(&r->spec.mask, &old->spec.mask) ||
@@ -837,38 +865,7 @@ int esw_cls_replace(struct esw_cls *c, const struct esw_rule_spec *s)
 	/* The new entries go in before the old ones leave: a reader finds
 	 * one rule or the other, never neither.  Ranged prefixes of another
 	 * range may need tables the old rule did not. */
-	for (uint32_t i = 0; i < r->nent; i++) {
-		struct esw_entry *e = &r->ent[i];
-		struct mask_tbl *t = tbl_find(c, &m[i]);
-
-		if (!t) {
-			if (c->nmasks == ESW_MAX_MASKS)
-				abort();        /* same mask bits, ranges within 16 masks */
-			t = calloc(1, sizeof(*t));
-			if (t)
-				t->ht = cds_lfht_new(64, 64, 0,
-						     CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-			if (!t || !t->ht)
-				abort();        /* a small allocation on the control path */
-			t->mask = m[i];
-			t->min_rank = UINT64_MAX;
-			c->all[c->nmasks++] = t;
-		}
-		e->tbl = t;
-		e->next = t->list;
-		if (t->list)
-			t->list->prev = e;
-		t->list = e;
-		cds_lfht_add(t->ht, esw_key_hash(&e->key), &e->node);
-		t->nent++;
-		if (r->rank < t->min_rank) {
-			t->min_rank = r->rank;
-			t->min_count = 1;
-			republish = true;
-		} else if (r->rank == t->min_rank) {
-			t->min_count++;
-		}
-	}
+	republish = entries_in(c, r, m);
 	republish |= entries_out(c, old, dead, &ndead);
 	group_put(c, old->grp);
 	if (republish)
@@ -876,6 +873,7 @@ int esw_cls_replace(struct esw_cls *c, const struct esw_rule_spec *s)
 	atomic_fetch_add_explicit(&c->gen, 1, memory_order_release);
 	rcu_thread_offline();
 	free(m);
+	tables_grow(r);
 	synchronize_rcu();
 	free_rule(old);
 	free(snap);
