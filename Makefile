@@ -65,6 +65,7 @@ UNIT_TESTS += test_metrics
 UNIT_TESTS += test_tun
 UNIT_TESTS += test_esw
 EXAMPLES := zc_rxdrop zc_fwd zc_tap zc_poke
+EXAMPLES += zc_txonly
 
 all: $(O)/sfnicd $(O)/sfnic $(O)/sfnicctl $(O)/libsfnic.a $(O)/libsfnic.so $(O)/libsfnic.pc \
 	$(addprefix $(O)/,$(UNIT_TESTS) $(EXAMPLES))
