@@ -102,6 +102,8 @@ int cli_cmd_rate(struct ctx *c)
 		req = json_pack("{s:s}", "cmd", "port.function.rate.show");
 		if ((h = cli_next(c)))
 			json_object_set_new(req, "handle", json_string(h));
+		if (c->o.stats)
+			json_object_set_new(req, "stats", json_true());
 		if (c->argc) {
 			json_decref(req);
 			return cli_usage_err("Unknown option \"%s\"", c->argv[0]);
@@ -129,7 +131,7 @@ int cli_cmd_rate(struct ctx *c)
 	}
 	if (cli_matches(op, "help")) {
 		printf("Usage: sfnic port function rate help\n"
-		       "       sfnic port function rate show [ DEV/{ PORT_INDEX | NODE_NAME } ]\n"
+		       "       sfnic [ -s ] port function rate show [ DEV/{ PORT_INDEX | NODE_NAME } ]\n"
 		       "       sfnic port function rate add DEV/NODE_NAME [ tx_share VAL ][ tx_max VAL ]"
 		       "[ tx_priority N ][ tx_weight N ][ { parent NODE_NAME | noparent } ]\n"
 		       "       sfnic port function rate del DEV/NODE_NAME\n"
@@ -140,6 +142,23 @@ int cli_cmd_rate(struct ctx *c)
 		return 0;
 	}
 	return cli_usage_err("Command \"%s\" not found", op);
+}
+
+/* -s: the shaper's counters under the object, named as in JSON (a node
+ * has no deferred: it is counted on the leafs of the functions). */
+static void print_rate_stats(json_t *st)
+{
+	static const char *const keys[] = { "sent_bytes", "sent_packets", "throttled", "deferred",
+					    NULL };
+	json_t *x;
+
+	if (!st)
+		return;
+	printf("  stats:");
+	for (const char *const *k = keys; *k; k++)
+		if ((x = json_object_get(st, *k)))
+			printf(" %s %lld", *k, (long long)json_integer_value(x));
+	printf("\n");
 }
 
 void cli_print_rate(const struct cli_opts *o, json_t *top)
@@ -165,5 +184,6 @@ void cli_print_rate(const struct cli_opts *o, json_t *top)
 		if ((x = json_object_get(v, "parent")))
 			printf(" parent %s", json_string_value(x));
 		printf("\n");
+		print_rate_stats(json_object_get(v, "stats"));
 	}
 }

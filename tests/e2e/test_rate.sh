@@ -457,6 +457,49 @@ test_rate_zc_tx_is_shaped() {
 	daemon_stop
 }
 
+# `rate show -s`: the shaper's counters in text and JSON, exact.  20000
+# frames of 1000 bytes under a 100mbit leaf in a 200mbit node (1.6 s).
+test_rate_stats_show() {
+	local st
+	daemon_start --netdevs off || fail "daemon"
+	sf_active 88
+	sf filter add dev sfnic0npf0sf88 ingress flower action mirred egress redirect dev sfnic0np0 ||
+		fail "filter"
+	sf port function rate add $D/tenant tx_max 200mbit || fail "node"
+	sf port function rate set $D/32768 tx_max 100mbit parent tenant || fail "leaf"
+	expect_eq "$(sf -s port function rate show $D/32768)" "$D/32768 type leaf tx_max 100Mbit parent tenant
+  stats: sent_bytes 0 sent_packets 0 throttled 0 deferred 0" "before traffic"
+	"$BIN/zc_txonly" sfnic0S88 new -l 1000 -c 20000 >"$T/tx.out" 2>&1 || fail "zc_txonly: $(cat "$T/tx.out")"
+	expect_eq "$(sed -n 2p "$T/tx.out")" "sent 20000 frames 20000000 bytes" "what the application sent"
+	# The leaf's cap held it back (throttled there, deferred for its
+	# function); the node's was never reached.
+	st=$(sf -j -s port function rate show)
+	expect_eq "$(jq -c '.rate | map_values(.stats | del(.throttled, .deferred))' <<<"$st")" \
+		'{"sfnic/sfnic0/0":{"sent_bytes":0,"sent_packets":0},"sfnic/sfnic0/32768":{"sent_bytes":20000000,"sent_packets":20000},"sfnic/sfnic0/tenant":{"sent_bytes":20000000,"sent_packets":20000}}' \
+		"sent through each object"
+	local thr
+	thr=$(jq '.rate["sfnic/sfnic0/32768"].stats.throttled' <<<"$st")
+	[ "$thr" -gt 0 ] || fail "the leaf never throttled: $st"
+	expect_eq "$(jq -c '[.rate["sfnic/sfnic0/32768"].stats.deferred, .rate["sfnic/sfnic0/tenant"].stats]' <<<"$st")" \
+		"[$thr,{\"sent_bytes\":20000000,\"sent_packets\":20000,\"throttled\":0}]" \
+		"deferred on the leaf, no deferred on a node"
+	# Text: a stats line under each object; without -s none.
+	expect_eq "$(sf -s port function rate show)" "$D/0 type leaf
+  stats: sent_bytes 0 sent_packets 0 throttled 0 deferred 0
+$D/32768 type leaf tx_max 100Mbit parent tenant
+  stats: sent_bytes 20000000 sent_packets 20000 throttled $thr deferred $thr
+$D/tenant type node tx_max 200Mbit
+  stats: sent_bytes 20000000 sent_packets 20000 throttled 0" "rate show -s"
+	expect_eq "$(sf port function rate show $D/tenant)" "$D/tenant type node tx_max 200Mbit" "without -s"
+	expect_eq "$(sf -j port function rate show $D/tenant)" \
+		'{"rate":{"sfnic/sfnic0/tenant":{"type":"node","tx_max":25000000}}}' "JSON without -s"
+	# The counts survive a change of settings (the tree is rebuilt).
+	sf port function rate set $D/32768 tx_max 300mbit || fail "raise"
+	expect_eq "$(sf -j -s port function rate show $D/32768 | jq -c '.rate[].stats | [.sent_packets, .deferred]')" \
+		"[20000,$thr]" "after rate set"
+	daemon_stop
+}
+
 # The higher priority is given to the SF the worker polls second, the
 # harder case.  On this shared 2-core VM it got 76-97% of the node (lower
 # 3-23%); given to the SF polled first it got 95%.  A higher sibling holds
