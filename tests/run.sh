@@ -45,6 +45,8 @@ e2e() {
 				"$file" "$fn" >"$T.out" 2>&1
 			rc=$?
 			[ "$rc" -eq 0 ] || { cat "$T.out"; tail -20 "$T/sfnicd.log" 2>/dev/null; }
+			# E2E_SHOW=1: what a passing test printed too (measured figures).
+			[ "$rc" -ne 0 ] || [ -z "$E2E_SHOW" ] || cat "$T.out"
 			record "e2e $(basename "$file" .sh):$fn" "$rc"
 			[ "$rc" -ne 0 ] || rm -rf "$T" "$T.out"
 		done
