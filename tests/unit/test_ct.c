@@ -322,6 +322,34 @@ static void test_udp_reply_and_stream_timeout(void **state)
 	assert_int_equal(ct_age(T, now + 30000), 1);
 }
 
+/* Worker 0's own slots: a connection found there is the table's, and one
+ * removed from the table (flush, aging, a reopening SYN) is never found
+ * there again, though its slot pointed at it. */
+static void test_worker_cache_forgets_killed_connections(void **state)
+{
+	struct frame a = udp(0, 'A', 'B', 5353, 53), b = udp(0, 'B', 'A', 53, 5353);
+	struct ct_stats st;
+
+	(void)state;
+	assert_int_equal(run(&a, 7, CT_COMMIT), TRK | NEW);
+	assert_int_equal(run(&b, 7, 0), TRK | EST | RPL);       /* table, then slot */
+	assert_int_equal(run(&b, 7, 0), TRK | EST | RPL);       /* the slot */
+	assert_int_equal(run(&a, 7, 0), TRK | EST);
+	assert_int_equal(ct_flush(T, 7), 1);
+	assert_int_equal(run(&b, 7, 0), TRK | NEW);             /* gone from the slot too */
+	assert_int_equal(run(&a, 7, 0), TRK | NEW);
+	/* A new connection with the same tuple is found, not the old one's
+	 * state. */
+	assert_int_equal(run(&a, 7, CT_COMMIT), TRK | NEW);
+	assert_int_equal(run(&a, 7, 0), TRK | NEW);             /* unreplied again */
+	assert_int_equal(only().packets[0], 2);
+	now += 31000;
+	assert_int_equal(ct_age(T, now), 1);
+	assert_int_equal(run(&a, 7, 0), TRK | NEW);
+	ct_stats(T, &st);
+	assert_int_equal(st.entries, 0);
+}
+
 static void test_icmp_echo(void **state)
 {
 	(void)state;
@@ -558,6 +586,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_rst_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_out_of_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_reply_and_stream_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_worker_cache_forgets_killed_connections, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_errors_related, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zones_separate, setup, teardown),
