@@ -364,11 +364,11 @@ int dp_tun_decap(struct dp *dp, struct dp_pkt *pkt, struct dp_port **tp, struct 
 		if (i == m->n)
 			return -1;      /* Linux drops a VNI no device has */
 	}
-	if (pkt->len < rx.hlen + 14)
+	if (rx.len < 14)
 		return -1;
 	*out = rx.ti;
 	*tp = m->p[i].port;
 	pkt->off += rx.hlen;
-	pkt->len -= rx.hlen;
+	pkt->len = rx.len;      /* a pad after the datagram stays behind */
 	return 1;
 }

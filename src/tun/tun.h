@@ -107,6 +107,9 @@ struct tun_rx {
 	struct tun_info ti;     /* id, src_ip, dst_ip, dst_port, tos, ttl; flags PRESENT
 				 * (and CSUM when the UDP checksum was set, DF) */
 	uint16_t hlen;          /* outer bytes before the inner frame */
+	uint16_t len;           /* the inner frame's bytes (the UDP length's
+				 * share: what follows it in the frame is not
+				 * the inner frame's) */
 };
 
 /* The UDP destination port of an untagged, unfragmented IPv4/UDP frame,
@@ -115,8 +118,10 @@ uint16_t tun_udp4_dport(const uint8_t *frame, uint32_t len);
 
 /* Parses a frame tun_udp4_dport() gave a tunnel port's number: 1 with *rx
  * filled, 0 when it is no longer an unfragmented IPv4/UDP frame, -1 when
- * it is broken as VXLAN (lengths, a header without the I flag, a bad IPv4
- * header checksum or a bad non-zero UDP checksum).  Checksums are checked
+ * it is broken as VXLAN (lengths, a header other than the I flag and a
+ * VNI with reserved bits clear, as Linux's vxlan requires, a bad IPv4
+ * header checksum or a bad non-zero UDP checksum).  Bytes after the UDP
+ * datagram are not the inner frame's (rx->len).  Checksums are checked
  * here: the outer headers are not seen again. */
 int tun_vxlan_parse(const uint8_t *frame, uint32_t len, struct tun_rx *rx);
 

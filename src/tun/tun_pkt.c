@@ -104,10 +104,12 @@ uint32_t tun_inner_hash(const uint8_t *f, uint32_t len)
 	return mix(a, b ^ type);
 }
 
-/* The inner frame's IP TOS (DS field), 0 when it is not IP. */
+/* The inner frame's IP TOS (DS field), 0 when it is not IP.  Both
+ * families need bytes 14 and 15: a 15-byte frame has no TOS (reading byte
+ * 15 would take a byte of whatever the buffer held before). */
 static uint8_t inner_tos(const uint8_t *f, uint32_t len)
 {
-	if (len < 15)
+	if (len < 16)
 		return 0;
 	if (f[12] == 0x08 && f[13] == 0x00 && f[14] >> 4 == 4)
 		return f[15];
@@ -187,7 +189,14 @@ int tun_vxlan_parse(const uint8_t *f, uint32_t len, struct tun_rx *rx)
 	udp = ip + ihl;
 	rx->ti.dst_port = get16(udp + 2);
 	udp_len = get16(udp + 4);
-	if (udp_len < 8 + 8 || udp_len != tot - ihl || !(udp[8] & 0x08))
+	/* As Linux: bytes after the IP datagram (an Ethernet pad) and after
+	 * the UDP length are trimmed, a UDP length past the datagram is
+	 * broken.  The VXLAN header is exactly the I flag and a VNI: Linux's
+	 * vxlan drops a frame with any reserved bit set (RFC 7348 would
+	 * ignore them) unless an extension (GBP, GPE) claims it, and we have
+	 * none. */
+	if (udp_len < 8 + 8 || udp_len > tot - ihl || udp[8] != 0x08 || udp[9] || udp[10] ||
+	    udp[11] || udp[15])
 		return -1;
 	if (tun_csum_fold(tun_csum_add(ip, ihl, 0)))
 		return -1;
@@ -203,5 +212,6 @@ int tun_vxlan_parse(const uint8_t *f, uint32_t len, struct tun_rx *rx)
 	rx->ti.flags = TUN_F_PRESENT | (csum ? TUN_F_CSUM : 0) |
 		       (get16(ip + 6) & 0x4000 ? TUN_F_DF : 0);
 	rx->hlen = (uint16_t)(14 + ihl + 16);
+	rx->len = (uint16_t)(udp_len - 16);
 	return 1;
 }

@@ -178,6 +178,64 @@ static void test_parse_refuses_what_is_not_vxlan(void **state)
 	assert_int_equal(tun_udp4_dport(buf, len), 0);
 }
 
+/* Found by fuzz_vxlan: reserved bits and flags other than I were
+ * accepted (Linux's vxlan drops them), and bytes after the UDP datagram
+ * were taken as part of the inner frame (Linux trims them). */
+static void test_parse_as_linux_reserved_bits_and_trailing_bytes(void **state)
+{
+	uint8_t buf[TUN_VXLAN_HLEN + 96], *in = buf + TUN_VXLAN_HLEN;
+	struct tun_info ti = { .id = 7, .src_ip = 1, .dst_ip = 2, .flags = TUN_F_PRESENT | TUN_F_CSUM };
+	uint32_t n = inner_udp(in, 1, 2, 0), len = TUN_VXLAN_HLEN + n;
+	const int reserved[] = { 43, 44, 45, 49 };
+	struct tun_rx rx;
+
+	(void)state;
+	tun_vxlan_build(buf, &NH, &ti, 1, 4789, 0, n);
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), 1);
+	assert_int_equal(rx.len, n);
+	/* Any reserved bit of the flags word or of the VNI word: broken
+	 * (the checksum does not matter: the header is judged first). */
+	buf[42] = 0x0c;
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), -1);
+	buf[42] = 0x08;
+	for (unsigned i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		buf[reserved[i]] = 0x01;
+		assert_int_equal(tun_vxlan_parse(buf, len, &rx), -1);
+		buf[reserved[i]] = 0;
+	}
+	/* A pad after the datagram is not the inner frame's. */
+	memset(buf + len, 0xee, 20);
+	assert_int_equal(tun_vxlan_parse(buf, len + 20, &rx), 1);
+	assert_int_equal(rx.hlen, TUN_VXLAN_HLEN);
+	assert_int_equal(rx.len, n);
+	/* A UDP length short of the IP datagram: trimmed to it (checksum
+	 * off: it covers the UDP length's bytes only). */
+	ti.flags = TUN_F_PRESENT;
+	tun_vxlan_build(buf, &NH, &ti, 1, 4789, 0, n);
+	buf[38] = (uint8_t)((16 + n - 4) >> 8), buf[39] = (uint8_t)(16 + n - 4);
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), 1);
+	assert_int_equal(rx.len, n - 4);
+	/* One past it: broken. */
+	buf[38] = (uint8_t)((16 + n + 1) >> 8), buf[39] = (uint8_t)(16 + n + 1);
+	assert_int_equal(tun_vxlan_parse(buf, len, &rx), -1);
+}
+
+/* Found by fuzz_vxlan: the ECN bits of a 15-byte inner frame came from
+ * the byte after it (a read past the frame). */
+static void test_encap_of_a_15_byte_frame_reads_no_further(void **state)
+{
+	uint8_t *buf = malloc(TUN_VXLAN_HLEN + 15);
+	struct tun_info ti = { .id = 1, .src_ip = 1, .dst_ip = 2, .flags = TUN_F_PRESENT };
+
+	(void)state;
+	memset(buf, 0, TUN_VXLAN_HLEN + 15);
+	buf[TUN_VXLAN_HLEN + 12] = 0x08;
+	buf[TUN_VXLAN_HLEN + 14] = 0x45;            /* IPv4's first byte, nothing after */
+	tun_vxlan_build(buf, &NH, &ti, 1, 4789, 0, 15);     /* ASan: no read at 15 */
+	assert_int_equal(buf[15], 0);
+	free(buf);
+}
+
 /* ---- grammar ---- */
 
 static int lparse(const char *words, struct tun_link *l, char *err, char *warn)
@@ -359,6 +417,13 @@ static void test_datapath_encap_decap(void **state)
 	assert_int_equal(sf.len[0], n);
 	assert_memory_equal(sf.data[0], in, n);
 	assert_int_equal(port_stats(dp, TP, false).rx_packets, 1);
+	/* With a pad after the datagram: the SF gets the inner frame only. */
+	memset(up.data[0] + up.len[0], 0xee, 12);
+	inject(dp, DP_VPORT_UPLINK, up.data[0], (uint16_t)(up.len[0] + 12));
+	assert_int_equal(sf.n, 2);
+	assert_int_equal(sf.len[1], n);
+	sf.n = 1;
+	assert_int_equal(port_stats(dp, TP, false).rx_packets, 2);
 	/* Another VNI: no rule takes it, the representor gets it (nobody). */
 	up.data[0][48] = 101;
 	inject(dp, DP_VPORT_UPLINK, up.data[0], up.len[0]);
@@ -374,7 +439,7 @@ static void test_datapath_encap_decap(void **state)
 	assert_int_equal(dp_tun_set_local(dp, &local, 1), 0);
 	up.data[0][42] = 0x08;
 	inject(dp, DP_VPORT_UPLINK, up.data[0], up.len[0]);
-	assert_int_equal(port_stats(dp, TP, false).rx_packets, 2);     /* VNI 101 was the 2nd */
+	assert_int_equal(port_stats(dp, TP, false).rx_packets, 3);     /* VNI 101 was the 3rd */
 	assert_int_equal(port_stats(dp, DP_VPORT_UPLINK, true).drops[DP_DROP_NO_CONSUMER], 1);
 	/* A frame sent to the tunnel port without tunnel_key set. */
 	assert_int_equal(dp_rule_del(dp, SF1, 0, 1, 1), 0);
@@ -397,6 +462,8 @@ int main(void)
 		cmocka_unit_test(test_udp_checksum_on_request),
 		cmocka_unit_test(test_ecn_copied_ce_as_ect0),
 		cmocka_unit_test(test_parse_refuses_what_is_not_vxlan),
+		cmocka_unit_test(test_parse_as_linux_reserved_bits_and_trailing_bytes),
+		cmocka_unit_test(test_encap_of_a_15_byte_frame_reads_no_further),
 		cmocka_unit_test(test_link_grammar),
 		cmocka_unit_test(test_neigh_grammar),
 		cmocka_unit_test(test_datapath_encap_decap),
