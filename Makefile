@@ -217,6 +217,7 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,addre
 FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap fuzz_steer fuzz_memif_ctl fuzz_memif_ring fuzz_zc_ring fuzz_ctl
 FUZZ_TARGETS += fuzz_ct
 FUZZ_TARGETS += fuzz_metrics
+FUZZ_TARGETS += fuzz_vxlan
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 
