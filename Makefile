@@ -29,6 +29,7 @@ CORE_SRC := src/pp/pp.c src/esw/esw_flow.c src/esw/esw_fdb.c \
 	src/health/health.c src/dl/dl_health.c src/dl/dl_health_rep.c \
 	src/sched/sched.c src/sched/sched_rate.c src/dl/dl_rate.c src/dp/dp_sched.c
 CORE_SRC += src/ct/ct.c src/ct/ct_parse.c
+CORE_SRC += src/nd/nd_gro.c
 CORE_SRC += src/dp/dp_ct.c src/dl/dl_ct.c
 CORE_SRC += src/svc/svc.c
 CORE_SRC += src/metrics/metrics_text.c src/metrics/metrics_collect.c src/metrics/metrics_http.c
@@ -60,6 +61,7 @@ CNI_OBJ := $(call obj,$(CNI_SRC))
 
 UNIT_TESTS := test_pp test_dp test_dev test_dev_ctl test_aux test_names test_store test_dl test_api test_steer test_zc_lib test_sched test_health
 UNIT_TESTS += test_ct
+UNIT_TESTS += test_nd_gro
 UNIT_TESTS += test_svc
 UNIT_TESTS += test_metrics
 UNIT_TESTS += test_tun
@@ -216,6 +218,7 @@ FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,addre
 	$(shell pkg-config --cflags jansson sqlite3)
 FUZZ_TARGETS := fuzz_dev_cmd fuzz_api fuzz_flower fuzz_frames fuzz_tap fuzz_steer fuzz_memif_ctl fuzz_memif_ring fuzz_zc_ring fuzz_ctl
 FUZZ_TARGETS += fuzz_ct
+FUZZ_TARGETS += fuzz_nd_gro
 FUZZ_TARGETS += fuzz_metrics
 FUZZ_TARGETS += fuzz_vxlan
 

@@ -93,6 +93,10 @@ static void print_stats(const char *label, json_t *st)
 			any = true;
 		}
 	printf("%s\n", any ? "" : " 0");
+	if ((v = json_object_get(st, "gro")))
+		printf("    gro: frames %lld segments %lld\n",
+		       (long long)json_integer_value(json_object_get(v, "frames")),
+		       (long long)json_integer_value(json_object_get(v, "segments")));
 	json_array_foreach(json_object_get(st, "queues"), i, q) {
 		json_t *pp = json_object_get(q, "page_pool");
 

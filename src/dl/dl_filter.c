@@ -10,6 +10,7 @@
  */
 #include "dl_internal.h"
 #include "../dp/dp.h"
+#include "../nd/nd.h"
 #include "../tc/tc.h"
 
 #include <errno.h>
@@ -539,6 +540,19 @@ json_t *dl_dp_stats_json(struct dl *dl, uint32_t vport, bool rep)
 	return o;
 }
 
+/* Receive coalescing into a netdev (nd_gro.h) goes with the stats of the
+ * side it receives from: frames merged, and the segments they carried. */
+static void gro_add(json_t *st, const struct nd_tap *t)
+{
+	struct nd_gro_stats g;
+
+	if (!st || !t)
+		return;
+	nd_tap_gro_stats(t, &g);
+	json_object_set_new(st, "gro", json_pack("{s:I,s:I}", "frames", (json_int_t)g.frames,
+						 "segments", (json_int_t)g.segments));
+}
+
 void dl_port_stats_add(struct dl *dl, json_t *result)
 {
 	json_t *ports = json_object_get(result, "port"), *v, *zs;
@@ -560,11 +574,18 @@ void dl_port_stats_add(struct dl *dl, json_t *result)
 		idx = strtoul(h + n + 1, &end, 10);
 		if (*end || !dl->dp || !dp_port_exists(dl->dp, (uint32_t)idx))
 			continue;
-		json_object_set_new(v, "stats", dl_dp_stats_json(dl, (uint32_t)idx, false));
+		struct dl_port *p = dl_port_by_index(dl, (uint32_t)idx);
+		json_t *st = dl_dp_stats_json(dl, (uint32_t)idx, false);
+
+		gro_add(st, p ? p->nd[DL_ND_OWN] : NULL);
+		json_object_set_new(v, "stats", st);
 		if ((zs = dl_zc_stats_json(dl, (uint32_t)idx)))
 			json_object_set_new(v, "zc_stats", zs);
-		if (switchdev(dl))
-			json_object_set_new(v, "rep_stats", dl_dp_stats_json(dl, (uint32_t)idx, true));
+		if (switchdev(dl)) {
+			st = dl_dp_stats_json(dl, (uint32_t)idx, true);
+			gro_add(st, p ? p->nd[DL_ND_REP] : NULL);
+			json_object_set_new(v, "rep_stats", st);
+		}
 	}
 }
 

@@ -2,6 +2,7 @@
  * nd.c - TAP netdevices.
  */
 #include "nd.h"
+#include "nd_gro.h"
 #include "nd_keep.h"
 
 #include <errno.h>
@@ -29,6 +30,7 @@ struct nd_tapq {
 	int fd;
 	bool vnet;              /* IFF_VNET_HDR: offloads travel with frames */
 	struct dp_backend be;
+	struct nd_gro_stats gro;        /* written by the queue's worker */
 };
 
 struct nd_tap {
@@ -78,36 +80,76 @@ static unsigned tap_rx(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, uns
 	return n;
 }
 
-/* The kernel copies each frame on write, so buffers go home at once. */
+/* Writes one frame as the datapath left it. */
+static bool write_one(struct nd_tapq *t, const struct dp_pkt *p)
+{
+	struct virtio_net_hdr vh = {
+		.flags = p->ol.flags, .gso_type = p->ol.gso_type, .hdr_len = p->ol.hdr_len,
+		.gso_size = p->ol.gso_size, .csum_start = p->ol.csum_start,
+		.csum_offset = p->ol.csum_offset };
+	struct iovec iov[2] = { { &vh, sizeof(vh) }, { dp_pkt_data(p), p->len } };
+
+	return (t->vnet ? writev(t->fd, iov, 2) : write(t->fd, iov[1].iov_base, iov[1].iov_len)) > 0;
+}
+
+/* Writes the next frame of in[0..n) (pkts alongside): a train of segments
+ * coalesced into one super-frame (nd_gro.h) with one writev that points
+ * at their payloads, or one frame as it is.  Returns how many of the
+ * burst's frames it took, 0 when the write failed. */
+static unsigned write_next(struct nd_tapq *t, const struct nd_gro_in *in, struct dp_pkt *pkts,
+			   unsigned n)
+{
+	struct iovec iov[2 + ND_GRO_MAX_SEGS];
+	struct nd_gro_out out;
+	unsigned k = nd_gro_merge(in, n, &out);
+
+	if (k < 2)
+		return write_one(t, &pkts[0]) ? 1 : 0;
+	iov[0] = (struct iovec){ &out.vh, sizeof(out.vh) };
+	iov[1] = (struct iovec){ out.hdr, out.hdr_len };
+	for (unsigned j = 0; j < k; j++)
+		iov[2 + j] = (struct iovec){ (uint8_t *)in[j].data + out.hdr_len,
+					     in[j].len - out.hdr_len };
+	if (writev(t->fd, iov, (int)(2 + k)) <= 0)
+		return 0;
+	t->gro.frames++;
+	t->gro.segments += k;
+	return k;
+}
+
+/* The kernel copies each frame on write, so buffers go home at once.
+ * With vnet headers, trains of TCP segments go as one frame each. */
 static unsigned tap_tx(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n,
 		       enum dp_drop *why)
 {
 	struct nd_tapq *t = ctx;
+	struct nd_gro_in in[ND_GRO_MAX_SEGS];
 	unsigned sent = 0;
-	bool ok = true;
 
 	(void)worker;
-	for (unsigned i = 0; i < n; i++) {
-		/* A netdev that is down refuses frames (EIO): nobody consumes
-		 * them.  A full queue says EAGAIN.  Either way the rest of the
-		 * burst is dropped. */
-		struct virtio_net_hdr vh = {
-			.flags = pkts[i].ol.flags, .gso_type = pkts[i].ol.gso_type,
-			.hdr_len = pkts[i].ol.hdr_len, .gso_size = pkts[i].ol.gso_size,
-			.csum_start = pkts[i].ol.csum_start, .csum_offset = pkts[i].ol.csum_offset };
-		struct iovec iov[2] = { { &vh, sizeof(vh) },
-					{ dp_pkt_data(&pkts[i]), pkts[i].len } };
+	for (unsigned base = 0; base < n; base += ND_GRO_MAX_SEGS) {
+		unsigned m = n - base < ND_GRO_MAX_SEGS ? n - base : ND_GRO_MAX_SEGS;
 
-		if (ok && (t->vnet ? writev(t->fd, iov, 2) : write(t->fd, iov[1].iov_base,
-								     iov[1].iov_len)) > 0) {
-			sent++;
-		} else if (ok) {
-			ok = false;
-			if (errno == EIO)
-				*why = DP_DROP_NO_CONSUMER;
+		for (unsigned j = 0; t->vnet && j < m; j++)
+			in[j] = (struct nd_gro_in){ dp_pkt_data(&pkts[base + j]), pkts[base + j].len,
+						    pkts[base + j].ol };
+		for (unsigned i = 0, k; i < m; i += k) {
+			k = t->vnet ? write_next(t, in + i, pkts + base + i, m - i)
+				    : write_one(t, &pkts[base + i]);
+			/* A netdev that is down refuses frames (EIO): nobody
+			 * consumes them.  A full queue says EAGAIN.  Either
+			 * way the rest of the burst is dropped. */
+			if (!k) {
+				if (errno == EIO)
+					*why = DP_DROP_NO_CONSUMER;
+				goto out;
+			}
+			sent += k;
 		}
-		dp_pkt_free(&pkts[i]);
 	}
+out:
+	for (unsigned j = 0; j < n; j++)
+		dp_pkt_free(&pkts[j]);
 	return sent;
 }
 
@@ -145,6 +187,15 @@ struct nd_tap *nd_tap_wrap(int fd, const char *name, bool vnet)
 }
 
 unsigned nd_tap_queues(const struct nd_tap *t) { return t->nq; }
+
+void nd_tap_gro_stats(const struct nd_tap *t, struct nd_gro_stats *sum)
+{
+	*sum = (struct nd_gro_stats){ 0 };
+	for (unsigned q = 0; q < t->nq; q++) {
+		sum->frames += t->q[q].gro.frames;
+		sum->segments += t->q[q].gro.segments;
+	}
+}
 const struct dp_backend *nd_tap_backend(const struct nd_tap *t, unsigned q) { return &t->q[q].be; }
 void *nd_tap_ctx(struct nd_tap *t, unsigned q) { return &t->q[q]; }
 

@@ -4,7 +4,8 @@
  * A TAP is the host side of a port: what the kernel transmits on the netdev
  * is a frame the datapath reads; a frame the datapath writes is the
  * netdev's receive.  nd gives each TAP a datapath backend (dp_backend) that
- * reads and writes one frame per call on the non-blocking fd.
+ * reads and writes one frame per call on the non-blocking fd; with vnet
+ * headers, the writes coalesce trains of TCP segments (nd_gro.h).
  * Creating a TAP needs CAP_NET_ADMIN; nd_probe() says whether this process
  * may.
  */
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "../dp/dp.h"
+#include "nd_gro.h"
 
 struct nd_tap;
 
@@ -45,6 +47,10 @@ struct nd_tap *nd_tap_wrap(int fd, const char *name, bool vnet);
 unsigned nd_tap_queues(const struct nd_tap *t);
 const struct dp_backend *nd_tap_backend(const struct nd_tap *t, unsigned q);
 void *nd_tap_ctx(struct nd_tap *t, unsigned q);
+
+/* The receive coalescing counters of all its queues, summed (nd_gro.h):
+ * frames written with a vnet header are coalesced whenever they can be. */
+void nd_tap_gro_stats(const struct nd_tap *t, struct nd_gro_stats *sum);
 
 /* Sets the carrier (TUNSETCARRIER): the netdev's operstate follows it. */
 int nd_tap_set_carrier(struct nd_tap *t, bool on);

@@ -133,6 +133,20 @@ two_hosts() {
 	ovs_rules b 192.168.50.2 192.168.50.1 $MAC_B $MAC_A
 }
 
+# vx_xfer NS_FROM ADDR_FROM NS_TO ADDR_TO: 16 MiB of random bytes over TCP
+# from one container to the other arrive intact.
+vx_xfer() {
+	head -c 16777216 /dev/urandom >"$T/xfer.in"
+	rm -f "$T/xfer.out"
+	ip netns exec "$3" python3 tests/e2e/tcp_xfer.py recv "$4" 5401 "$T/xfer.out" &
+	local r=$!
+	ip netns exec "$1" python3 tests/e2e/tcp_xfer.py send "$4" 5401 "$T/xfer.in" ||
+		fail "send $2 -> $4"
+	wait $r || fail "receive $2 -> $4"
+	[ "$(sha256sum <"$T/xfer.in")" = "$(sha256sum <"$T/xfer.out")" ] ||
+		fail "$2 -> $4: $(stat -c %s "$T/xfer.out") bytes arrived, not the same"
+}
+
 # vx_ping NS ADDR N: N pings all answered (within 8 s).
 vx_ping() { ip netns exec "$1" ping -q -c "$3" -i 0.2 -w 8 "$2" >/dev/null 2>&1; }
 
@@ -280,6 +294,19 @@ test_vxlan_two_sfnic_hosts_ping_iperf3() {
 	mbit=$(jq '.end.sum_received.bits_per_second / 1000000 | floor' "$T/iperf.json")
 	[ "$mbit" -gt 10 ] || fail "iperf3: $mbit Mbit/s"
 	echo "iperf3 SF -> SF over VXLAN: $mbit Mbit/s" >&2
+	# Receive coalescing: B wrote trains of segments into its SF netdev as
+	# super-frames (each of two segments or more).
+	local gro
+	gro=$(hs b -s -j port show $D/32768 | jq -c '.port[].stats.gro')
+	[ "$(jq .frames <<<"$gro")" -gt 0 ] || fail "B merged nothing: $gro"
+	[ "$(jq '.segments >= 2 * .frames' <<<"$gro")" = true ] || fail "B's merges: $gro"
+	hs b -s port show $D/32768 | grep -q "gro: frames [1-9][0-9]* segments" ||
+		fail "gro counters not shown: $(hs b -s port show $D/32768)"
+	# Byte for byte, both ways, through the coalescing receivers.
+	vx_xfer $CA 10.0.0.1 $CB 10.0.0.2
+	vx_xfer $CB 10.0.0.2 $CA 10.0.0.1
+	[ "$(hs a -s -j port show $D/32768 | jq '.port[].stats.gro.frames')" -gt 0 ] ||
+		fail "A merged nothing"
 	# A destination with a route but no neighbour: the rule is taken, frames
 	# are dropped and counted until ARP answers (nobody has .77).
 	hs a filter add dev sfnic0npf0sf88 ingress protocol ip pref 1 flower dst_ip 10.0.0.77 \
