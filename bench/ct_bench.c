@@ -22,7 +22,8 @@
  * Cases interleave within each run; medians of the runs.
  *
  * Usage: ct_bench [PACKETS] [RUNS]; CT_BENCH_PROFILE=1 runs only the
- * 100,000-connection datapath case (a target for perf record).
+ * 100,000-connection datapath case (a target for perf record); CT_BENCH_SWEEP=1
+ * measures ct_exec alone from 1 to 200,000 connections.
  */
 #define _LGPL_SOURCE
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "../src/dp/dp.h"
 
 #define MAXFLOWS 100000
+#define SWEEP_MAX 200000
 #define SIZE 64
 #define SF_VPORT 1u
 #define ZONE 1
@@ -246,6 +248,45 @@ static double run_table(unsigned conns, long packets)
 	return (double)cycles / (double)packets;
 }
 
+/* The memory an established look-up must touch, without the table: per
+ * packet a slot of an index of 2 x conns pointers, then the two lines of
+ * the 192-byte record it names (the node and the state), the record's
+ * address depending on the slot's content as in ct.  What this costs at
+ * a size is what the caches charge for it; ct_exec over it is the work. */
+static double run_memory(unsigned conns, long packets)
+{
+	uint64_t nslots = 1, cycles;
+	uint32_t *slot;
+	uint8_t (*rec)[192];
+	volatile uint64_t sink = 0;
+	uint64_t dep = 0;
+
+	while (nslots < 2ull * conns)
+		nslots <<= 1;
+	slot = malloc(nslots * sizeof(*slot));
+	rec = aligned_alloc(64, (size_t)conns * sizeof(*rec));
+	if (!slot || !rec)
+		exit(1);
+	memset(rec, 1, (size_t)conns * sizeof(*rec));
+	for (uint64_t i = 0; i < nslots; i++)
+		slot[i] = (uint32_t)((i * 2654435761u) % conns);
+	cycles = __rdtsc();
+	for (long i = 0; i < packets; i++) {
+		/* dep is always 0 but the next address waits for this record,
+		 * as ct's packets wait for each other in one worker. */
+		uint64_t h = ((uint64_t)(i % conns) + 1 + dep) * 0x9e3779b97f4a7c15ull;
+		const uint8_t *r = rec[slot[(h >> 20) & (nslots - 1)]];
+
+		dep = (uint64_t)(r[0] + r[128]) >> 8;
+		sink += dep;
+	}
+	cycles = __rdtsc() - cycles;
+	free(slot);
+	free(rec);
+	(void)sink;
+	return (double)cycles / (double)packets;
+}
+
 int main(int argc, char **argv)
 {
 	long packets = argc > 1 ? atol(argv[1]) : 2000000;
@@ -260,11 +301,32 @@ int main(int argc, char **argv)
 
 	if (runs < 1 || runs > 64)
 		runs = 7;
-	frames = calloc(MAXFLOWS, SIZE);
+	frames = calloc(SWEEP_MAX, SIZE);
 	if (!frames)
 		return 1;
-	for (unsigned i = 0; i < MAXFLOWS; i++)
+	for (unsigned i = 0; i < SWEEP_MAX; i++)
 		build(frames[i], i, false);
+	if (getenv("CT_BENCH_SWEEP")) {
+		/* The table's cost against its size: a hash look-up stays flat
+		 * while the connections fit a cache level and steps up as they
+		 * outgrow it (about 200 bytes of node and state each). */
+		static const unsigned sizes[] = { 1, 100, 1000, 10000, 50000, 100000, 200000 };
+
+		printf("%-12s %12s %14s %16s %8s\n", "connections", "cycles/pkt", "working set",
+		       "memory cycles", "ratio");
+		for (unsigned s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			double c[64], mem[64], mc;
+
+			for (int r = 0; r < runs; r++) {
+				c[r] = run_table(sizes[s], packets);
+				mem[r] = run_memory(sizes[s], packets);
+			}
+			mc = median(mem, runs);
+			printf("%-12u %12.1f %11.1f MiB %16.1f %7.2fx\n", sizes[s], median(c, runs),
+			       sizes[s] * 192.0 / (1 << 20), mc, median(c, runs) / mc);
+		}
+		return 0;
+	}
 	if (getenv("CT_BENCH_PROFILE")) {      /* for perf: the 100000-connection case alone */
 		for (int r = 0; r < runs; r++)
 			printf("ct est, %u conns: %.1f cycles/pkt\n", MAXFLOWS,

@@ -25,6 +25,7 @@
 #define S_ASSURED 0x04
 
 #define CT_CACHE_MAX_SLOTS (1ul << 19)
+#define CT_CACHE_WAYS 4
 
 /* One direction: the hash node and the tuple it is found by share a cache
  * line, so a look-up that hits touches its bucket, this line and the
@@ -51,7 +52,7 @@ struct ct_wstats {
 	uint64_t created, invalid, table_full, related, searched, found, deleted, expired;
 } __attribute__((aligned(64)));
 
-/* A worker's own index of the nodes it found, direct-mapped by tuple hash:
+/* A worker's own index of the nodes it found, by tuple hash (4 ways):
  * an established connection is then one slot and one node line away, with
  * nothing shared written and one dependent miss fewer than cds_lfht's
  * bucket walk.  (Prefetching the slots a burst ahead, as the EMC's are,
@@ -222,9 +223,12 @@ static void free_entry(struct rcu_head *h)
 	free(caa_container_of(h, struct ct_entry, rcu));
 }
 
-static ct_slot *cache_slot(const struct ct_table *t, unsigned worker, uint64_t h)
+/* The set of CT_CACHE_WAYS slots (half a cache line) where hash h may be:
+ * a direct-mapped index would make two connections that collide evict
+ * each other on every packet. */
+static ct_slot *cache_set(const struct ct_table *t, unsigned worker, uint64_t h)
 {
-	return &t->cache[worker][h & t->cache_mask];
+	return &t->cache[worker][h & t->cache_mask & ~(uint64_t)(CT_CACHE_WAYS - 1)];
 }
 
 /* Remembers node n, found in the table, in the worker's slot for hash h.
@@ -234,8 +238,13 @@ static ct_slot *cache_slot(const struct ct_table *t, unsigned worker, uint64_t h
  * keeps a node past its grace period. */
 static void cache_put(struct ct_table *t, unsigned worker, uint64_t h, struct ct_node *n)
 {
-	ct_slot *slot = cache_slot(t, worker, h);
+	ct_slot *set = cache_set(t, worker, h), *slot = NULL;
 
+	for (unsigned i = 0; i < CT_CACHE_WAYS && !slot; i++)
+		if (!atomic_load_explicit(&set[i], memory_order_relaxed))
+			slot = &set[i];
+	if (!slot)
+		slot = &set[(h >> 40) % CT_CACHE_WAYS];
 	atomic_store_explicit(slot, n, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (cds_lfht_is_node_deleted(&n->node)) {
@@ -253,9 +262,13 @@ static void cache_drop(struct ct_table *t, struct ct_entry *e)
 		uint64_t h = ct_tuple_hash(&e->n[d].t);
 
 		for (unsigned w = 0; w < t->nw; w++) {
-			struct ct_node *expect = &e->n[d];
+			ct_slot *set = cache_set(t, w, h);
 
-			atomic_compare_exchange_strong(cache_slot(t, w, h), &expect, NULL);
+			for (unsigned i = 0; i < CT_CACHE_WAYS; i++) {
+				struct ct_node *expect = &e->n[d];
+
+				atomic_compare_exchange_strong(&set[i], &expect, NULL);
+			}
 		}
 	}
 }
@@ -308,13 +321,17 @@ static struct ct_entry *lookup_worker(struct ct_table *t, unsigned worker,
 	struct cds_lfht_node *n;
 	struct ct_node *cn;
 	struct ct_entry *e;
+	ct_slot *set;
 
 	if (worker >= t->nw)
 		return lookup(t, k, dir);
-	cn = atomic_load_explicit(cache_slot(t, worker, h), memory_order_relaxed);
-	if (cn && !memcmp(&cn->t, k, sizeof(*k)) && !cds_lfht_is_node_deleted(&cn->node)) {
-		*dir = cn->dir;
-		return entry_of(&cn->node);
+	set = cache_set(t, worker, h);
+	for (unsigned i = 0; i < CT_CACHE_WAYS; i++) {
+		cn = atomic_load_explicit(&set[i], memory_order_relaxed);
+		if (cn && !memcmp(&cn->t, k, sizeof(*k)) && !cds_lfht_is_node_deleted(&cn->node)) {
+			*dir = cn->dir;
+			return entry_of(&cn->node);
+		}
 	}
 	cds_lfht_lookup(t->ht, h, match_tuple, k, &it);
 	n = cds_lfht_iter_get_node(&it);
