@@ -120,7 +120,8 @@ __attribute__((noinline)) unsigned dp_sched_admit(struct dp_worker *w, struct sc
 			w->sched_wake_ns = wake;
 		return 0;
 	}
-	return sched_frames(o, budget, max);
+	/* A read that returns fewer drained the queue (sched_charge). */
+	return g->asked = sched_frames(o, budget, max);
 }
 
 /* Bytes on the wire: a GSO frame becomes segments that each carry the

@@ -149,9 +149,18 @@ static uint64_t refill_at(const struct sched_bucket *b, int64_t tokens, uint64_t
 	return now + (ns > 10000000u ? 10000000u : ns);
 }
 
-/* May o borrow from its parent now?  No sibling of a higher priority and
- * none of its own priority that is a quantum behind it in virtual time
- * was refused lately (a refused sibling is one that wants more). */
+/* Is s waiting for its parent's bandwidth (see sched.h)?  d: its
+ * demand_ns. */
+static bool waiting(const struct sched_obj *s, uint64_t d, uint64_t now)
+{
+	return atomic_load_explicit(&s->waiting, memory_order_relaxed) &&
+	       (int64_t)(now - d) <= (int64_t)SCHED_STRICT_NS;
+}
+
+/* May o borrow from its parent now?  No sibling of a higher priority is
+ * waiting, and none of its own priority that is a quantum behind it in
+ * virtual time was refused lately (a refused sibling is one that wants
+ * more). */
 static bool may_borrow(const struct sched_obj *o, uint64_t now)
 {
 	uint64_t my = atomic_load_explicit(&o->vtime, memory_order_relaxed);
@@ -160,18 +169,42 @@ static bool may_borrow(const struct sched_obj *o, uint64_t now)
 		const struct sched_obj *s = o->sib[i];
 		uint64_t d;
 
-		if (s == o)
+		if (s == o || s->prio < o->prio)
 			continue;
 		d = atomic_load_explicit(&s->demand_ns, memory_order_relaxed);
-		if ((int64_t)(now - d) > (int64_t)SCHED_DEMAND_NS)
+		if (s->prio > o->prio) {
+			if (waiting(s, d, now))
+				return false;
 			continue;
-		if (s->prio > o->prio)
-			return false;
-		if (s->prio == o->prio &&
+		}
+		if ((int64_t)(now - d) <= (int64_t)SCHED_DEMAND_NS &&
 		    atomic_load_explicit(&s->vtime, memory_order_relaxed) + SCHED_QUANTUM < my)
 			return false;
 	}
 	return true;
+}
+
+/* o's own cap refused it: it waits for nothing its parent could give. */
+static void capped(struct sched_obj *o)
+{
+	if (atomic_load_explicit(&o->waiting, memory_order_relaxed))
+		atomic_store_explicit(&o->waiting, 0, memory_order_relaxed);
+}
+
+/* The queue of leaf o came up short: o waits no more, nor does an
+ * ancestor none of whose children waits any more.  Off the fast path: a
+ * drained function reads less than it may. */
+static void drained(struct sched_obj *o)
+{
+	capped(o);
+	for (struct sched_obj *p = o->parent; p && p->parent; o = p, p = p->parent) {
+		if (!atomic_load_explicit(&p->waiting, memory_order_relaxed))
+			return;
+		for (unsigned i = 0; i < o->nsib; i++)
+			if (atomic_load_explicit(&o->sib[i]->waiting, memory_order_relaxed))
+				return;
+		atomic_store_explicit(&p->waiting, 0, memory_order_relaxed);
+	}
 }
 
 /* o wanted to borrow and was refused: its siblings see it backlogged.  One
@@ -201,6 +234,8 @@ static void refused(struct sched_obj *o, uint64_t now, bool want)
 			atomic_store_explicit(&o->vtime, lo, memory_order_relaxed);
 	}
 	atomic_store_explicit(&o->demand_ns, now, memory_order_relaxed);
+	if (!atomic_load_explicit(&o->waiting, memory_order_relaxed))
+		atomic_store_explicit(&o->waiting, 1, memory_order_relaxed);
 }
 
 /* Counts a refused admit: o refused the function of leaf.  Off the fast
@@ -222,6 +257,7 @@ int64_t sched_admit(struct sched_obj *o, uint64_t now_ns, struct sched_grant *g,
 	struct sched_obj *leaf = o;
 
 	g->green = 0;
+	g->asked = 0;
 	for (unsigned lvl = 0; o; o = o->parent, lvl++) {
 		if (o->max.rate) {
 			int64_t t;
@@ -233,6 +269,7 @@ int64_t sched_admit(struct sched_obj *o, uint64_t now_ns, struct sched_grant *g,
 			if (t <= (relaxed ? -o->max.burst : 0)) {
 				if (borrower)
 					refused(borrower, now_ns, want);
+				capped(o);
 				*wake_ns = refill_at(&o->max, relaxed ? t + o->max.burst : t, now_ns);
 				return refusal(leaf, o);
 			}
@@ -275,8 +312,11 @@ void sched_charge(struct sched_obj *o, const struct sched_grant *g, uint64_t byt
 		  unsigned frames)
 {
 	atomic_store_explicit(&o->backlog, frames != 0, memory_order_relaxed);
-	if (!frames)
-		return;
+	if (frames < g->asked || !frames) {
+		drained(o);
+		if (!frames)
+			return;
+	}
 	/* The frame size rises at once and falls slowly: a read of small
 	 * frames (ACKs) must not make the next read take 64 big ones. */
 	uint32_t avg = atomic_load_explicit(&o->avg_len, memory_order_relaxed);

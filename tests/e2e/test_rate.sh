@@ -213,6 +213,23 @@ within() {
 	echo "$4: $1 Mbit/s (set $2)" >&2
 }
 
+# within_retry WANT PCT WHAT CMD...: runs CMD (it measures under traffic
+# that goes on and prints Mbit/s) up to three times until a figure is
+# within WANT ±PCT%.  On a loaded VM the daemon's worker can wait for its
+# CPU long enough that the shaper's bucket (4 ms of the rate) overflows and
+# a window comes out low; the shaper is wrong only if no window is right.
+within_retry() {
+	local want=$1 pct=$2 what=$3 got all=""
+	shift 3
+	for _ in 1 2 3; do
+		got=$("$@") || fail "$what: the measurement failed"
+		all="$all $got"
+		[ "$got" -ge $((want * (100 - pct) / 100)) ] && [ "$got" -le $((want * (100 + pct) / 100)) ] &&
+			{ echo "$what: $got Mbit/s (set $want; windows:$all)" >&2; return 0; }
+	done
+	fail "$what: windows of$all Mbit/s, expected $want ±$pct%"
+}
+
 # iperf3 counts TCP payload; the shaper counts frames on the wire (GSO
 # frames by their segments), so goodput sits ~4.5% below the set rate
 # (1448 of 1514 bytes): well inside the tolerances.
@@ -387,13 +404,10 @@ test_rate_memif_tx_is_shaped() {
 	sf port function rate set $D/32769 tx_max ${MEMIF_CAP}mbit || fail "tx_max"
 	testpmd_cmd tx start
 	sleep 1         # past the first burst the bucket allows
-	local got
-	got=$(memif_mbit 3 88)
-	within "$got" $MEMIF_CAP 10 "memif tx_max ${MEMIF_CAP}mbit"
+	within_retry $MEMIF_CAP 10 "memif tx_max ${MEMIF_CAP}mbit" memif_mbit 3 88
 	sf port function rate set $D/32769 tx_max ${MEMIF_RAISED}mbit || fail "raise"
 	sleep 1
-	got=$(memif_mbit 3 88)
-	within "$got" $MEMIF_RAISED 10 "memif raised to ${MEMIF_RAISED}mbit"
+	within_retry $MEMIF_RAISED 10 "memif raised to ${MEMIF_RAISED}mbit" memif_mbit 3 88
 	testpmd_cmd tx stop
 	# Shaping, not policing: the client's excess waited in its own ring
 	# (testpmd counts what did not fit), sfnic dropped nothing.
@@ -423,7 +437,7 @@ zc_tx_mbit() {
 }
 
 test_rate_zc_tx_is_shaped() {
-	local app got sent
+	local app sent
 	daemon_start --netdevs off || fail "daemon"
 	# The daemon on CPU 0, the application on CPU 1 (as the memif test).
 	taskset -a -p -c 0 "$DPID" >/dev/null || fail "taskset"
@@ -437,12 +451,10 @@ test_rate_zc_tx_is_shaped() {
 	for _ in $(seq 250); do grep -q '^queue' "$T/tx.out" && break; sleep 0.02; done
 	expect_eq "$(head -1 "$T/tx.out")" "queue 2" "zc_txonly attached: $(cat "$T/tx.err")"
 	sleep 1         # past the first burst the bucket allows
-	got=$(zc_tx_mbit 3)
-	within "$got" $MEMIF_CAP 10 "zero-copy tx_max ${MEMIF_CAP}mbit"
+	within_retry $MEMIF_CAP 10 "zero-copy tx_max ${MEMIF_CAP}mbit" zc_tx_mbit 3
 	sf port function rate set $D/32768 tx_max ${MEMIF_RAISED}mbit || fail "raise"
 	sleep 1
-	got=$(zc_tx_mbit 3)
-	within "$got" $MEMIF_RAISED 10 "zero-copy raised to ${MEMIF_RAISED}mbit"
+	within_retry $MEMIF_RAISED 10 "zero-copy raised to ${MEMIF_RAISED}mbit" zc_tx_mbit 3
 	kill -TERM $app
 	wait $app || fail "zc_txonly: $(cat "$T/tx.out" "$T/tx.err")"
 	# Shaping, not policing: the application was held back (every frame it
@@ -501,12 +513,16 @@ $D/tenant type node tx_max 200Mbit
 }
 
 # The higher priority is given to the SF the worker polls second, the
-# harder case.  On this shared 2-core VM it got 76-97% of the node (lower
-# 3-23%); given to the SF polled first it got 95%.  A higher sibling holds
-# back a lower one only while it was refused within SCHED_DEMAND_NS
-# (2 ms): after a longer gap (the worker off-CPU, most likely) the lower
-# one, polled first, takes what the node's bucket holds (up to 128 KiB).
-# So the test asks for twice the lower one's rate (>= 2/3), not all of it.
+# harder case: when the worker comes back from a nap or from waiting for
+# its CPU, the lower one is asked first, and the higher one has not been
+# refused for that long.  It is still waiting (refused by the node since
+# its queue was last drained), so the lower one must not borrow: strict
+# priority holds across any gap (src/sched/sched.h).  The lower one may
+# get the node's bucket only at the start (before the first refusal) or
+# after the higher one was not read for 100 ms (SCHED_STRICT_NS): it must
+# get at most 2% of what the node let through.  Measured on this VM at
+# load 6: 0 of 166-176 Mbit/s, every run (it was 37-44 of 179-181, 20%,
+# with the 2 ms window of demand the shaper had before).
 test_rate_strict_priority() {
 	# Two shaped SFs (88: port 32769, 89: port 32770) under a capped node,
 	# 89 of a higher tx_priority; one testpmd sends flat out on both.
@@ -516,15 +532,22 @@ test_rate_strict_priority() {
 	sf port function rate set $D/32770 parent tenant tx_priority 1 || fail "leaf 89"
 	testpmd_cmd tx start
 	sleep 1
-	local lo hi
-	read -r lo hi <<<"$(memif_mbit 3 88 89)"
-	echo "both flat out under ${MEMIF_NODE}mbit: priority 0 $lo Mbit/s, priority 1 $hi Mbit/s" >&2
-	within $((lo + hi)) $MEMIF_NODE 10 "the node's total"
-	[ "$hi" -ge $((2 * lo)) ] ||
-		fail "priority 1 got $hi of $((lo + hi)) Mbit/s, expected at least 2/3"
+	within_retry $MEMIF_NODE 10 "the node's total" strict_window 3
 	testpmd_cmd tx stop
 	memif_no_drops
 	testpmd_stop tx
 	testpmd_stop rx
 	daemon_stop
+}
+
+# strict_window SECONDS: measures both SFs (88 then 89) for SECONDS,
+# fails unless the lower priority (88) got at most 2% of the total, and
+# prints the total in Mbit/s.
+strict_window() {
+	local lo hi
+	read -r lo hi <<<"$(memif_mbit "$1" 88 89)"
+	echo "both flat out under ${MEMIF_NODE}mbit: priority 0 $lo Mbit/s, priority 1 $hi Mbit/s" >&2
+	[ $((lo * 100)) -le $(((lo + hi) * 2)) ] ||
+		fail "priority 0 got $lo of $((lo + hi)) Mbit/s, expected at most 2%"
+	echo $((lo + hi))
 }

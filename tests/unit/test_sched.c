@@ -118,7 +118,7 @@ static void run(struct sched_tree *t, struct flow *f, unsigned nf, double secs, 
 				assert_true(wake > *clock);
 				continue;
 			}
-			n = sched_frames(o, budget, 64);
+			n = g.asked = sched_frames(o, budget, 64);
 			sched_charge(o, &g, (uint64_t)n * FRAME, n);
 			f[i].bytes += (uint64_t)n * FRAME;
 		}
@@ -238,6 +238,56 @@ static void test_strict_priority(void **state)
 	sched_tree_free(t);
 }
 
+/* The worker is off its CPU for 5 ms of every 10 (a loaded machine), and
+ * the lower priority is polled first when it comes back: the higher one
+ * was last refused 5 ms ago, yet it is still waiting, so the node's
+ * bucket is still its own.  Strict means strict across any gap. */
+static void test_strict_priority_across_gaps(void **state)
+{
+	struct sched_tree *t = two_under_node((struct sched_conf){ .tx_priority = 1 },
+					      (struct sched_conf){ .tx_priority = 0 });
+	struct flow f[2] = { { 2, true, 0 }, { 1, true, 0 } };   /* the lower one first */
+	uint64_t clock = 1000;
+
+	(void)state;
+	run(t, f, 2, 0.1, &clock);
+	f[0].bytes = f[1].bytes = 0;
+	for (int i = 0; i < 200; i++) {
+		run(t, f, 2, 0.005, &clock);
+		clock += 5000000;
+	}
+	assert_true(rate_of(&f[1], 2) > MBIT(400) * 0.45);   /* ~half the time running */
+	if (rate_of(&f[0], 2) > rate_of(&f[1], 2) * 0.01)
+		fail_msg("lower priority got %.0f B/s next to %.0f", rate_of(&f[0], 2),
+			 rate_of(&f[1], 2));
+	sched_tree_free(t);
+}
+
+/* Strict, but work-conserving: a higher priority capped below the node by
+ * its own tx_max leaves the rest to the lower one, and one that stops
+ * sending leaves it everything. */
+static void test_strict_priority_leaves_what_it_cannot_use(void **state)
+{
+	struct sched_tree *t = two_under_node(
+		(struct sched_conf){ .tx_priority = 1, .tx_max = MBIT(100) },
+		(struct sched_conf){ .tx_priority = 0 });
+	struct flow f[2] = { { 1, true, 0 }, { 2, true, 0 } };
+	uint64_t clock = 1000;
+
+	(void)state;
+	run(t, f, 2, 0.1, &clock);
+	f[0].bytes = f[1].bytes = 0;
+	run(t, f, 2, 2, &clock);
+	near(rate_of(&f[0], 2), MBIT(100), 3, "higher priority at its own cap");
+	near(rate_of(&f[1], 2), MBIT(300), 3, "lower priority: the rest");
+	f[0].on = false;
+	run(t, f, 2, 0.1, &clock);
+	f[1].bytes = 0;
+	run(t, f, 2, 2, &clock);
+	near(rate_of(&f[1], 2), MBIT(400), 2, "lower priority alone");
+	sched_tree_free(t);
+}
+
 static void test_weights_within_a_priority(void **state)
 {
 	struct sched_tree *t = two_under_node((struct sched_conf){ .tx_weight = 3 },
@@ -323,6 +373,8 @@ int main(void)
 		cmocka_unit_test(test_bad_trees_refused),
 		cmocka_unit_test(test_shares_split_the_node),
 		cmocka_unit_test(test_strict_priority),
+		cmocka_unit_test(test_strict_priority_across_gaps),
+		cmocka_unit_test(test_strict_priority_leaves_what_it_cannot_use),
 		cmocka_unit_test(test_weights_within_a_priority),
 		cmocka_unit_test(test_debt_and_wake),
 		cmocka_unit_test(test_stats_count_what_was_charged),
