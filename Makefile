@@ -251,6 +251,7 @@ clean:
 # application in one loop.
 bench: build/pp_bench build/cls_bench build/sw_bench build/zc_tester build/rate_bench
 bench: build/ct_bench
+build/pp_bench build/cls_bench build/sw_bench build/ct_bench build/rate_bench build/tun_bench: bench/bench_common.h
 
 build/pp_bench: bench/pp_bench.c src/pp/pp.c src/util/util.c src/pp/pp.h
 	@mkdir -p build

@@ -20,6 +20,7 @@
 #include <urcu-qsbr.h>
 
 #include "../src/esw/esw.h"
+#include "bench_common.h"
 
 #define LOOKUPS 2000000
 #define FLOWS 1024
@@ -30,13 +31,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Mask m of 16: different field combinations, like real rule sets. */
@@ -134,9 +128,9 @@ int main(int argc, char **argv)
 				esw_cls_destroy(c);
 				(void)sink;
 			}
-			qsort(tup, (size_t)runs, sizeof(double), cmp);
-			qsort(emcs, (size_t)runs, sizeof(double), cmp);
-			qsort(ins, (size_t)runs, sizeof(double), cmp);
+			qsort(tup, (size_t)runs, sizeof(double), bench_cmp);
+			qsort(emcs, (size_t)runs, sizeof(double), bench_cmp);
+			qsort(ins, (size_t)runs, sizeof(double), bench_cmp);
 			if (ri == 0) {
 				base_tuple[mi] = tup[runs / 2];
 				base_emc = emcs[runs / 2];

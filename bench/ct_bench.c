@@ -26,15 +26,10 @@
  * measures ct_exec alone from 1 to 200,000 connections.
  */
 #define _LGPL_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <urcu-qsbr.h>
-#include <x86intrin.h>
 
 #include "../src/ct/ct.h"
-#include "../src/dp/dp.h"
+#include "bench_common.h"
 
 #define MAXFLOWS 100000
 #define SWEEP_MAX 200000
@@ -44,20 +39,6 @@
 
 static uint8_t (*frames)[SIZE];
 static const uint8_t sf_mac[6] = { 2, 0, 0, 0, 0, 0x58 };
-static uint64_t sf_received;
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(double), cmp);
-	return v[n / 2];
-}
 
 /* Flow i: 10.0.0.1:1000 -> 10.x.y.z:53 (or the reply) */
 static void build(uint8_t *f, unsigned i, bool reply)
@@ -65,28 +46,8 @@ static void build(uint8_t *f, unsigned i, bool reply)
 	uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, (uint8_t)(1 + (i >> 16)), (uint8_t)(i >> 8),
 						 (uint8_t)i };
 
-	memset(f, 0, SIZE);
-	memcpy(f, sf_mac, 6);
-	memcpy(f + 6, (uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, 6);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[17] = SIZE - 14;
-	f[22] = 64;
-	f[23] = 17;
-	memcpy(f + 26, reply ? b : a, 4);
-	memcpy(f + 30, reply ? a : b, 4);
-	f[34] = reply ? 0x00 : 0x03, f[35] = reply ? 0x35 : 0xe8;
-	f[36] = reply ? 0x03 : 0x00, f[37] = reply ? 0xe8 : 0x35;
-	f[39] = SIZE - 34;
-}
-
-static void sf_consumer(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
-{
-	(void)ctx;
-	(void)worker;
-	for (unsigned i = 0; i < n; i++)
-		dp_pkt_free(&pkts[i]);
-	sf_received += n;
+	bench_udp4(f, SIZE, sf_mac, reply ? b : a, reply ? a : b, reply ? 53 : 1000,
+		   reply ? 1000 : 53);
 }
 
 static uint64_t now_ms(void)
@@ -140,20 +101,11 @@ static void establish(struct ct_table *t, unsigned conns)
 /* Cycles per packet of the worker; conns 0: the redirect rule. */
 static double run_dp(unsigned flows, unsigned conns, long packets)
 {
-	char err[256] = "";
-	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1 }, err, sizeof(err));
-	const uint8_t *ptrs[DP_BURST];
-	uint16_t lens[DP_BURST];
-	uint64_t cycles = 0;
-	unsigned flow = 0;
-	long sent = 0;
+	struct dp *dp = bench_dp(SF_VPORT, SF_VPORT, false);
+	struct bench_traffic t = { .frames = frames[0], .stride = SIZE, .flows = flows, .size = SIZE };
+	uint64_t cycles;
+	long sent;
 
-	if (!dp || dp_port_add(dp, SF_VPORT)) {
-		fprintf(stderr, "sfnic setup failed: %s\n", err);
-		exit(1);
-	}
-	dp_set_switchdev(dp, true);
-	dp_port_set_xmit(dp, SF_VPORT, false, sf_consumer, NULL);
 	if (!conns) {
 		struct esw_rule_spec s = { .dev = DP_VPORT_UPLINK, .prio = 1, .handle = 1, .nact = 1 };
 
@@ -179,27 +131,11 @@ static double run_dp(unsigned flows, unsigned conns, long packets)
 		     (struct esw_action[]){ commit, redir }, 2);
 		establish(dp_ct(dp), conns);
 	}
-	for (unsigned i = 0; i < DP_BURST; i++)
-		lens[i] = SIZE;
-	sf_received = 0;
-	while (sent < packets) {
-		for (unsigned i = 0; i < DP_BURST; i++) {
-			ptrs[i] = frames[flow];
-			flow = flow + 1 == flows ? 0 : flow + 1;
-		}
-		if (dp_inject(dp, DP_VPORT_UPLINK, false, ptrs, lens, DP_BURST) != DP_BURST) {
-			fprintf(stderr, "input ring refused a burst\n");
-			exit(1);
-		}
-		uint64_t t0 = __rdtsc();
-
-		dp_poll_once(dp, 0);
-		cycles += __rdtsc() - t0;
-		sent += DP_BURST;
-	}
-	if (sf_received != (uint64_t)sent) {
+	bench_received = 0;
+	cycles = bench_send(dp, DP_VPORT_UPLINK, false, &t, packets, &sent);
+	if (bench_received != (uint64_t)sent) {
 		fprintf(stderr, "lost frames: %ld sent, %lu at the SF\n", sent,
-			(unsigned long)sf_received);
+			(unsigned long)bench_received);
 		exit(1);
 	}
 	if (conns) {
@@ -344,7 +280,7 @@ int main(int argc, char **argv)
 		v[C_TAB100K][r] = run_table(MAXFLOWS, packets);
 	}
 	for (int c = 0; c < NCASES; c++)
-		m[c] = median(v[c], runs);
+		m[c] = bench_median(v[c], runs);
 	printf("%-42s %12s %14s\n", "case (one worker, 64 B, median)", "cycles/pkt",
 	       "vs redirect");
 	for (int c = 0; c < NCASES; c++) {

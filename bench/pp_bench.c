@@ -20,16 +20,10 @@
 #include <x86intrin.h>
 
 #include "../src/pp/pp.h"
+#include "bench_common.h"
 
 #define TESTS 6
 #define XQ 1024                 /* the hand-over queue between the two threads */
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double bench_pp_fast(struct pp_pool *p, long n)
 {
@@ -210,7 +204,7 @@ int main(int argc, char **argv)
 	printf("%-52s %10s %14s\n", "test (cycles per alloc+free, median of runs)", "cycles",
 	       "vs rte_mempool");
 	for (int t = 0; t < TESTS; t++) {
-		qsort(r[t], (size_t)runs, sizeof(double), cmp);
+		qsort(r[t], (size_t)runs, sizeof(double), bench_cmp);
 		med[t] = r[t][runs / 2];
 	}
 	for (int t = 0; t < 4; t++)

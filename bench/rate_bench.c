@@ -12,19 +12,13 @@
  *
  * Usage: rate_bench [PACKETS] [RUNS]
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <x86intrin.h>
-
-#include "../src/dp/dp.h"
 #include "../src/sched/sched.h"
+#include "bench_common.h"
 
 #define SF_VPORT 1u
 #define FRAME_LEN 64
 
 static uint8_t frame[FRAME_LEN];
-static uint64_t received;
 
 static unsigned gen_rx(void *ctx, struct pp_pool *pool, struct dp_pkt *pkts, unsigned max)
 {
@@ -54,18 +48,9 @@ static unsigned gen_tx(void *ctx, unsigned w, struct dp_pkt *pkts, unsigned n, e
 static const struct dp_backend gen = { .rx_burst = gen_rx, .tx_burst = gen_tx, .fd = -1,
 				       .poll_always = true };
 
-static void rep_consumer(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
-{
-	(void)ctx, (void)worker;
-	for (unsigned i = 0; i < n; i++)
-		dp_pkt_free(&pkts[i]);
-	received += n;
-}
-
 static double run(int mode, long packets)
 {
-	char err[256] = "";
-	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1 }, err, sizeof(err));
+	struct dp *dp = bench_dp(SF_VPORT, SF_VPORT, true);
 	struct sched_conf conf[3] = {
 		{ .tx_max = 1250000000000ull, .parent = mode == 2 ? 1 : SCHED_NO_PARENT },
 		{ .tx_max = 1250000000000ull, .parent = SCHED_NO_PARENT },
@@ -75,12 +60,6 @@ static double run(int mode, long packets)
 	uint64_t cycles = 0;
 	long n = 0;
 
-	if (!dp || dp_port_add(dp, SF_VPORT)) {
-		fprintf(stderr, "setup failed: %s\n", err);
-		exit(1);
-	}
-	dp_set_switchdev(dp, true);
-	dp_port_set_xmit(dp, SF_VPORT, true, rep_consumer, NULL);
 	if (dp_port_set_backend(dp, SF_VPORT, false, &gen, NULL)) {
 		fprintf(stderr, "backend refused\n");
 		exit(1);
@@ -90,7 +69,7 @@ static double run(int mode, long packets)
 		dp_fn_set_rate(dp, SF_VPORT, sched_tree_obj(t, 0));
 		dp_sched_sync(dp);
 	}
-	received = 0;
+	bench_received = 0;
 	while (n < packets) {
 		uint64_t t0 = __rdtsc();
 		unsigned got = dp_poll_once(dp, 0);
@@ -98,20 +77,14 @@ static double run(int mode, long packets)
 		cycles += __rdtsc() - t0;
 		n += got;
 	}
-	if (received != (uint64_t)n)
-		fprintf(stderr, "lost frames: %ld read, %lu received\n", n, (unsigned long)received);
+	if (bench_received != (uint64_t)n)
+		fprintf(stderr, "lost frames: %ld read, %lu received\n", n,
+			(unsigned long)bench_received);
 	dp_port_set_backend(dp, SF_VPORT, false, NULL, NULL);
 	dp_fn_set_rate(dp, SF_VPORT, NULL);
 	dp_destroy(dp);
 	sched_tree_free(t);
 	return (double)cycles / (double)n;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
@@ -139,11 +112,11 @@ int main(int argc, char **argv)
 	printf("rate_bench: %ld packets of %d bytes per run, %d runs, cycles/packet (median [min..max])\n",
 	       packets, FRAME_LEN, runs);
 	for (int m = 0; m < 3; m++) {
-		qsort(r[m], (size_t)runs, sizeof(double), cmp);
+		qsort(r[m], (size_t)runs, sizeof(double), bench_cmp);
 		printf("  %-5s %6.1f [%.1f..%.1f]\n", names[m], r[m][runs / 2], r[m][0], r[m][runs - 1]);
 	}
 	for (int k = 0; k < 2; k++) {
-		qsort(ratio[k], (size_t)runs, sizeof(double), cmp);
+		qsort(ratio[k], (size_t)runs, sizeof(double), bench_cmp);
 		printf("  %s/none ratio: median %.3f [%.3f..%.3f]\n", names[k + 1], ratio[k][runs / 2],
 		       ratio[k][0], ratio[k][runs - 1]);
 	}

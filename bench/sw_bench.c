@@ -33,13 +33,8 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <x86intrin.h>
 
-#include "../src/dp/dp.h"
+#include "bench_common.h"
 
 #define FLOWS 1000
 #define SF_VPORT 1u
@@ -53,53 +48,15 @@ static const unsigned rule_kind[CASES] = { PLAIN, PLAIN, PLAIN, PEDIT, POLICE };
 static uint8_t frames[FLOWS][1500];
 static const uint8_t sf_mac[6] = { 2, 0, 0, 0, 0, 0x58 };
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(double), cmp);
-	return v[n / 2];
-}
-
 static void build_frames(unsigned size)
 {
 	for (unsigned i = 0; i < FLOWS; i++) {
-		uint8_t *f = frames[i];
-
-		memset(f, 0, size);
-		memcpy(f, sf_mac, 6);
-		memcpy(f + 6, (uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, 6);
-		f[12] = 0x08;                           /* IPv4 */
-		f[14] = 0x45;
-		f[16] = (uint8_t)((size - 14) >> 8);
-		f[17] = (uint8_t)(size - 14);
-		f[22] = 64;
-		f[23] = 17;                             /* UDP */
-		memcpy(f + 26, (uint8_t[4]){ 10, 0, 0, 1 }, 4);
-		memcpy(f + 30, (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 4);
-		f[34] = 0x03; f[35] = 0xe8;             /* sport 1000 */
-		f[36] = 0x00; f[37] = 0x35;             /* dport 53 */
+		bench_udp4(frames[i], size, sf_mac, (uint8_t[4]){ 10, 0, 0, 1 },
+			   (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 1000, 53);
 	}
 }
 
-static uint64_t sf_received;
 static double last_emc_hit;     /* EMC hit rate of the last sfnic run */
-
-static void sf_consumer(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
-{
-	(void)ctx;
-	(void)worker;
-	for (unsigned i = 0; i < n; i++) {
-		__asm__ volatile("" : : "r"(dp_pkt_data(&pkts[i])[0]));
-		dp_pkt_free(&pkts[i]);
-	}
-	sf_received += n;
-}
 
 /* Actions before the redirect of the pedit and police cases. */
 static void add_actions(struct esw_rule_spec *s, unsigned kind)
@@ -153,51 +110,27 @@ static int add_rules(struct dp *dp, unsigned count, unsigned kind)
 /* Cycles per packet of the worker for one case; -1 when frames were lost. */
 static double run_sfnic(unsigned rules, unsigned kind, unsigned size, long packets)
 {
-	char err[256] = "";
-	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1 }, err, sizeof(err));
+	struct dp *dp = bench_dp(SF_VPORT, SF_VPORT, false);
 	uint32_t in_vport = rules ? DP_VPORT_UPLINK : SF_VPORT;
 	bool in_rep = rules == 0;
-	uint16_t lens[DP_BURST];
-	const uint8_t *ptrs[DP_BURST];
-	uint64_t cycles = 0;
-	long sent = 0;
-	unsigned flow = 0;
+	struct bench_traffic t = { .frames = frames[0], .stride = sizeof(frames[0]), .flows = FLOWS,
+				   .size = (uint16_t)size };
+	uint64_t cycles;
+	long sent;
 
-	if (!dp || dp_port_add(dp, SF_VPORT)) {
-		fprintf(stderr, "sfnic setup failed: %s\n", err);
-		exit(1);
-	}
-	dp_set_switchdev(dp, true);
-	dp_port_set_xmit(dp, SF_VPORT, false, sf_consumer, NULL);
 	if (add_rules(dp, rules, kind)) {
 		fprintf(stderr, "rule insertion failed\n");
 		exit(1);
 	}
-	for (unsigned i = 0; i < DP_BURST; i++)
-		lens[i] = (uint16_t)size;
-	sf_received = 0;
-	while (sent < packets) {
-		for (unsigned i = 0; i < DP_BURST; i++) {
-			ptrs[i] = frames[flow];
-			flow = flow + 1 == FLOWS ? 0 : flow + 1;
-		}
-		if (dp_inject(dp, in_vport, in_rep, ptrs, lens, DP_BURST) != DP_BURST) {
-			fprintf(stderr, "input ring refused a burst\n");
-			exit(1);
-		}
-		uint64_t t0 = __rdtsc();
-
-		dp_poll_once(dp, 0);
-		cycles += __rdtsc() - t0;
-		sent += DP_BURST;
-	}
+	bench_received = 0;
+	cycles = bench_send(dp, in_vport, in_rep, &t, packets, &sent);
 	uint64_t hits, misses;
 
 	dp_emc_stats(dp, &hits, &misses);
 	last_emc_hit = hits + misses ? (double)hits / (double)(hits + misses) : 0;
-	if (sf_received != (uint64_t)sent || dp_inflight(dp)) {
+	if (bench_received != (uint64_t)sent || dp_inflight(dp)) {
 		fprintf(stderr, "sfnic lost frames: %lu sent, %lu received, %u in flight\n",
-			(unsigned long)sent, (unsigned long)sf_received, dp_inflight(dp));
+			(unsigned long)sent, (unsigned long)bench_received, dp_inflight(dp));
 		return -1;
 	}
 	dp_destroy(dp);
@@ -233,20 +166,6 @@ static int dpdk_port(uint16_t port, struct rte_mempool *mp)
 	return 0;
 }
 
-static double tsc_hz(void)
-{
-	struct timespec a, b;
-	uint64_t t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	t0 = __rdtsc();
-	nanosleep(&(struct timespec){ 0, 200000000 }, NULL);
-	t1 = __rdtsc();
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(t1 - t0) / ((double)(b.tv_sec - a.tv_sec) +
-				    (double)(b.tv_nsec - a.tv_nsec) / 1e9);
-}
-
 int main(int argc, char **argv)
 {
 	long packets = argc > 1 ? atol(argv[1]) : 2000000;
@@ -277,7 +196,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "DPDK port %u did not start\n", p);
 			return 1;
 		}
-	hz = tsc_hz();
+	hz = bench_tsc_hz();
 	if (getenv("SW_BENCH_PROFILE")) {
 		unsigned c = (unsigned)atoi(getenv("SW_BENCH_PROFILE")) % CASES;
 
@@ -305,10 +224,10 @@ int main(int argc, char **argv)
 	printf("%-44s %6s %12s %8s %12s %8s\n", "case (one worker, median of runs)", "bytes",
 	       "cycles/pkt", "Mpps", "vs DPDK io", "EMC hit");
 	for (unsigned s = 0; s < SIZES; s++) {
-		double d = median(dk[s], runs);
+		double d = bench_median(dk[s], runs);
 
 		for (unsigned c = 0; c < CASES; c++) {
-			double v = median(sf[s][c], runs);
+			double v = bench_median(sf[s][c], runs);
 			char name[64];
 
 			snprintf(name, sizeof(name), "sfnic %s -> SF, %u rule%s%s",
@@ -321,7 +240,7 @@ int main(int argc, char **argv)
 			if (rule_counts[c])
 				printf(" %7.1f%%", 100 * emc[s][c]);
 			if (rule_kind[c] != PLAIN)
-				printf("  %.2fx the 1-rule redirect", v / median(sf[s][1], runs));
+				printf("  %.2fx the 1-rule redirect", v / bench_median(sf[s][1], runs));
 			printf("\n");
 		}
 		printf("%-44s %6u %12.1f %8.2f %11.2fx\n", "DPDK io fwd net_null -> net_null (copy=1)",

@@ -25,14 +25,8 @@
  *
  * Usage: tun_bench [PACKETS] [RUNS]; medians of RUNS, TSC cycles per packet.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <x86intrin.h>
-
-#include "../src/dp/dp.h"
 #include "../src/tun/tun.h"
+#include "bench_common.h"
 
 #define FLOWS 1000
 #define SF_VPORT 0x8000u
@@ -49,21 +43,6 @@ static const uint8_t sf_mac[6] = { 2, 0, 0, 0, 0, 0x58 };
 static const struct tun_nh nh = { .dmac = { 0x52, 0x54, 0, 0, 0, 2 },
 				  .smac = { 0x52, 0x54, 0, 0, 0, 1 }, .ttl = 64,
 				  .dst_ip = 0x0201a8c0 /* 192.168.1.2 */ };
-static uint64_t received;
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(double), cmp);
-	return v[n / 2];
-}
-
 /* The inner frames (1000 UDP flows to the SF's MAC); for decap, each
  * wrapped in the outer headers a peer would send (VNI 100, no checksum). */
 static void build_frames(unsigned size, bool vxlan)
@@ -76,36 +55,14 @@ static void build_frames(unsigned size, bool vxlan)
 	for (unsigned i = 0; i < FLOWS; i++) {
 		uint8_t *f = frames[i] + (vxlan ? TUN_VXLAN_HLEN : 0);
 
-		memset(f, 0, size);
-		memcpy(f, sf_mac, 6);
-		memcpy(f + 6, (uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, 6);
-		f[12] = 0x08;
-		f[14] = 0x45;
-		f[16] = (uint8_t)((size - 14) >> 8);
-		f[17] = (uint8_t)(size - 14);
-		f[22] = 64;
-		f[23] = 17;
-		memcpy(f + 26, (uint8_t[4]){ 10, 0, 0, 1 }, 4);
-		memcpy(f + 30, (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 4);
-		f[34] = 0x03; f[35] = 0xe8;
-		f[36] = 0x00; f[37] = 0x35;
+		bench_udp4(f, size, sf_mac, (uint8_t[4]){ 10, 0, 0, 1 },
+			   (uint8_t[4]){ 10, 1, (uint8_t)(i >> 8), (uint8_t)i }, 1000, 53);
 		flen[i] = (uint16_t)size;
 		if (vxlan) {
 			tun_vxlan_build(frames[i], &back, &ti, (uint16_t)(40000 + i), 4789, 0, size);
 			flen[i] += TUN_VXLAN_HLEN;
 		}
 	}
-}
-
-static void consumer(void *ctx, unsigned worker, struct dp_pkt *pkts, unsigned n)
-{
-	(void)ctx;
-	(void)worker;
-	for (unsigned i = 0; i < n; i++) {
-		__asm__ volatile("" : : "r"(dp_pkt_data(&pkts[i])[0]));
-		dp_pkt_free(&pkts[i]);
-	}
-	received += n;
 }
 
 static void add_rule(struct dp *dp, int c)
@@ -151,44 +108,24 @@ static void add_rule(struct dp *dp, int c)
 /* Cycles per packet of the worker for one case; -1 when frames were lost. */
 static double run(int c, long packets)
 {
-	char err[256] = "";
-	struct dp *dp = dp_create(&(struct dp_config){ .workers = 1 }, err, sizeof(err));
 	uint32_t in = c == C_ENCAP || c == C_ENCAP_CSUM ? SF_VPORT : DP_VPORT_UPLINK;
 	uint32_t out = in == SF_VPORT ? DP_VPORT_UPLINK : SF_VPORT;
-	uint16_t lens[DP_BURST];
-	const uint8_t *ptrs[DP_BURST];
-	uint64_t cycles = 0;
-	long sent = 0;
-	unsigned flow = 0;
+	struct dp *dp = bench_dp(SF_VPORT, out, false);
+	struct bench_traffic t = { .frames = frames[0], .stride = sizeof(frames[0]), .flows = FLOWS,
+				   .len = flen };
+	uint64_t cycles;
+	long sent;
 
-	if (!dp || dp_port_add(dp, SF_VPORT) ||
-	    dp_tun_port_add(dp, TP, 4789, true, NULL, 32768, 60999) || dp_tun_set_nh(dp, &nh, 1)) {
-		fprintf(stderr, "setup failed: %s\n", err);
+	if (dp_tun_port_add(dp, TP, 4789, true, NULL, 32768, 60999) || dp_tun_set_nh(dp, &nh, 1)) {
+		fprintf(stderr, "tunnel port setup failed\n");
 		exit(1);
 	}
-	dp_set_switchdev(dp, true);
-	dp_port_set_xmit(dp, out, false, consumer, NULL);
 	add_rule(dp, c);
-	received = 0;
-	while (sent < packets) {
-		for (unsigned i = 0; i < DP_BURST; i++) {
-			ptrs[i] = frames[flow];
-			lens[i] = flen[flow];
-			flow = flow + 1 == FLOWS ? 0 : flow + 1;
-		}
-		if (dp_inject(dp, in, false, ptrs, lens, DP_BURST) != DP_BURST) {
-			fprintf(stderr, "input ring refused a burst\n");
-			exit(1);
-		}
-		uint64_t t0 = __rdtsc();
-
-		dp_poll_once(dp, 0);
-		cycles += __rdtsc() - t0;
-		sent += DP_BURST;
-	}
-	if (received != (uint64_t)sent || dp_inflight(dp)) {
+	bench_received = 0;
+	cycles = bench_send(dp, in, false, &t, packets, &sent);
+	if (bench_received != (uint64_t)sent || dp_inflight(dp)) {
 		fprintf(stderr, "%s lost frames: %lu sent, %lu received, %u in flight\n", names[c],
-			(unsigned long)sent, (unsigned long)received, dp_inflight(dp));
+			(unsigned long)sent, (unsigned long)bench_received, dp_inflight(dp));
 		return -1;
 	}
 	dp_destroy(dp);
@@ -220,10 +157,10 @@ int main(int argc, char **argv)
 		double m[SIZES];
 
 		for (unsigned s = 0; s < SIZES; s++)
-			m[s] = median(v[s][c], runs);
+			m[s] = bench_median(v[s][c], runs);
 		printf("%-20s %12.1f %10.2f %12.1f %10.2f\n", names[c], m[0],
-		       m[0] / median(v[0][C_REDIRECT], runs), m[1],
-		       m[1] / median(v[1][C_REDIRECT], runs));
+		       m[0] / bench_median(v[0][C_REDIRECT], runs), m[1],
+		       m[1] / bench_median(v[1][C_REDIRECT], runs));
 	}
 	return 0;
 }
