@@ -91,6 +91,50 @@ ns_cleanup() {
 	true
 }
 
+# two_sfs: switchdev, SFs 88 and 89 (ports 32768, 32769) active with MACs
+# 02:00:00:00:00:88 and :89, their netdevs moved into namespaces $NA and $NB
+# with 10.9.0.1/24 and 10.9.0.2/24, up.  Needs root.
+two_sfs() {
+	NA=sfa$$ NB=sfb$$
+	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
+	for n in 88 89; do
+		sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum $n >/dev/null || fail "port add $n"
+	done
+	sf port function set sfnic/sfnic0/32768 hw_addr 02:00:00:00:00:88 state active || fail "activate 88"
+	sf port function set sfnic/sfnic0/32769 hw_addr 02:00:00:00:00:89 state active || fail "activate 89"
+	ns_add $NA
+	ns_add $NB
+	ip link set sfnic0S88 netns $NA || fail "move sfnic0S88"
+	ip link set sfnic0S89 netns $NB || fail "move sfnic0S89"
+	ip -n $NA addr add 10.9.0.1/24 dev sfnic0S88
+	ip -n $NB addr add 10.9.0.2/24 dev sfnic0S89
+	ip -n $NA link set sfnic0S88 up
+	ip -n $NB link set sfnic0S89 up
+}
+
+# capture_bg PORT COUNT FILE: starts `sfnic capture` of COUNT frames of
+# PORT into FILE in the background and waits until it runs; wait_caps
+# collects every capture started so.
+capture_bg() {
+	"$SFNIC" capture "$1" -c "$2" -w "$3" 2>"$3.log" &
+	CAPS="$CAPS $!"
+	for _ in $(seq 100); do
+		grep -q capturing "$3.log" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	fail "capture on $1 did not start"
+}
+
+# wait_caps: waits (at most 10 s) for the captures to reach their count.
+wait_caps() {
+	for pid in $CAPS; do
+		for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+		kill -0 "$pid" 2>/dev/null && { kill "$pid"; fail "capture $pid did not finish"; }
+		wait "$pid"
+	done
+	CAPS=
+}
+
 # need_root: netdev tests need CAP_NET_ADMIN (CI runs as root).
 need_root() {
 	[ "$(id -u)" = 0 ] || fail "this test needs root (TAP netdevs, network namespaces)"

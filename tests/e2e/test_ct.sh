@@ -43,25 +43,6 @@ rule_pkts() {
 		jq "[.[] | select(.chain == $2 and .pref == $3) | .options.actions[0].stats.packets] | add // 0"
 }
 
-capture_bg() {
-	"$SFNIC" capture "$1" -c "$2" -w "$3" 2>"$3.log" &
-	CAPS="$CAPS $!"
-	for _ in $(seq 100); do
-		grep -q capturing "$3.log" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	fail "capture on $1 did not start"
-}
-
-wait_caps() {
-	for pid in $CAPS; do
-		for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-		kill -0 "$pid" 2>/dev/null && { kill "$pid"; fail "capture $pid did not finish"; }
-		wait "$pid"
-	done
-	CAPS=
-}
-
 # mkframes DIR: one pcap per frame name, between A (10.0.0.1, the SF) and B
 # (10.0.0.2, beyond the uplink).
 mkframes() {
@@ -178,29 +159,10 @@ test_ct_stateful_policy_by_replay() {
 	daemon_stop
 }
 
-# ct_two_sfs: SFs 88 (A, 10.9.0.1) and 89 (B, 10.9.0.2) in namespaces.
-ct_two_sfs() {
-	NA=cta$$ NB=ctb$$
-	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
-	for n in 88 89; do
-		sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum $n >/dev/null || fail "port add $n"
-	done
-	sf port function set sfnic/sfnic0/32768 hw_addr 02:00:00:00:00:88 state active || fail "activate 88"
-	sf port function set sfnic/sfnic0/32769 hw_addr 02:00:00:00:00:89 state active || fail "activate 89"
-	ns_add $NA
-	ns_add $NB
-	ip link set sfnic0S88 netns $NA || fail "move sfnic0S88"
-	ip link set sfnic0S89 netns $NB || fail "move sfnic0S89"
-	ip -n $NA addr add 10.9.0.1/24 dev sfnic0S88
-	ip -n $NB addr add 10.9.0.2/24 dev sfnic0S89
-	ip -n $NA link set sfnic0S88 up
-	ip -n $NB link set sfnic0S89 up
-}
-
 test_ct_stateful_policy_two_sfs() {
 	need_root
 	daemon_start
-	ct_two_sfs
+	two_sfs
 	stateful sfnic0npf0sf88 sfnic0npf0sf89
 	# ICMP echo: A may ping B, B may not ping A.
 	ip netns exec $NA ping -q -c 3 -i 0.2 -w 5 10.9.0.2 >/dev/null 2>&1 || fail "A pings B"

@@ -5,27 +5,6 @@ MK=tests/e2e/mkpcap.py
 A=02:00:00:00:00:0a
 B=02:00:00:00:00:0b
 
-# capture_bg PORT COUNT FILE: starts a capture and waits until it runs.
-capture_bg() {
-	"$SFNIC" capture "$1" -c "$2" -w "$3" 2>"$3.log" &
-	CAPS="$CAPS $!"
-	for _ in $(seq 100); do
-		grep -q capturing "$3.log" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	fail "capture on $1 did not start"
-}
-
-# wait_caps: waits (at most 10 s) for the captures to reach their count.
-wait_caps() {
-	for pid in $CAPS; do
-		for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-		kill -0 "$pid" 2>/dev/null && { kill "$pid"; fail "capture $pid did not finish"; }
-		wait "$pid"
-	done
-	CAPS=
-}
-
 # pcap_lines FILE: one line per frame, "dst src [vlan N]" via tcpdump.
 pcap_lines() { tcpdump -enr "$1" 2>/dev/null | awk '{ v=""; for (i=1;i<=NF;i++) if ($i=="vlan") v=" vlan " $(i+1); sub(",","",v); print $2, ">", $4 v }' | tr -d ','; }
 

@@ -10,27 +10,6 @@ B=02:00:00:00:00:0b
 SF=sfnic0npf0sf88       # SF 88's representor (port 32768)
 P0=sfnic0np0            # the uplink's representor
 
-# capture_bg PORT COUNT FILE: starts a capture and waits until it runs.
-capture_bg() {
-	"$SFNIC" capture "$1" -c "$2" -w "$3" 2>"$3.log" &
-	CAPS="$CAPS $!"
-	for _ in $(seq 100); do
-		grep -q capturing "$3.log" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	fail "capture on $1 did not start"
-}
-
-# wait_caps: waits (at most 10 s) for the captures to reach their count.
-wait_caps() {
-	for pid in $CAPS; do
-		for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-		kill -0 "$pid" 2>/dev/null && { kill "$pid"; fail "capture $pid did not finish"; }
-		wait "$pid"
-	done
-	CAPS=
-}
-
 # through SPEC EXPECTED_SPEC WHAT: replays one frame built from SPEC into p0,
 # captures what leaves SF 88 and compares it with the frame EXPECTED_SPEC
 # builds, byte for byte, and checks its checksums independently.

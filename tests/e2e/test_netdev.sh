@@ -2,26 +2,6 @@
 # containers talk through the eswitch.  Needs root (CI runs as root); each
 # test runs in a network namespace of its own.
 
-# two_sfs: switchdev, SFs 88 and 89 active with known MACs, their netdevs
-# moved into namespaces $NA and $NB with 10.9.0.1 and 10.9.0.2.
-two_sfs() {
-	NA=sfa$$ NB=sfb$$
-	sf dev eswitch set sfnic/sfnic0 mode switchdev || fail "switchdev"
-	for n in 88 89; do
-		sf port add sfnic/sfnic0 flavour pcisf pfnum 0 sfnum $n >/dev/null || fail "port add $n"
-	done
-	sf port function set sfnic/sfnic0/32768 hw_addr 02:00:00:00:00:88 state active || fail "activate 88"
-	sf port function set sfnic/sfnic0/32769 hw_addr 02:00:00:00:00:89 state active || fail "activate 89"
-	ns_add $NA
-	ns_add $NB
-	ip link set sfnic0S88 netns $NA || fail "move sfnic0S88"
-	ip link set sfnic0S89 netns $NB || fail "move sfnic0S89"
-	ip -n $NA addr add 10.9.0.1/24 dev sfnic0S88
-	ip -n $NB addr add 10.9.0.2/24 dev sfnic0S89
-	ip -n $NA link set sfnic0S88 up
-	ip -n $NB link set sfnic0S89 up
-}
-
 # pings N: true when N pings from A to B all come back (5 s at most).
 pings() { ip netns exec $NA ping -q -c "$1" -i 0.2 -w 5 10.9.0.2 >/dev/null 2>&1; }
 
