@@ -32,9 +32,36 @@ static uint64_t u64_at2(const json_t *o, const char *k1, const char *k2)
 
 /* ---- ports, queues, page pools ---- */
 
+/* The counters a port side and each of its queues have under the same
+ * keys (stats.DIR.FIELD, queues[].DIR.FIELD): one family for the sides and
+ * one for the queues. */
+static const struct {
+	const char *dir, *field;
+	const char *name, *help, *qname, *qhelp;
+} port_counters[] = {
+	{ "rx", "packets", "sfnic_port_rx_packets_total",
+	  "Frames that entered the eswitch through the port: side=\"vport\" from its "
+	  "host side (the wire for p0, the function for the PF and SFs), "
+	  "side=\"representor\" from its representor.",
+	  "sfnic_queue_rx_packets_total",
+	  "Frames that entered the eswitch through the port, by worker queue." },
+	{ "rx", "bytes", "sfnic_port_rx_bytes_total",
+	  "Bytes of the frames that entered the eswitch through the port.",
+	  "sfnic_queue_rx_bytes_total",
+	  "Bytes that entered the eswitch through the port, by worker queue." },
+	{ "tx", "packets", "sfnic_port_tx_packets_total",
+	  "Frames the eswitch sent out through the port.",
+	  "sfnic_queue_tx_packets_total", "Frames sent out through the port, by worker queue." },
+	{ "tx", "bytes", "sfnic_port_tx_bytes_total",
+	  "Bytes of the frames the eswitch sent out through the port.",
+	  "sfnic_queue_tx_bytes_total", "Bytes sent out through the port, by worker queue." },
+};
+
+#define NCOUNTER (sizeof(port_counters) / sizeof(port_counters[0]))
+
 struct port_fams {
-	struct metrics_fam *rx_p, *rx_b, *tx_p, *tx_b, *drop;
-	struct metrics_fam *qrx_p, *qrx_b, *qtx_p, *qtx_b, *qdrop;
+	struct metrics_fam *side[NCOUNTER], *drop;
+	struct metrics_fam *queue[NCOUNTER], *qdrop;
 	struct metrics_fam *sfs;
 };
 
@@ -99,10 +126,9 @@ static void port_side(struct metrics_set *s, struct port_fams *pf, struct metric
 	size_t i;
 
 	(void)s;
-	metrics_add_u64(pf->rx_p, l, 3, u64_at2(st, "rx", "packets"));
-	metrics_add_u64(pf->rx_b, l, 3, u64_at2(st, "rx", "bytes"));
-	metrics_add_u64(pf->tx_p, l, 3, u64_at2(st, "tx", "packets"));
-	metrics_add_u64(pf->tx_b, l, 3, u64_at2(st, "tx", "bytes"));
+	for (unsigned k = 0; k < NCOUNTER; k++)
+		metrics_add_u64(pf->side[k], l, 3,
+				u64_at2(st, port_counters[k].dir, port_counters[k].field));
 	drops(pf->drop, l, 3, json_object_get(st, "drops"));
 	json_array_foreach(json_object_get(st, "queues"), i, q) {
 		char qn[16];
@@ -110,10 +136,9 @@ static void port_side(struct metrics_set *s, struct port_fams *pf, struct metric
 
 		snprintf(qn, sizeof(qn), "%llu", (unsigned long long)u64_at(q, "queue"));
 		l[3] = (struct metrics_label){ "queue", qn };
-		metrics_add_u64(pf->qrx_p, l, 4, u64_at2(q, "rx", "packets"));
-		metrics_add_u64(pf->qrx_b, l, 4, u64_at2(q, "rx", "bytes"));
-		metrics_add_u64(pf->qtx_p, l, 4, u64_at2(q, "tx", "packets"));
-		metrics_add_u64(pf->qtx_b, l, 4, u64_at2(q, "tx", "bytes"));
+		for (unsigned k = 0; k < NCOUNTER; k++)
+			metrics_add_u64(pf->queue[k], l, 4,
+					u64_at2(q, port_counters[k].dir, port_counters[k].field));
 		drops(pf->qdrop, l, 4, json_object_get(q, "drops"));
 		for (unsigned k = 0; pp && k < NPOOL; k++)
 			metrics_add_u64(pool[k], l, 4, u64_at(pp, pool_stats[k].key));
@@ -128,37 +153,27 @@ static const char *const sf_states[4][2] = {
 
 static void ports(struct metrics_set *s, const json_t *ports)
 {
-	struct port_fams pf = {
-		metrics_fam(s, "sfnic_port_rx_packets_total", METRICS_COUNTER,
-			    "Frames that entered the eswitch through the port: side=\"vport\" from its "
-			    "host side (the wire for p0, the function for the PF and SFs), "
-			    "side=\"representor\" from its representor."),
-		metrics_fam(s, "sfnic_port_rx_bytes_total", METRICS_COUNTER,
-			    "Bytes of the frames that entered the eswitch through the port."),
-		metrics_fam(s, "sfnic_port_tx_packets_total", METRICS_COUNTER,
-			    "Frames the eswitch sent out through the port."),
-		metrics_fam(s, "sfnic_port_tx_bytes_total", METRICS_COUNTER,
-			    "Bytes of the frames the eswitch sent out through the port."),
-		metrics_fam(s, "sfnic_port_dropped_packets_total", METRICS_COUNTER,
-			    "Frames dropped at the port, by reason (as `sfnic -s port show` names them)."),
-		metrics_fam(s, "sfnic_queue_rx_packets_total", METRICS_COUNTER,
-			    "Frames that entered the eswitch through the port, by worker queue."),
-		metrics_fam(s, "sfnic_queue_rx_bytes_total", METRICS_COUNTER,
-			    "Bytes that entered the eswitch through the port, by worker queue."),
-		metrics_fam(s, "sfnic_queue_tx_packets_total", METRICS_COUNTER,
-			    "Frames sent out through the port, by worker queue."),
-		metrics_fam(s, "sfnic_queue_tx_bytes_total", METRICS_COUNTER,
-			    "Bytes sent out through the port, by worker queue."),
-		metrics_fam(s, "sfnic_queue_dropped_packets_total", METRICS_COUNTER,
-			    "Frames dropped at the port, by worker queue and reason."),
-		metrics_fam(s, "sfnic_sfs", METRICS_GAUGE,
-			    "Subfunctions by function state (admin) and opstate (their driver attached)."),
-	};
+	struct port_fams pf;
 	struct metrics_fam *pool[NPOOL];
 	uint64_t nsf[4] = { 0 };
 	const char *h;
 	json_t *p;
 
+	/* Families come out in the order they are first asked for. */
+	for (unsigned k = 0; k < NCOUNTER; k++)
+		pf.side[k] = metrics_fam(s, port_counters[k].name, METRICS_COUNTER,
+					 port_counters[k].help);
+	pf.drop = metrics_fam(s, "sfnic_port_dropped_packets_total", METRICS_COUNTER,
+			      "Frames dropped at the port, by reason "
+			      "(as `sfnic -s port show` names them).");
+	for (unsigned k = 0; k < NCOUNTER; k++)
+		pf.queue[k] = metrics_fam(s, port_counters[k].qname, METRICS_COUNTER,
+					  port_counters[k].qhelp);
+	pf.qdrop = metrics_fam(s, "sfnic_queue_dropped_packets_total", METRICS_COUNTER,
+			       "Frames dropped at the port, by worker queue and reason.");
+	pf.sfs = metrics_fam(s, "sfnic_sfs", METRICS_GAUGE,
+			     "Subfunctions by function state (admin) and opstate "
+			     "(their driver attached).");
 	for (unsigned k = 0; k < NPOOL; k++)
 		pool[k] = metrics_fam(s, pool_stats[k].name, pool_stats[k].type, pool_stats[k].help);
 	json_object_foreach(json_object_get(ports, "port"), h, p) {
@@ -253,46 +268,67 @@ static void health(struct metrics_set *s, const json_t *health, const char *dev)
 
 /* ---- devlink rate ---- */
 
+/* A rate object's figures: its attributes (every object), its shaper's
+ * counters (objects with stats), and deferred (leaves only: the key is
+ * there or not). */
+enum rate_src { RATE_ATTR, RATE_STATS, RATE_STATS_IF_THERE };
+static const struct {
+	const char *key, *name, *help;
+	enum metrics_type type;
+	enum rate_src src;
+} rate_figures[] = {
+	{ "tx_max", "sfnic_rate_tx_max_bytes_per_second",
+	  "The rate object's tx_max, the cap on what the functions under it send (0: none).",
+	  METRICS_GAUGE, RATE_ATTR },
+	{ "tx_share", "sfnic_rate_tx_share_bytes_per_second",
+	  "The rate object's tx_share, its guaranteed rate (0: none).", METRICS_GAUGE, RATE_ATTR },
+	{ "tx_priority", "sfnic_rate_tx_priority",
+	  "The rate object's strict priority among its siblings (higher first).", METRICS_GAUGE,
+	  RATE_ATTR },
+	{ "tx_weight", "sfnic_rate_tx_weight",
+	  "The rate object's weight within its priority (0 counts as 1).", METRICS_GAUGE,
+	  RATE_ATTR },
+	{ "sent_bytes", "sfnic_rate_sent_bytes_total",
+	  "Bytes (on the wire) the shaper let the functions under the object send; functions "
+	  "with no tx_max on their path are not shaped and not counted.", METRICS_COUNTER,
+	  RATE_STATS },
+	{ "sent_packets", "sfnic_rate_sent_packets_total",
+	  "Frames the shaper let the functions under the object send.", METRICS_COUNTER,
+	  RATE_STATS },
+	{ "throttled", "sfnic_rate_throttled_total",
+	  "Reads of a function's transmit queue this object refused: its tx_max budget was "
+	  "spent, or it could not borrow from its parent (priority, weight).", METRICS_COUNTER,
+	  RATE_STATS },
+	{ "deferred", "sfnic_rate_deferred_total",
+	  "Reads of this leaf's function deferred by the shaper, at whatever level.",
+	  METRICS_COUNTER, RATE_STATS_IF_THERE },
+};
+
+#define NRATE (sizeof(rate_figures) / sizeof(rate_figures[0]))
+
 static void rates(struct metrics_set *s, const json_t *rates)
 {
-	struct metrics_fam *max = metrics_fam(s, "sfnic_rate_tx_max_bytes_per_second", METRICS_GAUGE,
-		"The rate object's tx_max, the cap on what the functions under it send (0: none).");
-	struct metrics_fam *share = metrics_fam(s, "sfnic_rate_tx_share_bytes_per_second",
-		METRICS_GAUGE, "The rate object's tx_share, its guaranteed rate (0: none).");
-	struct metrics_fam *prio = metrics_fam(s, "sfnic_rate_tx_priority", METRICS_GAUGE,
-		"The rate object's strict priority among its siblings (higher first).");
-	struct metrics_fam *wt = metrics_fam(s, "sfnic_rate_tx_weight", METRICS_GAUGE,
-		"The rate object's weight within its priority (0 counts as 1).");
-	struct metrics_fam *sb = metrics_fam(s, "sfnic_rate_sent_bytes_total", METRICS_COUNTER,
-		"Bytes (on the wire) the shaper let the functions under the object send; functions "
-		"with no tx_max on their path are not shaped and not counted.");
-	struct metrics_fam *sp = metrics_fam(s, "sfnic_rate_sent_packets_total", METRICS_COUNTER,
-		"Frames the shaper let the functions under the object send.");
-	struct metrics_fam *thr = metrics_fam(s, "sfnic_rate_throttled_total", METRICS_COUNTER,
-		"Reads of a function's transmit queue this object refused: its tx_max budget was "
-		"spent, or it could not borrow from its parent (priority, weight).");
-	struct metrics_fam *def = metrics_fam(s, "sfnic_rate_deferred_total", METRICS_COUNTER,
-		"Reads of this leaf's function deferred by the shaper, at whatever level.");
+	struct metrics_fam *fam[NRATE];
 	const char *h;
 	json_t *o;
 
+	for (unsigned k = 0; k < NRATE; k++)
+		fam[k] = metrics_fam(s, rate_figures[k].name, rate_figures[k].type,
+				     rate_figures[k].help);
 	json_object_foreach(json_object_get(rates, "rate"), h, o) {
 		json_t *st = json_object_get(o, "stats");
 		struct metrics_label l[3] = {
 			{ "object", h }, { "kind", json_string_value(json_object_get(o, "type")) },
 			{ "parent", json_string_value(json_object_get(o, "parent")) } };
 
-		metrics_add_u64(max, l, 3, u64_at(o, "tx_max"));
-		metrics_add_u64(share, l, 3, u64_at(o, "tx_share"));
-		metrics_add_u64(prio, l, 3, u64_at(o, "tx_priority"));
-		metrics_add_u64(wt, l, 3, u64_at(o, "tx_weight"));
-		if (!st)
-			continue;
-		metrics_add_u64(sb, l, 3, u64_at(st, "sent_bytes"));
-		metrics_add_u64(sp, l, 3, u64_at(st, "sent_packets"));
-		metrics_add_u64(thr, l, 3, u64_at(st, "throttled"));
-		if (json_object_get(st, "deferred"))
-			metrics_add_u64(def, l, 3, u64_at(st, "deferred"));
+		for (unsigned k = 0; k < NRATE; k++) {
+			const json_t *from = rate_figures[k].src == RATE_ATTR ? o : st;
+
+			if (!from || (rate_figures[k].src == RATE_STATS_IF_THERE &&
+				      !json_object_get(from, rate_figures[k].key)))
+				continue;
+			metrics_add_u64(fam[k], l, 3, u64_at(from, rate_figures[k].key));
+		}
 	}
 }
 
