@@ -52,7 +52,8 @@
 
 static const uint32_t ports_with_stats[][2] = {
 	{ DP_VPORT_UPLINK, 0 }, { DP_VPORT_UPLINK, 1 }, { DP_VPORT_PF, 0 }, { DP_VPORT_PF, 1 },
-	{ SF, 0 }, { SF, 1 }, { TP0, 0 }, { TP0, 1 }, { TP1, 0 }, { TP1, 1 }, { TP2, 0 }, { TP2, 1 },
+	{ SF, 0 }, { SF, 1 }, { TP0, 0 }, { TP0, 1 }, { TP1, 0 }, { TP1, 1 },
+	{ TP2, 0 }, { TP2, 1 },
 };
 #define NPORTS (sizeof(ports_with_stats) / sizeof(ports_with_stats[0]))
 
@@ -400,7 +401,8 @@ static uint16_t build_vxlan(struct input *in, uint8_t *f, uint16_t cap, struct e
 	uint32_t vni = ((p2 >> 2) & 7) >= 6 ? (uint32_t)next16(in) << 8 | next(in)
 					    : vnis[(p2 >> 2) & 7];
 	uint8_t asel = (p2 >> 5) & 3, src = asel == 1 ? 3 : 2, dst = asel == 2 ? 9 : 1;
-	uint16_t l2 = vlan ? 18 : 14, ihl = (uint16_t)(20 + opt * 4), hlen = (uint16_t)(l2 + ihl + 16);
+	uint16_t l2 = vlan ? 18 : 14, ihl = (uint16_t)(20 + opt * 4);
+	uint16_t hlen = (uint16_t)(l2 + ihl + 16);
 	uint8_t *ip = f + l2, *udp = ip + ihl, *vx = udp + 8;
 	bool cut = false, flags_ok = true, lens_ok = true;
 	uint16_t inner, tot, ulen, len;
