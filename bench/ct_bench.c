@@ -257,9 +257,9 @@ int main(int argc, char **argv)
 				c[r] = run_table(sizes[s], packets);
 				mem[r] = run_memory(sizes[s], packets);
 			}
-			mc = median(mem, runs);
-			printf("%-12u %12.1f %11.1f MiB %16.1f %7.2fx\n", sizes[s], median(c, runs),
-			       sizes[s] * 192.0 / (1 << 20), mc, median(c, runs) / mc);
+			mc = bench_median(mem, runs);
+			printf("%-12u %12.1f %11.1f MiB %16.1f %7.2fx\n", sizes[s], bench_median(c, runs),
+			       sizes[s] * 192.0 / (1 << 20), mc, bench_median(c, runs) / mc);
 		}
 		return 0;
 	}
