@@ -50,6 +50,13 @@ struct dp_offload {
 	uint16_t hdr_len, gso_size, csum_start, csum_offset;
 };
 
+/* The Internet checksum's one's complement sum of n bytes added to sum,
+ * in the machine's byte order (RFC 1071: the order only has to be the same
+ * for every part), not folded.  dp_csum_fold() folds it to 16 bits (not
+ * complemented); stored with memcpy it reads right on the wire. */
+uint64_t dp_csum_add(const void *d, size_t n, uint64_t sum);
+uint16_t dp_csum_fold(uint64_t sum);
+
 #define DP_OL_NEEDS_CSUM 1      /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
 #define DP_GSO_NONE 0
 #define DP_GSO_TCPV4 1

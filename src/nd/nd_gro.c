@@ -40,62 +40,13 @@ static uint32_t get32(const uint8_t *d)
 	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
 }
 
-uint64_t nd_gro_sum(const uint8_t *d, size_t n, uint64_t sum)
-{
-	uint64_t a = sum, b = 0, c = 0, e = 0;
-
-	/* 32-bit words into 64-bit sums in the machine's order: a carry out
-	 * of one 16-bit half lands in the next, which the fold adds back,
-	 * so the byte order only has to be the same everywhere.  Four
-	 * independent sums keep the adds from waiting on each other. */
-	for (; n >= 16; n -= 16, d += 16) {
-		uint32_t w[4];
-
-		memcpy(w, d, 16);
-		a += w[0];
-		b += w[1];
-		c += w[2];
-		e += w[3];
-	}
-	a += b + c + e;
-	for (; n >= 4; n -= 4, d += 4) {
-		uint32_t w;
-
-		memcpy(&w, d, 4);
-		a += w;
-	}
-	if (n >= 2) {
-		uint16_t w;
-
-		memcpy(&w, d, 2);
-		a += w;
-		d += 2;
-		n -= 2;
-	}
-	if (n) {
-		const uint8_t last[2] = { d[0], 0 };
-		uint16_t w;
-
-		memcpy(&w, last, 2);
-		a += w;
-	}
-	return a;
-}
-
-static uint16_t fold(uint64_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 /* The pseudo-header's sum for tcp_len (< 64 KiB) bytes of TCP, machine
  * order. */
 static uint64_t pseudo(const uint8_t *ip, bool v6, uint32_t tcp_len)
 {
 	uint64_t s = (uint64_t)htons(6) + htons((uint16_t)tcp_len);
 
-	return v6 ? nd_gro_sum(ip + 8, 32, s) : nd_gro_sum(ip + 12, 8, s);
+	return v6 ? dp_csum_add(ip + 8, 32, s) : dp_csum_add(ip + 12, 8, s);
 }
 
 /* Reads what merging needs and refuses what never merges: anything but
@@ -115,7 +66,7 @@ static bool parse(const struct nd_gro_in *f, struct seg *s)
 	if (et == 0x0800) {
 		if (ip[0] != 0x45 || ip[9] != 6 || get16(ip + 2) != f->len - ETH_LEN ||
 		    (get16(ip + 6) & 0xbfff) ||
-		    fold(nd_gro_sum(ip, IP4_LEN, 0)) != 0xffff)
+		    dp_csum_fold(dp_csum_add(ip, IP4_LEN, 0)) != 0xffff)
 			return false;
 		s->v6 = false;
 		s->l4 = ETH_LEN + IP4_LEN;
@@ -155,7 +106,7 @@ static bool csum_ok(const struct nd_gro_in *f, const struct seg *s)
 
 	if (f->ol.flags & DP_OL_NEEDS_CSUM)
 		return true;
-	return fold(nd_gro_sum(f->data + s->l4, tcp_len,
+	return dp_csum_fold(dp_csum_add(f->data + s->l4, tcp_len,
 			       pseudo(f->data + ETH_LEN, s->v6, tcp_len))) == 0xffff;
 }
 
@@ -209,12 +160,12 @@ static void build(const struct nd_gro_in *hf, const struct seg *h, uint32_t payl
 		ip[2] = (uint8_t)((IP4_LEN + tcp_len) >> 8);
 		ip[3] = (uint8_t)(IP4_LEN + tcp_len);
 		ip[10] = ip[11] = 0;
-		v = (uint16_t)~fold(nd_gro_sum(ip, IP4_LEN, 0));
+		v = (uint16_t)~dp_csum_fold(dp_csum_add(ip, IP4_LEN, 0));
 		memcpy(ip + 10, &v, 2);
 	}
 	if (psh)
 		th[13] |= TH_PSH;
-	v = fold(pseudo(ip, h->v6, tcp_len));
+	v = dp_csum_fold(pseudo(ip, h->v6, tcp_len));
 	memcpy(th + 16, &v, 2);
 	out->vh = (struct virtio_net_hdr){
 		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,

@@ -74,9 +74,4 @@ struct nd_gro_stats {
  * payload is in[j].data + out->hdr_len for j < k).  n == 0 returns 0. */
 unsigned nd_gro_merge(const struct nd_gro_in *in, unsigned n, struct nd_gro_out *out);
 
-/* The Internet checksum's 16-bit one's complement sum of n bytes added to
- * sum, in the machine's byte order (not folded, not complemented): what
- * nd_gro verifies segments with.  Exposed for tests. */
-uint64_t nd_gro_sum(const uint8_t *d, size_t n, uint64_t sum);
-
 #endif
