@@ -81,6 +81,17 @@ struct dp_pkt_meta {
 	uint32_t enc_src_ip, enc_dst_ip;        /* network order; 0: no tunnel */
 };
 
+/* Whether a frame carries any metadata (ct or tunnel) at all: most do not,
+ * and a freshly extracted key already holds zeros for it. */
+static inline bool dp_pkt_meta_any(const struct dp_pkt_meta *m)
+{
+	uint64_t w[3];
+
+	_Static_assert(sizeof(*m) == sizeof(w), "the metadata is three words");
+	__builtin_memcpy(w, m, sizeof(w));
+	return (w[0] | w[1] | w[2]) != 0;
+}
+
 /* Fills a key's metadata fields from a frame's metadata. */
 static inline void dp_pkt_meta_to_key(const struct dp_pkt_meta *m, struct esw_key *k)
 {

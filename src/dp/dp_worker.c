@@ -586,15 +586,16 @@ static void reenter(struct burst *b, struct dp *dp, struct dp_port *in, struct d
  * representor), drop, stolen (a redirect took it), continue (the next pref
  * of the same chain), reclassify (chain 0 again, at most
  * ESW_MAX_RECLASSIFY times), goto chain.  A list that ends on pipe passes.
- * Whenever the lookup starts over the key is extracted again: actions may
- * have changed the frame.
+ * Whenever the lookup starts over the key is extracted again if an action
+ * changed the frame; otherwise only the chain and the metadata (ct state,
+ * tunnel) change, which OVS's ct-then-goto rules make the common case.
  */
 static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct dp_pkt *pkt,
 		      struct esw_key *k, uint64_t hash, unsigned nest)
 {
 	uint32_t chain = 0, after = 0;
 	unsigned gotos = 0, reclassify = 0;
-	bool fresh = true;
+	bool fresh = true, rewritten = false;
 
 	for (;;) {
 		const struct esw_rule *r;
@@ -606,7 +607,9 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 		uint32_t to = 0;
 
 		if (!fresh) {
-			esw_key_extract(dp_pkt_data(pkt), pkt->len, k);
+			if (rewritten)
+				esw_key_extract(dp_pkt_data(pkt), pkt->len, k);
+			rewritten = false;
 			k->chain = chain;
 			k->in_port = in->vport;
 			dp_pkt_meta_to_key(&pkt->meta, k);
@@ -654,6 +657,7 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 				}
 				break;
 			case ESW_ACT_VLAN_PUSH:
+				rewritten = true;
 				if (!make_writable(b, in, pkt)) {
 					drop(b, in, pkt, DP_DROP_NO_BUFFER);
 					return;
@@ -664,6 +668,7 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 				}
 				break;
 			case ESW_ACT_VLAN_POP:
+				rewritten = true;
 				if (!make_writable(b, in, pkt)) {
 					drop(b, in, pkt, DP_DROP_NO_BUFFER);
 					return;
@@ -683,6 +688,7 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 				tunnel_unset(&pkt->meta);
 				break;
 			case ESW_ACT_PEDIT:
+				rewritten = true;
 				if (!make_writable(b, in, pkt)) {
 					drop(b, in, pkt, DP_DROP_NO_BUFFER);
 					return;
@@ -691,6 +697,7 @@ static void switchdev(struct burst *b, struct dp *dp, struct dp_port *in, struct
 					ac[i].overlimits++;
 				break;
 			case ESW_ACT_CSUM:
+				rewritten = true;
 				if (!make_writable(b, in, pkt)) {
 					drop(b, in, pkt, DP_DROP_NO_BUFFER);
 					return;
@@ -826,7 +833,8 @@ static void switchdev_burst(struct burst *b, struct dp *dp, struct dp_port *in,
 		esw_key_extract(dp_pkt_data(&pkts[i]), pkts[i].len, &keys[i]);
 		keys[i].chain = 0;
 		keys[i].in_port = inp[i]->vport;
-		dp_pkt_meta_to_key(&pkts[i].meta, &keys[i]);
+		if (dp_pkt_meta_any(&pkts[i].meta))
+			dp_pkt_meta_to_key(&pkts[i].meta, &keys[i]);
 	}
 	for (unsigned i = 0; i < n; i++) {
 		if (!pkts[i].len)
