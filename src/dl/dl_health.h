@@ -8,7 +8,7 @@
  * are the device's fault, a stuck command) and `fw_fatal` (the device can
  * no longer serve: a worker stopped making progress, the state store
  * failed); every PF and SF port's `tx` (the port's input stopped being
- * taken) and `rx` (a consumer of what the port receives stopped draining).
+ * taken: its inject ring, or its netdev's queue) and `rx` (a consumer of what the port receives stopped draining).
  * Detection runs in the control thread's tick from counters the datapath
  * keeps anyway; a condition must hold for DLH_STUCK_TICKS ticks in a row
  * (the threshold), and is reported once per episode.
@@ -39,9 +39,12 @@ struct dlh_port {
 	uint32_t index;
 	struct dl_health *h;
 	struct health_reporter tx, rx;
-	/* tx: the port's input */
+	/* tx: the port's input (inject ring), and its netdev's queues: frames
+	 * taken and reads the devlink rate refused at the last tick */
 	uint32_t in_consumed;
 	unsigned in_stuck;
+	uint64_t host_taken, host_deferred;
+	unsigned host_stuck;
 	/* rx: zero-copy consumers */
 	struct dlh_zq zq[DLH_ZC_QUEUES];
 	unsigned nzq;

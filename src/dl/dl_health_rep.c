@@ -12,8 +12,19 @@
  *             acknowledged, are what the device runs: missing ones are
  *             created, ones the store lacks deleted).
  *   tx        a port whose input has frames waiting and a consumer index
- *             that does not move.  Recover: the queue is reset (polled
- *             again); the frames that waited go on, none is lost.
+ *             that does not move; or whose netdev (a TAP) has frames the
+ *             host transmitted waiting in the kernel's queue (its fd is
+ *             readable) while the datapath takes nothing from the port and
+ *             its devlink rate refused no read (a shaped queue waits on
+ *             purpose), its worker is not stuck (fw_fatal's) and its pool
+ *             can refill (rx's).  Recover: the queue is reset (polled
+ *             again, its worker woken); the frames that waited go on, none
+ *             is lost (what the kernel's queue could not hold meanwhile it
+ *             dropped, counted in the netdev's tx_dropped, as a NIC's full
+ *             TX ring does).  The other direction cannot stop: a frame
+ *             written to a TAP is taken by the kernel at once or refused at
+ *             once (EIO while the netdev is down: drops.no_consumer, an
+ *             administrative state, not a fault).
  *   rx        a zero-copy consumer of the port that loses frames while
  *             giving none back.  Recover: the stuck consumer is dropped
  *             (its queue closed, every buffer it held comes home).
@@ -226,13 +237,19 @@ static int tx_diagnose(struct health_reporter *r, json_t *fmsg, struct health_er
 	struct dp_qstats st = { 0 };
 
 	(void)err;
-	if (!dp || dp_input_health(dp, hp->index, false, &ih))
+	if (!dp || dp_input_health(dp, hp->index, false, &ih)) {
 		json_object_set_new(fmsg, "queue", json_string("absent"));
-	else
+	} else {
 		json_object_set_new(fmsg, "input", json_pack("{s:I,s:I,s:i,s:b,s:b}",
 			"pending", (json_int_t)ih.pending, "consumer_index", (json_int_t)ih.consumed,
 			"worker", (int)ih.owner, "polled", !ih.stalled,
 			"stuck", hp->in_stuck >= DLH_STUCK_TICKS));
+		if (ih.host_queues)
+			json_object_set_new(fmsg, "netdev", json_pack("{s:i,s:i,s:I,s:I,s:b}",
+				"queues", (int)ih.host_queues, "queues_waiting", (int)ih.host_waiting,
+				"taken", (json_int_t)ih.taken, "rate_deferred", (json_int_t)ih.deferred,
+				"stuck", hp->host_stuck >= DLH_STUCK_TICKS));
+	}
 	for (unsigned q = 0; dp && q < dp_nqueues(dp); q++) {
 		struct dp_qstats qs;
 		bool has_pool;
@@ -266,7 +283,7 @@ static int tx_recover(struct health_reporter *r, void *ctx, struct health_err *e
 	(void)err;
 	if (dp)
 		(void)dp_fault_stall_input(dp, hp->index, false, false);  /* -ENODEV: no queue */
-	hp->in_stuck = 0;
+	hp->in_stuck = hp->host_stuck = 0;
 	return 0;
 }
 
@@ -482,6 +499,23 @@ static void detect_tx(struct dl_health *h, struct dlh_port *hp)
 		dlh_handle(h, &hp->tx, hd, sizeof(hd));
 		dlh_report(h, &hp->tx, hd, msg);
 	}
+	/* The netdev's queue: frames wait, none is taken, and neither the
+	 * shaper nor a stuck worker nor a dry pool (reported by their own
+	 * reporters) explains it. */
+	if (ih.host_waiting && ih.taken == hp->host_taken && ih.deferred == hp->host_deferred &&
+	    !(ih.owner < DP_MAX_WORKERS && (h->beat_stuck[ih.owner] || hp->pool_stuck[ih.owner])))
+		hp->host_stuck++;
+	else
+		hp->host_stuck = 0;
+	hp->host_taken = ih.taken;
+	hp->host_deferred = ih.deferred;
+	if (hp->host_stuck == DLH_STUCK_TICKS) {
+		snprintf(msg, sizeof(msg), "TX queue stopped: the netdev's queue has frames waiting "
+			 "(%u of %u queues), none taken for %d s (worker %u)", ih.host_waiting,
+			 ih.host_queues, DLH_STUCK_TICKS, ih.owner);
+		dlh_handle(h, &hp->tx, hd, sizeof(hd));
+		dlh_report(h, &hp->tx, hd, msg);
+	}
 }
 
 static struct dlh_zq *zq_find(struct dlh_port *hp, uint32_t queue, int pid)
@@ -627,9 +661,9 @@ void dlh_detect(struct dl_health *h)
 {
 	detect_workers(h);
 	for (struct dlh_port *hp = h->ports; hp; hp = hp->next) {
+		detect_pool(h, hp);     /* first: tx leaves a dry pool to rx */
 		detect_tx(h, hp);
 		detect_rx(h, hp);
-		detect_pool(h, hp);
 		detect_memif(h, hp);
 	}
 }

@@ -504,8 +504,16 @@ struct dp_input_health {
 	uint32_t consumed;      /* the ring's consumer index (moves when polled) */
 	bool stalled;           /* an injected stall */
 	unsigned owner;         /* the worker that polls it */
+	/* The port's backend queues with an fd (a TAP netdev's queues, one
+	 * per worker when multiqueue): how many there are, and how many are
+	 * readable now, i.e. frames the host transmitted wait in the kernel's
+	 * queue for a worker to read them. */
+	unsigned host_queues, host_waiting;
+	uint64_t taken;         /* frames the port's inputs gave the datapath */
+	uint64_t deferred;      /* reads its devlink rate leaf refused (0: unshaped) */
 };
-/* A port's host-side input as the tick sees it.  0 or -ENODEV. */
+/* A port's host-side input as the tick sees it (control thread: it polls
+ * the backends' fds).  0 or -ENODEV. */
 int dp_input_health(struct dp *dp, uint32_t vport, bool rep, struct dp_input_health *out);
 
 #endif

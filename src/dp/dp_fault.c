@@ -8,8 +8,10 @@
  * all a once-a-tick "has it moved?" needs.
  */
 #include "dp_internal.h"
+#include "../sched/sched.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -148,5 +150,29 @@ int dp_input_health(struct dp *dp, uint32_t vport, bool rep, struct dp_input_hea
 			  : 0;
 	out->stalled = atomic_load_explicit(&p->stalled, memory_order_relaxed);
 	out->owner = p->owner;
+	out->host_queues = out->host_waiting = 0;
+	out->taken = 0;
+	for (unsigned w = 0; w < dp->nw; w++) {
+		const struct dp_backend *be = atomic_load_explicit(&p->q[w].be,
+								   memory_order_acquire);
+		struct pollfd pfd;
+
+		out->taken += p->q[w].st.rx_packets;
+		if (!be || be->fd < 0 || !be->rx_burst)
+			continue;
+		/* The control thread attaches and detaches backends: the fd is
+		 * open while it looks.  One poll per queue and tick. */
+		out->host_queues++;
+		pfd = (struct pollfd){ .fd = be->fd, .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+			out->host_waiting++;
+	}
+	{
+		/* Trees are freed by this thread after a grace period: the
+		 * leaf is alive while it reads. */
+		struct sched_obj *so = atomic_load_explicit(&p->sched, memory_order_acquire);
+
+		out->deferred = so ? atomic_load_explicit(&so->deferred, memory_order_relaxed) : 0;
+	}
 	return 0;
 }

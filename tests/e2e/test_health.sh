@@ -11,7 +11,9 @@
 #                      every frame; within the grace period a second fault stays
 #                      in error until recovered by hand.
 #   tx stall           a port's input stops being polled: tx error, diagnose
-#                      shows the frames pending, recover resumes it, none lost.
+#                      shows the frames pending, recover resumes it, none lost;
+#                      the same for an SF netdev (a TAP) whose queue stops
+#                      being drained, but not for one its devlink rate holds.
 #   memif stuck        a memif client whose posted buffers stop arriving: rx
 #                      error, the client is disconnected, reconnects and gets
 #                      every frame.
@@ -341,6 +343,63 @@ for _ in range(int(sys.argv[1])):
 		fail "sf_send"
 }
 
+# SF A's netdev (a TAP) stops being drained: what the SF transmits waits in
+# the kernel's TAP queue (its fd readable) while the datapath takes none
+# (SET_FAULT STALL_TX on the port).  tx goes to error with the netdev's
+# queue in diagnose; recover resumes reading and the frames that waited go
+# on, none lost; with auto_recover on it fixes itself.  A queue that waits
+# because its devlink rate holds it back is not stuck.  About 35 s on a
+# loaded VM (the daemon, 3 reports, 3.5 s of a shaped queue).
+test_health_tap_stops_draining() {
+	daemon_start || fail "daemon start"
+	sf_active 88
+	sysctl -qw net.ipv6.conf.sfnic0S88.disable_ipv6=1 || fail "disable_ipv6"
+	ip link set sfnic0S88 up || fail "link up"
+	sf health set $PORT_A reporter tx auto_recover false || fail "auto_recover false"
+	sf_send 30
+	wait_eq 30 pstat $PORT_A .stats.rx.packets
+	sfault stall-tx $PORT_A
+	sf_send 30
+	wait_eq "error 1 0" hstate $PORT_A tx
+	expect_eq "$(pstat $PORT_A .stats.rx.packets)" 30 "nothing taken while stalled"
+	expect_eq "$(sf health diagnose $PORT_A reporter tx -j | jq -c '.netdev | [.queues, .queues_waiting, .taken, .stuck]')" \
+		'[1,1,30,true]' "diagnose: the netdev's queue waits, stuck"
+	sf health diagnose $PORT_A reporter tx -j | jq -r .last_error |
+		grep -q "^TX queue stopped: the netdev's queue has frames waiting (1 of 1 queues)" ||
+		fail "diagnose: last_error"
+	expect_eq "$(hstate $PORT_A rx)" "healthy 0 0" "rx: not its fault"
+	expect_eq "$(hstate sfnic/sfnic0 fw_fatal)" "healthy 0 0" "fw_fatal: the worker is fine"
+	sf health recover $PORT_A reporter tx || fail "recover"
+	expect_eq "$(hstate $PORT_A tx)" "healthy 1 1" "tx after recover"
+	wait_eq 60 pstat $PORT_A .stats.rx.packets      # the 30 that waited
+	expect_eq "$(sf health diagnose $PORT_A reporter tx -j | jq -c '.netdev | [.queues_waiting, .stuck]')" \
+		'[0,false]' "diagnose: drained"
+	# Auto-recovery on: the next stall is fixed by itself.
+	sf health set $PORT_A reporter tx auto_recover true || fail "auto_recover true"
+	sfault stall-tx $PORT_A
+	sf_send 30
+	wait_eq "healthy 2 2" hstate $PORT_A tx
+	wait_eq 90 pstat $PORT_A .stats.rx.packets
+	# Shaped to 800 bit/s after the bucket's first 128 KiB (2048 frames of
+	# 64 bytes): the rest wait on purpose, read one every 0.64 s, for
+	# longer than the reporter's threshold.  Not a fault.  (Sent 256 at a
+	# time, 50 ms apart: the TAP's queue holds 500.)
+	sf port function rate set $PORT_A tx_max 800bit || fail "tx_max"
+	python3 -c 'import socket, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("sfnic0S88", 0))
+for _ in range(12):
+    for _ in range(256):
+        s.send(b"\xff" * 6 + bytes.fromhex("020000000088") + b"\x88\xb5" + bytes(50))
+    time.sleep(0.05)' || fail "paced send"
+	sleep 3.5
+	[ "$(pstat $PORT_A .stats.rx.packets)" -lt $((90 + 12 * 256)) ] || fail "the rate did not hold frames back"
+	expect_eq "$(hstate $PORT_A tx)" "healthy 2 2" "a shaped queue is not stuck"
+	expect_eq "$(sf health diagnose $PORT_A reporter tx -j | jq -c '.netdev | [.queues_waiting, .stuck, .rate_deferred > 0]')" \
+		'[1,false,true]' "diagnose: waiting, deferred by the rate, not stuck"
+	daemon_stop || fail "daemon stop"
+}
+
 # The pools of SF A cannot refill (SET_FAULT POOL_STARVE: every buffer of
 # its region held, as by a tap holding everything): what the SF sends waits
 # in its netdev's queue, rx goes to error and diagnose names the pool;
@@ -368,6 +427,8 @@ test_health_pool_cannot_refill() {
 	expect_err "Error: page pool of queue 0 has not refilled and no consumer of the port holds its buffers: nothing to drop." \
 		sf health recover $PORT_A reporter rx
 	expect_eq "$(hstate $PORT_A rx)" "error 1 0" "still in error"
+	# The netdev's queue waits too, but for the pool: not tx's to report.
+	expect_eq "$(hstate $PORT_A tx)" "healthy 0 0" "tx: a dry pool is rx's"
 	sfault clear
 	wait_eq 60 pstat $PORT_A .stats.rx.packets     # the 30 that waited
 	sf health recover $PORT_A reporter rx || fail "recover once the pool refills"
