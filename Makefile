@@ -223,6 +223,7 @@ FUZZ_TARGETS += fuzz_metrics
 FUZZ_TARGETS += fuzz_vxlan
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
+build-fuzz/fuzz_ct build-fuzz/fuzz_vxlan build-fuzz/fuzz_memif_ring build-fuzz/fuzz_zc_ring: tests/fuzz/fuzz_input.h
 
 # The core is compiled once for all targets (instrumented for coverage but
 # without libFuzzer's main: -fsanitize=fuzzer-no-link) and each target links

@@ -19,19 +19,7 @@
 
 #include "../../src/ct/ct.h"
 #include "../../src/ct/ct_internal.h"
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
+#include "fuzz_input.h"
 
 struct walk {
 	unsigned n;
@@ -60,18 +48,18 @@ static void invariants(struct ct_table *t, uint64_t now)
 }
 
 /* Builds a packet between hosts 1 and 2 from a few input bytes. */
-static uint32_t build(struct input *in, uint8_t *f, uint32_t cap, const uint8_t *prev,
+static uint32_t build(struct fuzz_input *in, uint8_t *f, uint32_t cap, const uint8_t *prev,
 		      uint32_t prev_len)
 {
-	uint8_t kind = next(in), v6 = kind & 1, sel = (uint8_t)(kind >> 1) % 6;
-	uint8_t a = 1 + (next(in) & 1), b = 3 - a;
+	uint8_t kind = fuzz_u8(in), v6 = kind & 1, sel = (uint8_t)(kind >> 1) % 6;
+	uint8_t a = 1 + (fuzz_u8(in) & 1), b = 3 - a;
 	uint32_t l4, len;
 
 	memset(f, 0, cap);
 	if (sel == 5) {         /* raw bytes */
-		len = next(in) % 200;
+		len = fuzz_u8(in) % 200;
 		for (uint32_t i = 0; i < len; i++)
-			f[i] = next(in);
+			f[i] = fuzz_u8(in);
 		return len;
 	}
 	f[12] = v6 ? 0x86 : 0x08;
@@ -87,14 +75,14 @@ static uint32_t build(struct input *in, uint8_t *f, uint32_t cap, const uint8_t 
 		f[14 + 12] = f[14 + 16] = 10;
 		f[14 + 15] = a;
 		f[14 + 19] = b;
-		if (next(in) & 1)       /* sometimes a fragment */
-			f[14 + 6] = next(in) & 0x3f, f[14 + 7] = next(in);
+		if (fuzz_u8(in) & 1)       /* sometimes a fragment */
+			f[14 + 6] = fuzz_u8(in) & 0x3f, f[14 + 7] = fuzz_u8(in);
 		l4 = 34;
 	}
 	switch (sel) {
 	case 0:
 	case 1: {               /* TCP or UDP, ports 1000/80 or 1001/80 in either order */
-		uint16_t sp = (uint16_t)(1000 + (next(in) & 1)), dp = 80;
+		uint16_t sp = (uint16_t)(1000 + (fuzz_u8(in) & 1)), dp = 80;
 
 		if (a == 2) {
 			uint16_t x = sp;
@@ -104,19 +92,19 @@ static uint32_t build(struct input *in, uint8_t *f, uint32_t cap, const uint8_t 
 		f[l4] = (uint8_t)(sp >> 8), f[l4 + 1] = (uint8_t)sp;
 		f[l4 + 2] = (uint8_t)(dp >> 8), f[l4 + 3] = (uint8_t)dp;
 		f[l4 + 12] = 0x50;
-		f[l4 + 13] = next(in) & 0x3f;
+		f[l4 + 13] = fuzz_u8(in) & 0x3f;
 		len = l4 + 20;
 		break;
 	}
 	case 2:                 /* ICMP of a random type, id 1 or 2 */
 		f[v6 ? 14 + 6 : 14 + 9] = v6 ? 58 : 1;
-		f[l4] = next(in);
-		f[l4 + 5] = 1 + (next(in) & 1);
+		f[l4] = fuzz_u8(in);
+		f[l4 + 5] = 1 + (fuzz_u8(in) & 1);
 		len = l4 + 8;
 		break;
 	case 3:                 /* an ICMP error about the previous frame */
 		f[v6 ? 14 + 6 : 14 + 9] = v6 ? 58 : 1;
-		f[l4] = v6 ? 1 + next(in) % 4 : 3;
+		f[l4] = v6 ? 1 + fuzz_u8(in) % 4 : 3;
 		len = l4 + 8;
 		if (prev_len > 14) {
 			uint32_t n = prev_len - 14 < cap - len ? prev_len - 14 : cap - len;
@@ -131,8 +119,8 @@ static uint32_t build(struct input *in, uint8_t *f, uint32_t cap, const uint8_t 
 		break;
 	}
 	/* Sometimes cut short. */
-	if (next(in) & 0x80)
-		len = next(in) % (len + 1);
+	if (fuzz_u8(in) & 0x80)
+		len = fuzz_u8(in) % (len + 1);
 	return len;
 }
 
@@ -157,7 +145,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ct_table *t;
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	uint8_t frame[256], prev[256];
 	uint32_t prev_len = 0;
 	uint64_t now = 1000;
@@ -171,17 +159,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!t)
 			abort();
 	}
-	ct_set_max(t, 1 + next(&in) % 16);
+	ct_set_max(t, 1 + fuzz_u8(&in) % 16);
 	while (in.n) {
-		uint8_t op = next(&in);
+		uint8_t op = fuzz_u8(&in);
 
 		if (op < 200) {
 			uint32_t len = build(&in, frame, sizeof(frame), prev, prev_len);
-			uint8_t fl = next(&in);
+			uint8_t fl = fuzz_u8(&in);
 			struct ct_args a = { .zone = fl & 3,
 					     .flags = (fl & 4 ? CT_COMMIT : 0) |
 						      (fl == 0xff ? CT_CLEAR : 0),
-					     .mark = next(&in), .mark_mask = fl & 8 ? 0xff : 0 };
+					     .mark = fuzz_u8(&in), .mark_mask = fl & 8 ? 0xff : 0 };
 			struct ct_meta m = { 0 };
 			struct ct_stats before, after;
 			uint8_t s;
@@ -208,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(prev, frame, sizeof(prev));
 			prev_len = len;
 		} else if (op < 230) {
-			now += (uint64_t)next(&in) * 1000;
+			now += (uint64_t)fuzz_u8(&in) * 1000;
 		} else if (op < 250) {
 			ct_age(t, now);
 		} else {

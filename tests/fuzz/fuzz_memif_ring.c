@@ -36,6 +36,7 @@
 
 #define S2C_ST MEMIF_MAX_QUEUES        /* S2C ring r counts in st[S2C_ST + r] */
 #include "../../src/steer/steer.h"
+#include "fuzz_input.h"
 
 #define MAX_REGIONS 3
 #define MAX_RINGS 4             /* up to 2 C2S, then up to 2 S2C */
@@ -61,29 +62,6 @@ enum op {
 	OP_POST,        /* a client posts S2C buffers, then head */
 	OP_COUNT
 };
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint16_t in_u16(struct input *in)
-{
-	return (uint16_t)(in_u8(in) | in_u8(in) << 8);
-}
-
-static uint32_t in_u32(struct input *in)
-{
-	return in_u16(in) | (uint32_t)in_u16(in) << 16;
-}
 
 struct fz {
 	unsigned nregions;
@@ -201,9 +179,9 @@ static const uint8_t *pattern(void)
 
 /* Reads the header: regions, rings, pool; builds the interface.  false:
  * the client's rings were refused (a cookie lost under another ring). */
-static bool setup(struct fz *f, struct input *in)
+static bool setup(struct fz *f, struct fuzz_input *in)
 {
-	uint8_t h = in_u8(in);
+	uint8_t h = fuzz_u8(in);
 	uint8_t log2[MAX_RINGS];
 	char reason[MEMIF_REASON_SZ];
 
@@ -219,15 +197,16 @@ static bool setup(struct fz *f, struct input *in)
 	f->real_efd = h & 0x20;
 	f->huge = (h & 0x40) && f->nregions > 1;
 	for (unsigned k = 0; k < MAX_REGIONS; k++)
-		f->size[k] = 4096 + in_u8(in) * (MAX_REGION_SIZE - 4096) / 255;
+		f->size[k] = 4096 + fuzz_u8(in) * (MAX_REGION_SIZE - 4096) / 255;
 	for (unsigned j = 0; j < MAX_RINGS; j++) {
-		log2[j] = 1 + in_u8(in) % MAX_LOG2;
+		log2[j] = 1 + fuzz_u8(in) % MAX_LOG2;
 		f->bytes[j] = memif_ring_bytes(log2[j]);
 		if (j < f->nrings && f->size[0] < f->bytes[j])
 			f->size[0] = f->bytes[j];
 	}
 	for (unsigned j = 0; j < MAX_RINGS; j++)
-		f->offset[j] = (uint32_t)(in_u16(in) * 8ull % (f->size[0] - f->bytes[j] + 1)) & ~7u;
+		f->offset[j] = (uint32_t)(fuzz_u16le(in) * 8ull % (f->size[0] - f->bytes[j] + 1)) &
+			       ~7u;
 	for (unsigned k = 0; k < f->nregions; k++) {
 		if (f->huge && k == f->nregions - 1) {
 			f->size[k] = HUGE_SIZE;
@@ -525,14 +504,14 @@ static uint8_t tx_slot[POOL_BUFS];             /* buffer -> its frame */
 
 /* Up to 64 frames from the pool, [u16 len][u8 n][n bytes] each, the rest
  * of a frame a constant (its buffer's old bytes would make runs differ). */
-static unsigned tx_frames(struct fz *f, struct input *in, struct dp_pkt *pkts)
+static unsigned tx_frames(struct fz *f, struct fuzz_input *in, struct dp_pkt *pkts)
 {
-	unsigned n = 1 + in_u8(in) % DP_BURST, k;
+	unsigned n = 1 + fuzz_u8(in) % DP_BURST, k;
 
 	for (k = 0; k < n; k++) {
 		uint32_t buf = pp_alloc(f->pool);
-		uint16_t len = (uint16_t)(1 + in_u16(in) % f->cap);
-		unsigned pre = in_u8(in) % 65;
+		uint16_t len = (uint16_t)(1 + fuzz_u16le(in) % f->cap);
+		unsigned pre = fuzz_u8(in) % 65;
 		uint8_t *d;
 
 		if (buf == PP_NO_BUF)
@@ -594,7 +573,7 @@ static unsigned tx_published(struct fz *f, unsigned r, uint16_t pos0, const stru
 	return frames;
 }
 
-static void op_tx(struct fz *f, struct input *in)
+static void op_tx(struct fz *f, struct fuzz_input *in)
 {
 	static struct range rg[2 << MAX_LOG2];
 	struct dp_pkt pkts[DP_BURST];
@@ -722,29 +701,29 @@ static void op_arm(struct fz *f, bool armed)
 
 /* ---- the client's writes ---- */
 
-static void op_desc(struct fz *f, struct input *in)
+static void op_desc(struct fz *f, struct fuzz_input *in)
 {
-	struct memif_queue *q = queue(f, in_u8(in) % f->nrings);
-	uint16_t slot = in_u16(in);
-	uint8_t how = in_u8(in);
+	struct memif_queue *q = queue(f, fuzz_u8(in) % f->nrings);
+	uint16_t slot = fuzz_u16le(in);
+	uint8_t how = fuzz_u8(in);
 	struct memif_desc d = { 0 };
 
 	/* bit 7: a raw region index; 6: a raw offset; 5: a 32-bit length;
 	 * 4: NEXT */
 	d.region = how & 0x80 ? how & 0x7f : (how & 3) % f->nregions;
-	d.offset = in_u32(in);
+	d.offset = fuzz_u32le(in);
 	if (!(how & 0x40) && d.region < f->nregions)
 		d.offset = (uint32_t)(d.offset % f->size[d.region]);
-	d.length = how & 0x20 ? in_u32(in) : in_u16(in);
+	d.length = how & 0x20 ? fuzz_u32le(in) : fuzz_u16le(in);
 	d.flags = how & 0x10 ? MEMIF_DESC_FLAG_NEXT : 0;
 	memcpy(&q->ring->desc[slot & q->mask], &d, sizeof(d));
 }
 
-static void op_write(struct fz *f, struct input *in)
+static void op_write(struct fz *f, struct fuzz_input *in)
 {
-	unsigned r = in_u8(in) % f->nregions;
-	uint64_t off = in_u32(in) % f->size[r];
-	size_t n = in_u8(in);
+	unsigned r = fuzz_u8(in) % f->nregions;
+	uint64_t off = fuzz_u32le(in) % f->size[r];
+	size_t n = fuzz_u8(in);
 
 	if (n > in->n)
 		n = in->n;
@@ -757,12 +736,12 @@ static void op_write(struct fz *f, struct input *in)
 
 /* A well-behaved client's burst: [ring][count][u16 len][u8 region]; the
  * frames sit one after another in the region. */
-static void op_send(struct fz *f, struct input *in)
+static void op_send(struct fz *f, struct fuzz_input *in)
 {
-	struct memif_queue *q = &f->i->c2s[in_u8(in) % f->nc2s];
-	unsigned count = 1 + in_u8(in) % 32;
-	uint32_t len = 1 + in_u16(in) % 4096;
-	unsigned r = in_u8(in) % f->nregions;
+	struct memif_queue *q = &f->i->c2s[fuzz_u8(in) % f->nc2s];
+	unsigned count = 1 + fuzz_u8(in) % 32;
+	uint32_t len = 1 + fuzz_u16le(in) % 4096;
+	unsigned r = fuzz_u8(in) % f->nregions;
 	uint16_t head = atomic_load(&q->ring->head);
 
 	if (len > f->size[r])
@@ -777,12 +756,12 @@ static void op_send(struct fz *f, struct input *in)
 }
 
 /* A well-behaved client posting buffers: [ring][count][u16 size][u8 region]. */
-static void op_post(struct fz *f, struct input *in)
+static void op_post(struct fz *f, struct fuzz_input *in)
 {
-	struct memif_queue *q = &f->i->s2c[in_u8(in) % f->ns2c];
-	unsigned count = 1 + in_u8(in) % 64;
-	uint32_t bsize = 1 + in_u16(in) % 4096;
-	unsigned r = in_u8(in) % f->nregions;
+	struct memif_queue *q = &f->i->s2c[fuzz_u8(in) % f->ns2c];
+	unsigned count = 1 + fuzz_u8(in) % 64;
+	uint32_t bsize = 1 + fuzz_u16le(in) % 4096;
+	unsigned r = fuzz_u8(in) % f->nregions;
 	uint16_t head = atomic_load(&q->ring->head);
 
 	if (bsize > f->size[r])
@@ -800,7 +779,7 @@ static void op_post(struct fz *f, struct input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct fz f;
 
 	if (!efds[0])
@@ -814,17 +793,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	while (in.n) {
 		struct memif_qstats st0[2 * MEMIF_MAX_QUEUES];
-		uint8_t op = in_u8(&in) % OP_COUNT;
+		uint8_t op = fuzz_u8(&in) % OP_COUNT;
 
 		memcpy(st0, f.st, sizeof(st0));
 		switch (op) {
 		case OP_DESC_RAW: {
-			struct memif_queue *q = queue(&f, in_u8(&in) % f.nrings);
-			uint16_t slot = in_u16(&in);
+			struct memif_queue *q = queue(&f, fuzz_u8(&in) % f.nrings);
+			uint16_t slot = fuzz_u16le(&in);
 			uint8_t raw[sizeof(struct memif_desc)] = { 0 };
 
 			for (unsigned k = 0; k < sizeof(raw); k++)
-				raw[k] = in_u8(&in);
+				raw[k] = fuzz_u8(&in);
 			memcpy(&q->ring->desc[slot & q->mask], raw, sizeof(raw));
 			break;
 		}
@@ -832,37 +811,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_desc(&f, &in);
 			break;
 		case OP_HEAD_ADD: {
-			struct memif_queue *q = queue(&f, in_u8(&in) % f.nrings);
+			struct memif_queue *q = queue(&f, fuzz_u8(&in) % f.nrings);
 
-			atomic_fetch_add(&q->ring->head, in_u8(&in));
+			atomic_fetch_add(&q->ring->head, fuzz_u8(&in));
 			break;
 		}
 		case OP_HEAD_SET: {
-			struct memif_queue *q = queue(&f, in_u8(&in) % f.nrings);
+			struct memif_queue *q = queue(&f, fuzz_u8(&in) % f.nrings);
 
-			atomic_store(&q->ring->head, in_u16(&in));
+			atomic_store(&q->ring->head, fuzz_u16le(&in));
 			break;
 		}
 		case OP_FLAGS: {
-			struct memif_queue *q = queue(&f, in_u8(&in) % f.nrings);
+			struct memif_queue *q = queue(&f, fuzz_u8(&in) % f.nrings);
 
-			q->ring->flags = in_u16(&in);
+			q->ring->flags = fuzz_u16le(&in);
 			break;
 		}
 		case OP_WRITE:
 			op_write(&f, &in);
 			break;
 		case OP_RX: {
-			unsigned max = 1 + in_u8(&in) % DP_BURST;
+			unsigned max = 1 + fuzz_u8(&in) % DP_BURST;
 
-			op_rx(&f, max, in_u8(&in));
+			op_rx(&f, max, fuzz_u8(&in));
 			break;
 		}
 		case OP_TX:
 			op_tx(&f, &in);
 			break;
 		case OP_ARM:
-			op_arm(&f, in_u8(&in) & 1);
+			op_arm(&f, fuzz_u8(&in) & 1);
 			break;
 		case OP_SEND:
 			op_send(&f, &in);

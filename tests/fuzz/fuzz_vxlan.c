@@ -42,6 +42,7 @@
 
 #include "../../src/dp/dp.h"
 #include "../../src/tun/tun.h"
+#include "fuzz_input.h"
 
 #define SF 0x8000u
 #define TP0 TUN_VPORT_BASE              /* external, 4789 */
@@ -262,26 +263,6 @@ static struct dp *setup(void)
 
 /* ---- frames from the input ---- */
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static uint16_t next16(struct input *in)
-{
-	uint16_t hi = next(in);
-
-	return (uint16_t)(hi << 8 | next(in));
-}
-
 static void put16(uint8_t *d, uint16_t v)
 {
 	d[0] = (uint8_t)(v >> 8);
@@ -311,27 +292,27 @@ struct expect {
 /* An inner Ethernet frame: IPv4/UDP, IPv6/TCP, VLAN+IPv4, ARP, a runt, or
  * QinQ+IPv6, to one of four MACs, with a payload, maybe cut short.
  * Returns its length. */
-static uint16_t build_inner(struct input *in, uint8_t *f, uint16_t cap, bool *cut)
+static uint16_t build_inner(struct fuzz_input *in, uint8_t *f, uint16_t cap, bool *cut)
 {
 	static const uint8_t macs[4][6] = { { 2, 0, 0, 0, 0, 0x58 }, { 2, 0, 0, 0, 0, 3 },
 					    { 2, 0, 0, 0, 0, 4 }, { 2, 0, 0, 0, 0, 5 } };
-	uint8_t kind = next(in), sel = (kind & 7) % 6, l3 = 14;   /* bits 3-5: the MAC */
-	uint16_t len, pay = (uint16_t)(next(in) * 5u);
+	uint8_t kind = fuzz_u8(in), sel = (kind & 7) % 6, l3 = 14;   /* bits 3-5: the MAC */
+	uint16_t len, pay = (uint16_t)(fuzz_u8(in) * 5u);
 
 	memset(f, 0, cap);
 	memcpy(f, (kind >> 3) & 1 ? (const uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }
 				  : macs[(kind >> 4) & 3], 6);
 	memcpy(f + 6, (uint8_t[6]){ 2, 0, 0, 0, 0, 1 }, 6);
 	if (sel == 4) {                         /* a runt or raw bytes */
-		len = next(in) % 24;
+		len = fuzz_u8(in) % 24;
 		for (uint16_t i = 12; i < len; i++)
-			f[i] = next(in);
+			f[i] = fuzz_u8(in);
 		*cut = true;
 		return len;
 	}
 	if (sel == 2 || sel == 5) {
 		put16(f + 12, sel == 5 ? 0x88a8 : 0x8100);
-		put16(f + 14, next(in) & 0xfff);
+		put16(f + 14, fuzz_u8(in) & 0xfff);
 		l3 = 18;
 		if (sel == 5) {
 			put16(f + 16, 0x8100);
@@ -349,8 +330,8 @@ static uint16_t build_inner(struct input *in, uint8_t *f, uint16_t cap, bool *cu
 		uint8_t *ip = f + l3;
 
 		put16(f + l3 - 2, 0x86dd);
-		ip[0] = 0x60 | (next(in) & 0x0f);
-		ip[1] = next(in);
+		ip[0] = 0x60 | (fuzz_u8(in) & 0x0f);
+		ip[1] = fuzz_u8(in);
 		ip[6] = 6;
 		ip[7] = 64;
 		ip[8] = ip[24] = 0xfd;
@@ -360,27 +341,27 @@ static uint16_t build_inner(struct input *in, uint8_t *f, uint16_t cap, bool *cu
 		put16(ip + 4, (uint16_t)(20 + pay));
 		put16(ip + 40, 1000), put16(ip + 42, 80);
 		ip[52] = 0x50;
-		ip[53] = next(in) & 0x3f;
+		ip[53] = fuzz_u8(in) & 0x3f;
 		len = (uint16_t)(l3 + 60 + pay);
 	} else {                                /* IPv4/UDP */
 		uint8_t *ip = f + l3;
 
 		put16(f + l3 - 2, 0x0800);
 		ip[0] = 0x45;
-		ip[1] = next(in);                       /* ECN bits go outside */
+		ip[1] = fuzz_u8(in);                       /* ECN bits go outside */
 		if (pay + l3 + 28 > cap)
 			pay = (uint16_t)(cap - l3 - 28);
 		put16(ip + 2, (uint16_t)(28 + pay));
 		ip[8] = 64;
 		ip[9] = 17;
-		ip[12] = 10, ip[15] = 1, ip[16] = 10, ip[19] = (uint8_t)next(in);
+		ip[12] = 10, ip[15] = 1, ip[16] = 10, ip[19] = (uint8_t)fuzz_u8(in);
 		put16(ip + 20, 1000), put16(ip + 22, 53), put16(ip + 24, (uint16_t)(8 + pay));
 		len = (uint16_t)(l3 + 28 + pay);
 	}
 	for (uint16_t i = (uint16_t)(len - pay); i < len; i++)
 		f[i] = (uint8_t)(i * 7 + pay);
-	if (next(in) & 0x80) {
-		len = next16(in) % (len + 1);
+	if (fuzz_u8(in) & 0x80) {
+		len = fuzz_u16be(in) % (len + 1);
 		*cut = true;
 	}
 	return len;
@@ -389,16 +370,16 @@ static uint16_t build_inner(struct input *in, uint8_t *f, uint16_t cap, bool *cu
 /* Outer headers around an inner frame, as a peer would send them or
  * broken in the ways the input asks.  Fills e with the fate when this
  * frame is sent alone and the fate is certain. */
-static uint16_t build_vxlan(struct input *in, uint8_t *f, uint16_t cap, struct expect *e)
+static uint16_t build_vxlan(struct fuzz_input *in, uint8_t *f, uint16_t cap, struct expect *e)
 {
 	static const uint16_t ports[3] = { 4789, 8472, 4790 };
 	static const uint32_t vnis[6] = { 100, 101, 102, 103, 42, 200 };
-	uint8_t p1 = next(in), p2 = next(in), p3 = next(in), p4 = next(in);
+	uint8_t p1 = fuzz_u8(in), p2 = fuzz_u8(in), p3 = fuzz_u8(in), p4 = fuzz_u8(in);
 	bool vlan = p1 & 1, frag = p1 & 8, bad_ip = p1 & 16, udp_csum = p1 & 32,
 	     bad_udp = p1 & 64, trailing = p1 & 128;
-	unsigned opt = p1 & 2 ? next(in) % 11 : 0;     /* option words */
-	uint16_t port = (p2 & 3) == 3 ? next16(in) : ports[p2 & 3];
-	uint32_t vni = ((p2 >> 2) & 7) >= 6 ? (uint32_t)next16(in) << 8 | next(in)
+	unsigned opt = p1 & 2 ? fuzz_u8(in) % 11 : 0;     /* option words */
+	uint16_t port = (p2 & 3) == 3 ? fuzz_u16be(in) : ports[p2 & 3];
+	uint32_t vni = ((p2 >> 2) & 7) >= 6 ? (uint32_t)fuzz_u16be(in) << 8 | fuzz_u8(in)
 					    : vnis[(p2 >> 2) & 7];
 	uint8_t asel = (p2 >> 5) & 3, src = asel == 1 ? 3 : 2, dst = asel == 2 ? 9 : 1;
 	uint16_t l2 = vlan ? 18 : 14, ihl = (uint16_t)(20 + opt * 4);
@@ -417,46 +398,46 @@ static uint16_t build_vxlan(struct input *in, uint8_t *f, uint16_t cap, struct e
 	else
 		put16(f + 12, 0x0800);
 	ip[0] = (uint8_t)(0x40 | ihl / 4);
-	ip[1] = next(in);
+	ip[1] = fuzz_u8(in);
 	if (frag) {                                     /* MF and/or an offset */
-		uint16_t fo = next16(in) & 0x3fff;
+		uint16_t fo = fuzz_u16be(in) & 0x3fff;
 
 		put16(ip + 6, fo ? fo : 0x2000);
 	}
 	else if (p3 & 0x80)
 		put16(ip + 6, 0x4000);                  /* DF alone: still whole */
-	ip[8] = next(in);
+	ip[8] = fuzz_u8(in);
 	ip[9] = 17;
 	if (asel == 3) {
 		for (int i = 12; i < 20; i++)
-			ip[i] = next(in);
+			ip[i] = fuzz_u8(in);
 	} else {
 		memcpy(ip + 12, &(uint32_t){ ip4(src) }, 4);
 		memcpy(ip + 16, &(uint32_t){ ip4(dst) }, 4);
 	}
 	for (unsigned i = 0; i < opt * 4; i++)          /* NOPs, or what the input says */
-		ip[20 + i] = p3 & 0x40 ? next(in) : 1;
+		ip[20 + i] = p3 & 0x40 ? fuzz_u8(in) : 1;
 	tot = (uint16_t)(ihl + 16 + inner);
 	ulen = (uint16_t)(16 + inner);
 	if (p4 & 1)
-		tot = (uint16_t)(tot + (int8_t)next(in)), lens_ok = false;
+		tot = (uint16_t)(tot + (int8_t)fuzz_u8(in)), lens_ok = false;
 	if (p4 & 2)
-		ulen = (uint16_t)(ulen + (int8_t)next(in)), lens_ok = false;
+		ulen = (uint16_t)(ulen + (int8_t)fuzz_u8(in)), lens_ok = false;
 	put16(ip + 2, tot);
-	put16(udp, (uint16_t)(49152 + next(in)));
+	put16(udp, (uint16_t)(49152 + fuzz_u8(in)));
 	put16(udp + 2, port);
 	put16(udp + 4, ulen);
 	vx[0] = 0x08;
 	if (p3 & 1)
-		vx[0] = next(in), flags_ok &= vx[0] == 0x08;
+		vx[0] = fuzz_u8(in), flags_ok &= vx[0] == 0x08;
 	if (p3 & 2) {
-		vx[1] = next(in), vx[2] = next(in), vx[3] = next(in), vx[7] = next(in);
+		vx[1] = fuzz_u8(in), vx[2] = fuzz_u8(in), vx[3] = fuzz_u8(in), vx[7] = fuzz_u8(in);
 		flags_ok &= !(vx[1] | vx[2] | vx[3] | vx[7]);
 	}
 	vx[4] = (uint8_t)(vni >> 16), vx[5] = (uint8_t)(vni >> 8), vx[6] = (uint8_t)vni;
 	len = (uint16_t)(hlen + inner);
 	if (trailing) {                 /* bytes after the IP datagram (a pad) */
-		uint8_t n = next(in) % 64;
+		uint8_t n = fuzz_u8(in) % 64;
 
 		for (uint8_t i = 0; i < n; i++)
 			f[len + i] = 0xee;
@@ -476,7 +457,7 @@ static uint16_t build_vxlan(struct input *in, uint8_t *f, uint16_t cap, struct e
 		put16(udp + 6, c);
 	}
 	if (p4 & 4) {
-		len = next16(in) % (len + 1);
+		len = fuzz_u16be(in) % (len + 1);
 		lens_ok = false;
 	}
 
@@ -658,8 +639,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dp *dp;
 	static uint8_t frames[MAXBATCH][MAXF + 128];
 	static struct expect e;
-	struct input in = { data, size };
-	uint8_t mode = next(&in);
+	struct fuzz_input in = { data, size };
+	uint8_t mode = fuzz_u8(&in);
 	bool from_sf = mode & 1, alone = !(mode & 2);
 	uint32_t vport = from_sf ? SF : DP_VPORT_UPLINK;
 	const uint8_t *fr[MAXBATCH];
@@ -670,28 +651,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!dp)
 		dp = setup();
 	while (in.n) {
-		uint8_t op = next(&in), *f = frames[n];
+		uint8_t op = fuzz_u8(&in), *f = frames[n];
 		bool cut = false;
 
 		e.fate = NONE;
 		switch (op % 4) {
 		case 0:                         /* raw bytes */
-			len[n] = next16(&in) % MAXF;
+			len[n] = fuzz_u16be(&in) % MAXF;
 			for (uint16_t i = 0; i < len[n]; i++)
-				f[i] = next(&in);
+				f[i] = fuzz_u8(&in);
 			break;
 		case 1:                         /* a VXLAN frame */
 			len[n] = build_vxlan(&in, f, MAXF, &e);
 			break;
 		case 2: {                       /* the same, bytes flipped */
-			uint8_t k = next(&in) % 8;
+			uint8_t k = fuzz_u8(&in) % 8;
 
 			len[n] = build_vxlan(&in, f, MAXF, &e);
 			e.fate = NONE;
 			for (uint8_t i = 0; i < k && len[n]; i++) {
-				uint16_t at = next16(&in) % len[n];
+				uint16_t at = fuzz_u16be(&in) % len[n];
 
-				f[at] ^= next(&in);
+				f[at] ^= fuzz_u8(&in);
 			}
 			break;
 		}

@@ -60,6 +60,7 @@
 
 #include "../../src/zc/zc_internal.h"
 #include "fuzz_consume.h"
+#include "fuzz_input.h"
 
 #define MAX_FRAMES 256
 #define SRC_BUFS 256                    /* the packet path's frames */
@@ -112,34 +113,6 @@ enum op {
 	OP_TAP_RETURN,  /* [k][dup] */
 	OP_COUNT
 };
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t in_u8(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-/* Little-endian; one read after the other (operands of | are unsequenced). */
-static uint16_t in_u16(struct input *in)
-{
-	uint16_t lo = in_u8(in);
-
-	return (uint16_t)(lo | in_u8(in) << 8);
-}
-
-static uint32_t in_u32(struct input *in)
-{
-	uint32_t lo = in_u16(in);
-
-	return lo | (uint32_t)in_u16(in) << 16;
-}
 
 struct fz {
 	struct zc_excl *q;
@@ -835,14 +808,14 @@ static void tap_deliver(struct fz *f, struct dp_pkt *pkts, unsigned n)
 /* A burst of the packet path's frames (another trust domain) steered to
  * the queue: [worker][n] then n x [u16 len], len up to the source buffer's
  * room, past what a queue's frame holds. */
-static void op_deliver(struct fz *f, struct input *in)
+static void op_deliver(struct fz *f, struct fuzz_input *in)
 {
-	unsigned worker = in_u8(in) % WORKERS, n = 1 + in_u8(in) % DP_BURST, k;
+	unsigned worker = fuzz_u8(in) % WORKERS, n = 1 + fuzz_u8(in) % DP_BURST, k;
 	struct dp_pkt pkts[DP_BURST];
 
 	for (k = 0; k < n; k++) {
 		uint32_t b = pp_alloc(f->src);
-		uint16_t len = (uint16_t)(in_u16(in) % (SRC_MAX_LEN + 1));
+		uint16_t len = (uint16_t)(fuzz_u16le(in) % (SRC_MAX_LEN + 1));
 		uint8_t *d;
 
 		if (b == PP_NO_BUF)
@@ -876,16 +849,16 @@ static void flight_free(struct fz *f, unsigned i)
  * path still holds, seen again.  flags bit 0: what the packet path does not
  * keep is forwarded to the exclusive queue (by worker flags >> 1) instead
  * of freed. */
-static void op_tap_burst(struct fz *f, struct input *in)
+static void op_tap_burst(struct fz *f, struct fuzz_input *in)
 {
-	unsigned n = 1 + in_u8(in) % 32, flags = in_u8(in), k = 0, nfwd = 0;
+	unsigned n = 1 + fuzz_u8(in) % 32, flags = fuzz_u8(in), k = 0, nfwd = 0;
 	struct dp_pkt pkts[32], fwd[DP_BURST];
 	bool kept[32] = { false }, dup[32] = { false };
 	int of_flight[32];
 
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t raw = in_u16(in);
-		unsigned kind = in_u8(in) % 5;
+		uint16_t raw = fuzz_u16le(in);
+		unsigned kind = fuzz_u8(in) % 5;
 		uint32_t b;
 
 		of_flight[k] = -1;
@@ -956,11 +929,11 @@ static void op_tap_burst(struct fz *f, struct input *in)
 
 /* A producer or consumer word: [ring][mode][u32]: set, add, or near the
  * daemon's own index. */
-static void op_index(struct fz *f, struct input *in, bool producer)
+static void op_index(struct fz *f, struct fuzz_input *in, bool producer)
 {
-	struct zc_ring *r = ring_of(f, in_u8(in));
-	unsigned mode = in_u8(in) % 3;
-	uint32_t v = in_u32(in);
+	struct zc_ring *r = ring_of(f, fuzz_u8(in));
+	unsigned mode = fuzz_u8(in) % 3;
+	uint32_t v = fuzz_u32le(in);
 	_Atomic uint32_t *w = producer ? &r->hdr->producer : &r->hdr->consumer;
 
 	if (mode == 0)
@@ -973,12 +946,12 @@ static void op_index(struct fz *f, struct input *in, bool producer)
 
 /* A FILL entry: [slot][u32 value][mode]: the value, a frame index, or a
  * frame of the pocket (returned twice, maybe). */
-static void op_fill_raw(struct fz *f, struct input *in, struct zc_ring *r, const uint32_t *pocket,
-			unsigned npocket, uint32_t frames)
+static void op_fill_raw(struct fz *f, struct fuzz_input *in, struct zc_ring *r,
+			const uint32_t *pocket, unsigned npocket, uint32_t frames)
 {
-	uint8_t slot = in_u8(in);
-	uint32_t v = in_u32(in);
-	unsigned mode = in_u8(in) % 3;
+	uint8_t slot = fuzz_u8(in);
+	uint32_t v = fuzz_u32le(in);
+	unsigned mode = fuzz_u8(in) % 3;
 
 	if (mode == 1)
 		v %= frames;
@@ -987,17 +960,17 @@ static void op_fill_raw(struct fz *f, struct input *in, struct zc_ring *r, const
 	*frame_entry(r, load(&r->hdr->producer) + slot) = v;
 }
 
-static void op_tx_raw(struct fz *f, struct input *in)
+static void op_tx_raw(struct fz *f, struct fuzz_input *in)
 {
 	struct zc_ring *r = &f->q->rings.tx;
-	uint8_t slot = in_u8(in);
+	uint8_t slot = fuzz_u8(in);
 	struct sfnic_zc_desc d;
 	unsigned mode;
 
-	d.buf = in_u32(in);
-	d.off = in_u16(in);
-	d.len = in_u16(in);
-	mode = in_u8(in) % 3;
+	d.buf = fuzz_u32le(in);
+	d.off = fuzz_u16le(in);
+	d.len = fuzz_u16le(in);
+	mode = fuzz_u8(in) % 3;
 
 	if (mode == 1)
 		d.buf %= f->frames;
@@ -1060,11 +1033,11 @@ static void app_give(struct zc_ring *r, unsigned k, bool dup, uint32_t *pocket, 
 	store(&r->hdr->producer, prod + n);
 }
 
-static void op_send(struct fz *f, struct input *in)
+static void op_send(struct fz *f, struct fuzz_input *in)
 {
-	unsigned k = in_u8(in);
-	uint16_t off = in_u8(in), raw = in_u16(in);
-	bool dup = in_u8(in) & 1;
+	unsigned k = fuzz_u8(in);
+	uint16_t off = fuzz_u8(in), raw = fuzz_u16le(in);
+	bool dup = fuzz_u8(in) & 1;
 	/* Mostly a length that fits; the top bit any length. */
 	uint16_t len = raw & 0x8000 ? raw & 0x7fff
 				    : (uint16_t)(14 + raw % (PP_BUF_SIZE - off - 14 + 1));
@@ -1073,11 +1046,11 @@ static void op_send(struct fz *f, struct input *in)
 		 &(struct sfnic_zc_desc){ 0, off, len });
 }
 
-static void op_frame_write(struct fz *f, struct input *in)
+static void op_frame_write(struct fz *f, struct fuzz_input *in)
 {
-	uint32_t b = in_u8(in) % f->frames;
-	uint16_t off = in_u16(in) % PP_BUF_SIZE;
-	size_t n = in_u8(in);
+	uint32_t b = fuzz_u8(in) % f->frames;
+	uint16_t off = fuzz_u16le(in) % PP_BUF_SIZE;
+	size_t n = fuzz_u8(in);
 	uint8_t *d = (uint8_t *)pp_region_base(f->q->region) + (size_t)b * PP_BUF_SIZE + off;
 
 	if (n > in->n)
@@ -1118,10 +1091,10 @@ static void region_reset(struct pp_region *r)
 /* The header: [frames, ring][cap][tx_frames][tap cap].  All zero: 128
  * frames, rings of 64, cap 100, 16 tx frames, tap cap 48.  (Bits 0-1 of
  * the first byte, once a worker count, are not read.) */
-static void setup(struct fz *f, struct input *in)
+static void setup(struct fz *f, struct fuzz_input *in)
 {
 	static const uint32_t frames_of[4] = { 128, 64, 256, 128 };
-	uint8_t h = in_u8(in), c = in_u8(in), x = in_u8(in), tc = in_u8(in);
+	uint8_t h = fuzz_u8(in), c = fuzz_u8(in), x = fuzz_u8(in), tc = fuzz_u8(in);
 	uint32_t ring, lim, was;
 	char err[128];
 
@@ -1237,13 +1210,13 @@ static void teardown(struct fz *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	static struct fz f;
 
 	setup(&f, &in);
 	check_excl(&f);
 	while (in.n) {
-		uint8_t op = in_u8(&in) % OP_COUNT;
+		uint8_t op = fuzz_u8(&in) % OP_COUNT;
 
 		switch (op) {
 		case OP_FILL_RAW:
@@ -1257,47 +1230,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_index(&f, &in, op == OP_PROD);
 			break;
 		case OP_FLAGS:
-			store(&ring_of(&f, in_u8(&in))->hdr->flags, in_u32(&in));
+			store(&ring_of(&f, fuzz_u8(&in))->hdr->flags, fuzz_u32le(&in));
 			break;
 		case OP_FRAME_WRITE:
 			op_frame_write(&f, &in);
 			break;
 		case OP_TAKE_RX:
-			app_take(&f.q->rings.rx, true, in_u8(&in), f.pocket, &f.npocket, NULL);
+			app_take(&f.q->rings.rx, true, fuzz_u8(&in), f.pocket, &f.npocket, NULL);
 			break;
 		case OP_TAKE_COMP:
-			app_take(&f.q->rings.comp, false, in_u8(&in), f.pocket, &f.npocket, NULL);
+			app_take(&f.q->rings.comp, false, fuzz_u8(&in), f.pocket, &f.npocket, NULL);
 			break;
 		case OP_RETURN: {
-			unsigned k = in_u8(&in);
+			unsigned k = fuzz_u8(&in);
 
-			app_give(&f.q->rings.fill, k, in_u8(&in) & 1, f.pocket, &f.npocket, NULL);
+			app_give(&f.q->rings.fill, k, fuzz_u8(&in) & 1, f.pocket, &f.npocket, NULL);
 			break;
 		}
 		case OP_SEND:
 			op_send(&f, &in);
 			break;
 		case OP_FORWARD:
-			app_take(&f.q->rings.rx, true, in_u8(&in), NULL, NULL, &f.q->rings.tx);
+			app_take(&f.q->rings.rx, true, fuzz_u8(&in), NULL, NULL, &f.q->rings.tx);
 			break;
 		case OP_DELIVER:
 			op_deliver(&f, &in);
 			break;
 		case OP_RX_BURST: {
-			uint8_t m = in_u8(&in);
+			uint8_t m = fuzz_u8(&in);
 
-			excl_receive(&f, 1 + m % DP_BURST, in_u8(&in), (m & 0xc0) == 0xc0);
+			excl_receive(&f, 1 + m % DP_BURST, fuzz_u8(&in), (m & 0xc0) == 0xc0);
 			break;
 		}
 		case OP_FREE: {
-			unsigned k = in_u8(&in), end = in_u8(&in) & 1;
+			unsigned k = fuzz_u8(&in), end = fuzz_u8(&in) & 1;
 
 			for (; k && f.nflight; k--)
 				flight_free(&f, end ? f.nflight - 1 : 0);
 			break;
 		}
 		case OP_ARM:
-			excl_arm(&f, in_u8(&in) & 1);
+			excl_arm(&f, fuzz_u8(&in) & 1);
 			break;
 		case OP_KICK:
 			(void)!write(f.q->efd_kick, &(uint64_t){ 1 }, sizeof(uint64_t));
@@ -1312,12 +1285,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_fill_raw(&f, &in, &f.t->rings.fill, f.tpocket, f.ntpocket, PORT_BUFS);
 			break;
 		case OP_TAP_TAKE:
-			app_take(&f.t->rings.rx, true, in_u8(&in), f.tpocket, &f.ntpocket, NULL);
+			app_take(&f.t->rings.rx, true, fuzz_u8(&in), f.tpocket, &f.ntpocket, NULL);
 			break;
 		case OP_TAP_RETURN: {
-			unsigned k = in_u8(&in);
+			unsigned k = fuzz_u8(&in);
 
-			app_give(&f.t->rings.fill, k, in_u8(&in) & 1, f.tpocket, &f.ntpocket, NULL);
+			app_give(&f.t->rings.fill, k, fuzz_u8(&in) & 1, f.tpocket, &f.ntpocket,
+				 NULL);
 			break;
 		}
 		}
