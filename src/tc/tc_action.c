@@ -583,7 +583,11 @@ static int parse_police(int *i, int argc, const char *const *argv, struct esw_ac
 
 				if (tc_parse_u32(val, UINT32_MAX, &n))
 					return ERR("argument \"%s\" is wrong: index", val);
-				p->index = n;
+				/* tc shares one policer among the rules naming its
+				 * index (OVS's meters); each sfnic rule has its own
+				 * bucket, so a shared index would silently police
+				 * each rule apart. */
+				return ERR("police: \"index\" is not supported by sfnic (a policer is not shared between rules)");
 			} else {
 				uint32_t n;
 

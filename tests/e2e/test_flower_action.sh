@@ -294,6 +294,14 @@ test_flower_action_errors() {
 	expect_err "Error: 'rate' and 'pkts_rate' are not allowed in same action." f action police rate 1mbit burst 10k pkts_rate 5 pkts_burst 5
 	expect_err 'Error: argument "1furlong" is wrong: rate.' f action police rate 1furlong burst 1k
 	expect_err 'Error: Bad action type explode.' f action police rate 1mbit burst 10k conform-exceed explode
+	# What sfnic does not do is refused by name, never accepted and ignored.
+	expect_err 'Error: police: "index" is not supported by sfnic (a policer is not shared between rules).' \
+		f action police rate 1mbit burst 10k index 5
+	expect_err 'Error: police: "peakrate" is not supported by sfnic.' f action police rate 1mbit burst 10k peakrate 2mbit
+	expect_err 'Error: ct: "nat" is not supported by sfnic.' f action ct nat
+	expect_err 'Error: Bad action type jump (not supported by sfnic).' f action jump 1
+	expect_err 'Error: pedit: "munge offset" is not supported by sfnic; use a header field.' \
+		f action pedit munge offset 12 u32 set 1
 	expect_err 'Error: set needs tunnel_key parameters.' f action tunnel_key set id 5
 	expect_err 'Error: ct: clear can only be used alone.' f action ct clear zone 3
 	expect_err 'Error: Illegal "chain index".' f action goto chain x
