@@ -216,7 +216,7 @@ within() {
 # within_retry WANT PCT WHAT CMD...: runs CMD (it measures under traffic
 # that goes on and prints Mbit/s) up to three times until a figure is
 # within WANT ±PCT%.  On a loaded VM the daemon's worker can wait for its
-# CPU long enough that the shaper's bucket (4 ms of the rate) overflows and
+# CPU long enough that the shaper's bucket (20 ms of the rate, SCHED_BURST_NS) overflows and
 # a window comes out low; the shaper is wrong only if no window is right.
 within_retry() {
 	local want=$1 pct=$2 what=$3 got all=""
