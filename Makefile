@@ -196,8 +196,7 @@ all: $(O)/sfnic-cni
 $(O)/sfnic-cni: $(O)/obj/cni/cni_main.o $(CNI_OBJ) $(O)/libsfnic.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs jansson libmnl)
 
-# fuzz_cni_conf: the plugin's config parser (outside CORE_SRC).
-FUZZ_TARGETS += fuzz_cni_conf
+# fuzz_cni_conf: the plugin's config parser (outside CORE_SRC; in FUZZ_TARGETS below).
 fuzz: build-fuzz/fuzz_cni_conf
 build-fuzz/fuzz_cni_conf: tests/fuzz/fuzz_cni_conf.c src/cni/cni_conf.c src/cni/cni.h
 	@mkdir -p build-fuzz
@@ -221,6 +220,7 @@ FUZZ_TARGETS += fuzz_ct
 FUZZ_TARGETS += fuzz_nd_gro
 FUZZ_TARGETS += fuzz_metrics
 FUZZ_TARGETS += fuzz_vxlan
+FUZZ_TARGETS += fuzz_cni_conf
 
 fuzz: $(addprefix build-fuzz/,$(FUZZ_TARGETS))
 build-fuzz/fuzz_ct build-fuzz/fuzz_vxlan build-fuzz/fuzz_memif_ring build-fuzz/fuzz_zc_ring: tests/fuzz/fuzz_input.h
