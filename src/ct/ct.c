@@ -60,7 +60,17 @@ struct ct_wstats {
  * ever points at a confirmed, live node: entry_kill clears every worker's
  * slots of an entry before its grace period starts (see cache_put for the
  * race with a worker's store). */
-typedef struct ct_node *_Atomic ct_slot;
+typedef _Atomic uintptr_t ct_slot;
+
+/* A slot holds a node's address (user space: 48 bits) with the top 16 bits
+ * of its tuple's hash above it, so a way holding another connection is
+ * passed over without touching that connection's node. */
+#define SLOT_PTR ((UINT64_C(1) << 48) - 1)
+
+static inline uintptr_t slot_value(const struct ct_node *n, uint64_t h)
+{
+	return (uintptr_t)n | (uintptr_t)(h & ~SLOT_PTR);
+}
 
 struct ct_table {
 	struct cds_lfht *ht;
@@ -239,18 +249,19 @@ static ct_slot *cache_set(const struct ct_table *t, unsigned worker, uint64_t h)
 static void cache_put(struct ct_table *t, unsigned worker, uint64_t h, struct ct_node *n)
 {
 	ct_slot *set = cache_set(t, worker, h), *slot = NULL;
+	uintptr_t v = slot_value(n, h);
 
 	for (unsigned i = 0; i < CT_CACHE_WAYS && !slot; i++)
 		if (!atomic_load_explicit(&set[i], memory_order_relaxed))
 			slot = &set[i];
 	if (!slot)
 		slot = &set[(h >> 40) % CT_CACHE_WAYS];
-	atomic_store_explicit(slot, n, memory_order_relaxed);
+	atomic_store_explicit(slot, v, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (cds_lfht_is_node_deleted(&n->node)) {
-		struct ct_node *expect = n;
+		uintptr_t expect = v;
 
-		atomic_compare_exchange_strong(slot, &expect, NULL);
+		atomic_compare_exchange_strong(slot, &expect, 0);
 	}
 }
 
@@ -265,9 +276,9 @@ static void cache_drop(struct ct_table *t, struct ct_entry *e)
 			ct_slot *set = cache_set(t, w, h);
 
 			for (unsigned i = 0; i < CT_CACHE_WAYS; i++) {
-				struct ct_node *expect = &e->n[d];
+				uintptr_t expect = slot_value(&e->n[d], h);
 
-				atomic_compare_exchange_strong(&set[i], &expect, NULL);
+				atomic_compare_exchange_strong(&set[i], &expect, 0);
 			}
 		}
 	}
@@ -327,8 +338,12 @@ static struct ct_entry *lookup_worker(struct ct_table *t, unsigned worker,
 		return lookup(t, k, dir);
 	set = cache_set(t, worker, h);
 	for (unsigned i = 0; i < CT_CACHE_WAYS; i++) {
-		cn = atomic_load_explicit(&set[i], memory_order_relaxed);
-		if (cn && !memcmp(&cn->t, k, sizeof(*k)) && !cds_lfht_is_node_deleted(&cn->node)) {
+		uintptr_t v = atomic_load_explicit(&set[i], memory_order_relaxed);
+
+		if (!v || (v & ~SLOT_PTR) != (h & ~SLOT_PTR))
+			continue;
+		cn = (struct ct_node *)(v & SLOT_PTR);
+		if (!memcmp(&cn->t, k, sizeof(*k)) && !cds_lfht_is_node_deleted(&cn->node)) {
 			*dir = cn->dir;
 			return entry_of(&cn->node);
 		}
