@@ -532,23 +532,21 @@ static bool entries_out(struct esw_cls *c, struct esw_rule *r, struct mask_tbl *
 	return republish;
 }
 
-int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
+/* A new rule for spec s, normalised, and the masks of its entries in *mp
+ * (the caller frees them): 0, -EINVAL for a port range that is not one,
+ * or -ENOMEM. */
+static int rule_prepare(const struct esw_cls *c, const struct esw_rule_spec *s,
+			struct esw_rule **rp, struct esw_key **mp)
 {
-	struct esw_rule *r = rule_new(c, s);
-	struct esw_key *m = NULL;
-	struct masks *old = NULL;
-	bool republish = false;
-	uint32_t fresh = 0;
-	void **slot;
-	int ret = 0;
+	struct esw_rule *r;
+	struct esw_key *m;
 
+	if (!range_ok(s->src_port_min, s->src_port_max) ||
+	    !range_ok(s->dst_port_min, s->dst_port_max))
+		return -EINVAL;
+	r = rule_new(c, s);
 	if (!r)
 		return -ENOMEM;
-	if (!range_ok(s->src_port_min, s->src_port_max) ||
-	    !range_ok(s->dst_port_min, s->dst_port_max)) {
-		free_rule(r);
-		return -EINVAL;
-	}
 	spec_normalise(c, r, s);
 	m = malloc(sizeof(*m) * MAX_PREFIXES * MAX_PREFIXES);
 	if (!m || !(r->nent = make_entries(r, m))) {
@@ -556,6 +554,23 @@ int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
 		free_rule(r);
 		return -ENOMEM;
 	}
+	*rp = r;
+	*mp = m;
+	return 0;
+}
+
+int esw_cls_insert(struct esw_cls *c, const struct esw_rule_spec *s)
+{
+	struct esw_rule *r;
+	struct esw_key *m;
+	struct masks *old = NULL;
+	bool republish = false;
+	uint32_t fresh = 0;
+	void **slot;
+	int ret = rule_prepare(c, s, &r, &m);
+
+	if (ret)
+		return ret;
 	rcu_thread_online();
 	slot = tsearch(r, &c->index, ident_cmp);
 	if (!slot) {
@@ -831,29 +846,21 @@ int esw_cls_replace(struct esw_cls *c, const struct esw_rule_spec *s)
 	uint32_t ndead = 0;
 	bool republish = false;
 	void **slot;
+	int ret;
 
 	if (!old)
 		return -ENOENT;
-	if (!range_ok(s->src_port_min, s->src_port_max) ||
-	    !range_ok(s->dst_port_min, s->dst_port_max))
-		return -EINVAL;
-	r = rule_new(c, s);
-	if (!r)
-		return -ENOMEM;
-	spec_normalise(c, r, s);
+	ret = rule_prepare(c, s, &r, &m);
+	if (ret)
+		return ret;
 	/* Other matched fields are another flower mask: tc refuses to move a
 	 * filter between masks (EINVAL) rather than replace it. */
 	if (!key_eq(&r->spec.mask, &old->spec.mask) ||
 	    !r->spec.src_port_max != !old->spec.src_port_max ||
 	    !r->spec.dst_port_max != !old->spec.dst_port_max) {
-		free_rule(r);
-		return -EINVAL;
-	}
-	m = malloc(sizeof(*m) * MAX_PREFIXES * MAX_PREFIXES);
-	if (!m || !(r->nent = make_entries(r, m))) {
 		free(m);
 		free_rule(r);
-		return -ENOMEM;
+		return -EINVAL;
 	}
 	rcu_thread_online();
 	slot = tfind(old, &c->index, ident_cmp);
